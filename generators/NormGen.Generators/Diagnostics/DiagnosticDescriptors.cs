@@ -1,0 +1,112 @@
+using Microsoft.CodeAnalysis;
+
+namespace NormGen.Generators.Diagnostics;
+
+/// <summary>Every diagnostic about NormGen attributes, in one place.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "NormGen.Attributes";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) => new(
+        id,
+        title,
+        message,
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLink(id));
+
+    /// <summary>The documentation page of a diagnostic.</summary>
+    public static string HelpLink(string id) =>
+        $"https://github.com/normgen/normgen/blob/main/docs/diagnostics/{id}.md";
+
+    public static readonly DiagnosticDescriptor ModelTypeMustBePartial = Error(
+        "NG0001",
+        "A type that declares norms must be partial",
+        "'{0}' declares norms, so it must be partial, and so must every type that contains it");
+
+    public static readonly DiagnosticDescriptor MissingLayout = Error(
+        "NG0002",
+        "A norm needs a tensor layout",
+        "Norm '{0}' has no layout: add [TensorLayout(\"...\")] to '{1}' or set Layout on the attribute");
+
+    public static readonly DiagnosticDescriptor InvalidLayout = Error(
+        "NG0003",
+        "The tensor layout is malformed",
+        "The layout \"{0}\" is invalid: {1}");
+
+    public static readonly DiagnosticDescriptor UnknownAxis = Error(
+        "NG0004",
+        "A normalized axis is not in the layout",
+        "Norm '{0}' normalizes over axis '{1}', which is not in the layout \"{2}\"");
+
+    public static readonly DiagnosticDescriptor InvalidAxes = Error(
+        "NG0005",
+        "The normalized axes are malformed",
+        "Norm '{0}' has invalid Axes \"{1}\": {2}");
+
+    public static readonly DiagnosticDescriptor MissingExtent = Error(
+        "NG0006",
+        "A normalized axis has no static extent",
+        "Norm '{0}' has no static extent for axis '{1}': set Shape, or write '{1}=<extent>' in the layout");
+
+    public static readonly DiagnosticDescriptor ShapeRankMismatch = Error(
+        "NG0007",
+        "Shape and Axes have different lengths",
+        "Norm '{0}' normalizes over {1} axes but Shape has {2} extents");
+
+    public static readonly DiagnosticDescriptor NonPositiveExtent = Error(
+        "NG0008",
+        "An extent is not positive",
+        "Norm '{0}': axis '{1}' has extent {2}; extents must be positive");
+
+    public static readonly DiagnosticDescriptor InvalidEpsilon = Error(
+        "NG0009",
+        "Eps must be positive and finite",
+        "Norm '{0}' has Eps = {1}; eps must be a positive, finite number{2}");
+
+    public static readonly DiagnosticDescriptor DuplicateNormName = Error(
+        "NG0010",
+        "Two norms of a type share a name",
+        "Norm name '{0}' is already used in '{1}' (both would emit the kernel type '{2}')");
+
+    public static readonly DiagnosticDescriptor InvalidNormName = Error(
+        "NG0011",
+        "A norm name must form a C# identifier",
+        "\"{0}\" is not a usable norm name: it must start with a letter or '_' and hold only letters, digits and '_'");
+
+    public static readonly DiagnosticDescriptor UnsupportedElementType = Error(
+        "NG0012",
+        "Unsupported element type",
+        "Norm '{0}' has ElementType '{1}'; supported element types are float and double");
+
+    public static readonly DiagnosticDescriptor AxesNotTrailing = Error(
+        "NG0013",
+        "Normalized axes must be the trailing axes of the layout",
+        "Norm '{0}' normalizes over \"{1}\", which are not the trailing axes of the layout \"{2}\" in layout order; {3} normalizes the innermost axes (e.g. \"{4}\")");
+
+    public static readonly DiagnosticDescriptor UnsafeCodeRequired = Error(
+        "NG0014",
+        "Generated kernels need unsafe code",
+        "The kernels of '{0}' work on pinned memory: allow unsafe code in the project (<AllowUnsafeBlocks>true</AllowUnsafeBlocks>)");
+
+    public static readonly DiagnosticDescriptor ConflictingExtent = Error(
+        "NG0015",
+        "Shape and layout disagree on an extent",
+        "Norm '{0}': Shape gives axis '{1}' the extent {2}, but the layout gives it {3}");
+
+    public static readonly DiagnosticDescriptor RowTooLarge = Error(
+        "NG0016",
+        "The normalized row is too large",
+        "Norm '{0}' normalizes {1} elements per row; at most {2} are supported");
+
+    public static readonly DiagnosticDescriptor NameConflictsWithMember = Error(
+        "NG0017",
+        "A norm's kernel type name is already taken",
+        "Norm '{0}' emits the nested type '{1}', but '{2}' already has a member named '{1}'");
+
+    public static readonly DiagnosticDescriptor FileLocalModelType = Error(
+        "NG0018",
+        "A file-local type cannot declare norms",
+        "'{0}' is file-local, so the generated kernels cannot be added to it; make it internal or public");
+}

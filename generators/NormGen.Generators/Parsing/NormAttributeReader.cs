@@ -1,0 +1,93 @@
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NormGen.Generators.Model;
+
+namespace NormGen.Generators.Parsing;
+
+/// <summary>
+/// Typed, tolerant access to one norm attribute's arguments. Arguments the compiler could not bind
+/// read as "not given", so half-typed code never throws here.
+/// </summary>
+internal readonly struct NormAttributeReader
+{
+    private readonly AttributeData _attribute;
+    private readonly CancellationToken _cancellationToken;
+
+    public NormAttributeReader(AttributeData attribute, INamedTypeSymbol modelType, CancellationToken cancellationToken)
+    {
+        _attribute = attribute;
+        _cancellationToken = cancellationToken;
+        ModelType = modelType;
+    }
+
+    public INamedTypeSymbol ModelType { get; }
+
+    public NormKind? Kind => _attribute.AttributeClass switch
+    {
+        var c when KnownNames.Is(c, "LayerNormAttribute") => NormKind.LayerNorm,
+        var c when KnownNames.Is(c, "RmsNormAttribute") => NormKind.RmsNorm,
+        _ => null,
+    };
+
+    public string? Name =>
+        _attribute.ConstructorArguments.Length == 1 && _attribute.ConstructorArguments[0].Kind == TypedConstantKind.Primitive
+            ? _attribute.ConstructorArguments[0].Value as string
+            : null;
+
+    public string? Axes => Named("Axes")?.Value as string;
+
+    public string? Layout => Named("Layout")?.Value as string;
+
+    public ITypeSymbol? ElementType => Named("ElementType") is { Kind: TypedConstantKind.Type } value ? value.Value as ITypeSymbol : null;
+
+    public double? Epsilon => Named("Eps")?.Value is double value ? value : null;
+
+    public bool ElementwiseAffine => Named("ElementwiseAffine")?.Value is not false;
+
+    public bool Bias => Named("Bias")?.Value is not false;
+
+    public int[]? Shape =>
+        Named("Shape") is { Kind: TypedConstantKind.Array, IsNull: false } array
+            ? array.Values.Select(v => v.Value is int extent ? extent : 0).ToArray()
+            : null;
+
+    /// <summary>
+    /// The location of the named argument (or of the name, for <see langword="null"/>), falling back
+    /// to the whole attribute so every diagnostic points into the user's source.
+    /// </summary>
+    public Location Location(string? argumentName)
+    {
+        if (_attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) is not AttributeSyntax syntax)
+        {
+            return Microsoft.CodeAnalysis.Location.None;
+        }
+
+        foreach (AttributeArgumentSyntax argument in syntax.ArgumentList?.Arguments ?? default)
+        {
+            bool matches = argumentName is null
+                ? argument.NameEquals is null && argument.NameColon is null or { Name.Identifier.Text: "name" }
+                : argument.NameEquals?.Name.Identifier.Text == argumentName;
+            if (matches)
+            {
+                return argument.GetLocation();
+            }
+        }
+
+        return syntax.GetLocation();
+    }
+
+    private TypedConstant? Named(string name)
+    {
+        foreach (var pair in _attribute.NamedArguments)
+        {
+            if (pair.Key == name && pair.Value.Kind != TypedConstantKind.Error)
+            {
+                return pair.Value;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,9 @@
+namespace NormGen.Generators;
+
+/// <summary>Names of the incremental pipeline's steps, so tests can check what stayed cached.</summary>
+internal static class TrackingNames
+{
+    public const string LayerNormModels = nameof(LayerNormModels);
+    public const string RmsNormModels = nameof(RmsNormModels);
+    public const string AllowsUnsafe = nameof(AllowsUnsafe);
+}
