@@ -480,86 +480,103 @@ internal sealed class RowNormEmitter
         string v = width.Helper;
         string vt = $"{v}<{T}>";
         string load = $"{v}.Load";
-        string centered(string load) => _centered ? $"({load} - m)" : load;
+        string[] offsets = ["", " + Lanes", " + 2 * Lanes", " + 3 * Lanes"];
 
         writer.Line($"private static void ForwardRow{width.Name}({string.Join(", ", ForwardRowParameters())})");
         writer.Line("{");
         writer.Line($"    const int Lanes = {width.Lanes(_t)};");
         writer.Line("    int i = 0;");
         writer.Line($"    {vt} s0 = {vt}.Zero, s1 = s0, s2 = s0, s3 = s0;");
+        writer.Line();
         if (_centered)
         {
-            writer.Line();
             writer.Line("    // Mean, over four independent accumulators.");
-            WriteUnrolledSum(writer, v, k => $"{load}(x + i{k})");
+            writer.Line("    for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)");
+            writer.Line("    {");
+            for (int k = 0; k < 4; k++)
+            {
+                writer.Line($"        s{k} += {load}(x + i{offsets[k]});");
+            }
+
+            writer.Line("    }");
+            writer.Line();
+            writer.Line($"    for (; i <= RowLength - Lanes; i += Lanes) s0 += {load}(x + i);");
             writer.Line($"    {T} sum = {v}.Sum((s0 + s1) + (s2 + s3));");
             writer.Line("    for (; i < RowLength; i++) sum += x[i];");
             writer.Line("    mean = sum / RowLength;");
-            writer.Line($"    {vt} m = {v}.Create(mean);");
             writer.Line();
-            writer.Line("    // Biased variance around the mean: a second pass over a row that is still in cache,");
-            writer.Line("    // which stays accurate for rows with a large common offset.");
-            writer.Line("    i = 0;");
-            writer.Line("    s0 = s1 = s2 = s3 = " + vt + ".Zero;");
+            writer.Line("    // Second pass over the row, still in cache: squared deviations from that mean, and the deviations");
+            writer.Line("    // themselves, which correct the mean's rounding error (the corrected two-pass algorithm). Rows with a");
+            writer.Line("    // large common offset keep an accurate variance, and a constant row gets its exact value as mean.");
+            writer.Line($"    {vt} m = {v}.Create(mean);");
+            writer.Line($"    {vt} q0 = {vt}.Zero, q1 = q0;");
+            writer.Line("    s0 = s1 = q0;");
+            writer.Line("    for (i = 0; i <= RowLength - 2 * Lanes; i += 2 * Lanes)");
+            writer.Line("    {");
+            writer.Line($"        {vt} d0 = {load}(x + i) - m;");
+            writer.Line($"        {vt} d1 = {load}(x + i + Lanes) - m;");
+            writer.Line("        s0 += d0;");
+            writer.Line("        s1 += d1;");
+            writer.Line("        q0 += d0 * d0;");
+            writer.Line("        q1 += d1 * d1;");
+            writer.Line("    }");
+            writer.Line();
+            writer.Line("    for (; i <= RowLength - Lanes; i += Lanes)");
+            writer.Line("    {");
+            writer.Line($"        {vt} d = {load}(x + i) - m;");
+            writer.Line("        s0 += d;");
+            writer.Line("        q0 += d * d;");
+            writer.Line("    }");
+            writer.Line();
+            writer.Line($"    {T} deviations = {v}.Sum(s0 + s1), squares = {v}.Sum(q0 + q1);");
+            writer.Line($"    for (; i < RowLength; i++) {{ {T} d = x[i] - mean; deviations += d; squares += d * d; }}");
+            WriteMeanCorrection(writer);
+            writer.Line($"    m = {v}.Create(mean);");
         }
         else
         {
-            writer.Line();
             writer.Line("    // Mean square, over four independent accumulators.");
+            writer.Line("    for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)");
+            writer.Line("    {");
+            for (int k = 0; k < 4; k++)
+            {
+                writer.Line($"        {vt} x{k} = {load}(x + i{offsets[k]});");
+                writer.Line($"        s{k} += x{k} * x{k};");
+            }
+
+            writer.Line("    }");
+            writer.Line();
+            writer.Line("    for (; i <= RowLength - Lanes; i += Lanes)");
+            writer.Line("    {");
+            writer.Line($"        {vt} xi = {load}(x + i);");
+            writer.Line("        s0 += xi * xi;");
+            writer.Line("    }");
+            writer.Line();
+            writer.Line($"    {T} squares = {v}.Sum((s0 + s1) + (s2 + s3));");
+            writer.Line("    for (; i < RowLength; i++) squares += x[i] * x[i];");
         }
 
-        WriteUnrolledSum(writer, v, k => $"{centered($"{load}(x + i{k})")}", square: true);
-        writer.Line($"    {T} squares = {v}.Sum((s0 + s1) + (s2 + s3));");
-        writer.Line(_centered
-            ? $"    for (; i < RowLength; i++) {{ {T} d = x[i] - mean; squares += d * d; }}"
-            : "    for (; i < RowLength; i++) squares += x[i] * x[i];");
         writer.Line($"    rstd = 1 / {_t.Sqrt}(squares / RowLength + Epsilon);");
         writer.Line($"    {vt} r = {v}.Create(rstd);");
         writer.Line();
         writer.Line("    // Normalize, then scale and shift.");
         writer.Line("    for (i = 0; i <= RowLength - Lanes; i += Lanes)");
         writer.Line("    {");
-        writer.Line($"        {v}.Store({Affine($"{centered($"{load}(x + i)")} * r", $"{load}(w + i)", $"{load}(b + i)")}, y + i);");
+        string normalized = _centered ? $"({load}(x + i) - m) * r" : $"{load}(x + i) * r";
+        writer.Line($"        {v}.Store({Affine(normalized, $"{load}(w + i)", $"{load}(b + i)")}, y + i);");
         writer.Line("    }");
         writer.Line();
         writer.Line($"    for (; i < RowLength; i++) y[i] = {Affine(_centered ? "(x[i] - mean) * rstd" : "x[i] * rstd", "w[i]", "b[i]")};");
         writer.Line("}");
     }
 
-    private void WriteUnrolledSum(CodeWriter writer, string v, System.Func<string, string> element, bool square = false)
+    /// <summary>Applies the deviations' sum: mean += Σd/D and Σd² -= (Σd)²/D, never below zero.</summary>
+    private void WriteMeanCorrection(CodeWriter writer)
     {
-        writer.Line("    for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)");
-        writer.Line("    {");
-        string[] offsets = ["", " + Lanes", " + 2 * Lanes", " + 3 * Lanes"];
-        for (int k = 0; k < 4; k++)
-        {
-            if (square)
-            {
-                writer.Line($"        var d{k} = {element(offsets[k])};");
-                writer.Line($"        s{k} += d{k} * d{k};");
-            }
-            else
-            {
-                writer.Line($"        s{k} += {element(offsets[k])};");
-            }
-        }
-
-        writer.Line("    }");
-        writer.Line();
-        writer.Line("    for (; i <= RowLength - Lanes; i += Lanes)");
-        writer.Line("    {");
-        if (square)
-        {
-            writer.Line($"        var d = {element("")};");
-            writer.Line("        s0 += d * d;");
-        }
-        else
-        {
-            writer.Line($"        s0 += {element("")};");
-        }
-
-        writer.Line("    }");
-        writer.Line();
+        writer.Line($"    {T} shift = deviations / RowLength;");
+        writer.Line("    mean += shift;");
+        writer.Line("    squares -= deviations * shift;");
+        writer.Line("    if (squares < 0) squares = 0;");
     }
 
     private string Affine(string normalized, string weight, string bias) => (_norm.HasWeight, _norm.HasBias) switch
@@ -578,8 +595,9 @@ internal sealed class RowNormEmitter
             writer.Line($"    {T} sum = 0;");
             writer.Line("    for (int i = 0; i < RowLength; i++) sum += x[i];");
             writer.Line("    mean = sum / RowLength;");
-            writer.Line($"    {T} squares = 0;");
-            writer.Line($"    for (int i = 0; i < RowLength; i++) {{ {T} d = x[i] - mean; squares += d * d; }}");
+            writer.Line($"    {T} deviations = 0, squares = 0;");
+            writer.Line($"    for (int i = 0; i < RowLength; i++) {{ {T} d = x[i] - mean; deviations += d; squares += d * d; }}");
+            WriteMeanCorrection(writer);
         }
         else
         {
