@@ -36,6 +36,12 @@ internal static class ModelParser
             return null;
         }
 
+        if (HasMissingName(type))
+        {
+            // A declaration still being typed (`class { }`, `Model<>`): the compiler reports it.
+            return null;
+        }
+
         Location firstLocation = AttributeLocation(normAttributes[0], cancellationToken);
         if (IsFileLocal(type))
         {
@@ -89,7 +95,10 @@ internal static class ModelParser
             Norms: norms.ToEquatableArray());
     }
 
-    /// <summary>The norm attributes on <paramref name="type"/>, in source order, skipping ones the compiler could not bind.</summary>
+    /// <summary>
+    /// The norm attributes on <paramref name="type"/> that NormGen emits kernels for, in source order,
+    /// skipping ones the compiler could not bind.
+    /// </summary>
     public static List<AttributeData> NormAttributesOf(INamedTypeSymbol type)
     {
         var result = new List<AttributeData>();
@@ -97,6 +106,13 @@ internal static class ModelParser
         {
             // An attribute with binding errors is the compiler's to report; it is not a norm yet.
             if (attribute.AttributeConstructor is null || !KnownNames.IsNormAttribute(attribute.AttributeClass))
+            {
+                continue;
+            }
+
+            // A user-defined subclass of NormAttribute is not ours to emit, nor to judge; it must not
+            // stand first either, or it would hide the type's real norms from the generator.
+            if (new NormAttributeReader(attribute, type, CancellationToken.None).Kind is null)
             {
                 continue;
             }
@@ -402,6 +418,17 @@ internal static class ModelParser
             return true;
         }
 
+        // A kernel would hide an inherited member of that name (CS0108), even a kernel emitted for a
+        // base model: already compiled, or about to be, when the base is a model of this compilation.
+        for (INamedTypeSymbol? baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            if (baseType.GetMembers(name).Any(member => IsVisibleToDerived(member, type))
+                || NormAttributesOf(baseType).Any(a => KernelNameOf(new NormAttributeReader(a, baseType, CancellationToken.None).Name) == name))
+            {
+                return true;
+            }
+        }
+
         foreach (ISymbol member in type.GetMembers(name))
         {
             // Our own kernel type, from an earlier run of the generator, is not a conflict.
@@ -410,6 +437,27 @@ internal static class ModelParser
                 && a.ConstructorArguments.Length > 0
                 && a.ConstructorArguments[0].Value as string == KnownNames.GeneratorTool);
             if (!emittedByUs)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsVisibleToDerived(ISymbol member, INamedTypeSymbol derived) => member.DeclaredAccessibility switch
+    {
+        Accessibility.Private => false,
+        Accessibility.Internal or Accessibility.ProtectedAndInternal =>
+            SymbolEqualityComparer.Default.Equals(member.ContainingAssembly, derived.ContainingAssembly),
+        _ => true,
+    };
+
+    private static bool HasMissingName(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.Name.Length == 0 || current.TypeParameters.Any(p => p.Name.Length == 0))
             {
                 return true;
             }
@@ -436,6 +484,8 @@ internal static class ModelParser
             (true, TypeKind.Struct) => "record struct",
             (true, _) => "record",
             (false, TypeKind.Struct) => "struct",
+            // A model may be nested in an interface, whose partial declarations must all say "interface".
+            (false, TypeKind.Interface) => "interface",
             _ => "class",
         };
 
@@ -449,10 +499,14 @@ internal static class ModelParser
         }
 
         string name = type.TypeParameters.Length == 0
-            ? type.Name
-            : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
+            ? Identifier(type.Name)
+            : Identifier(type.Name) + "<" + string.Join(", ", type.TypeParameters.Select(p => Identifier(p.Name))) + ">";
         return new TypeHeader(keyword, name);
     }
+
+    /// <summary>A name as C# source spells it: <c>@class</c> for a type named <c>class</c>.</summary>
+    private static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None ? name : "@" + name;
 
     private static string HintNameOf(INamedTypeSymbol type)
     {
@@ -462,8 +516,13 @@ internal static class ModelParser
             parts.Insert(0, current.MetadataName);
         }
 
-        string prefix = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString() + ".";
-        return (prefix + string.Join(".", parts)).Replace('`', '_') + ".g.cs";
+        // Namespace names as declared, without the '@' of escaped keywords: hint names allow no '@'.
+        for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            parts.Insert(0, ns.Name);
+        }
+
+        return string.Join(".", parts).Replace('`', '_') + ".g.cs";
     }
 
     internal static Location AttributeLocation(AttributeData attribute, CancellationToken cancellationToken) =>
