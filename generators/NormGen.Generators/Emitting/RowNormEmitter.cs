@@ -93,9 +93,10 @@ internal sealed class RowNormEmitter
         writer.Line($"/// rows of [{shape}] = {_norm.RowLength} {T} elements, eps = {_norm.Epsilon.ToString("R", CultureInfo.InvariantCulture)}, {affine}.");
         writer.Line("/// </summary>");
         writer.Line("/// <remarks>");
-        writer.Line(_centered
-            ? "/// <c>y = (x - mean) / sqrt(var + eps) * weight + bias</c> per row, with the biased variance, as PyTorch's <c>LayerNorm</c>."
-            : "/// <c>y = x / sqrt(mean(x²) + eps) * weight</c> per row, as PyTorch's <c>RMSNorm</c>.");
+        string formula = _centered
+            ? Affine("(x - mean) / sqrt(var + eps)", "weight", "bias") + "</c> per row, with the biased variance, as PyTorch's <c>LayerNorm</c>."
+            : Affine("x / sqrt(mean(x²) + eps)", "weight", "bias") + "</c> per row, as PyTorch's <c>RMSNorm</c>.";
+        writer.Line("/// <c>y = " + formula);
         writer.Line("/// Inputs are row-major: any number of rows of <see cref=\"RowLength\"/> contiguous elements.");
         writer.Line("/// </remarks>");
     }
@@ -148,8 +149,8 @@ internal sealed class RowNormEmitter
         writer.Line("/// <summary>");
         writer.Line("/// Normalizes every row of <paramref name=\"input\"/> into <paramref name=\"output\"/>, which may be the same memory,");
         writer.Line(_centered
-            ? "/// and saves each row's mean and reciprocal standard deviation for <see cref=\"Backward\"/>."
-            : "/// and saves each row's reciprocal root mean square for <see cref=\"Backward\"/>.");
+            ? "/// and saves each row's mean and reciprocal standard deviation for <c>Backward</c>."
+            : "/// and saves each row's reciprocal root mean square for <c>Backward</c>.");
         writer.Line("/// </summary>");
         writer.Line("/// <remarks>The statistics spans hold one element per row; pass empty spans to skip saving them.</remarks>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit the shape, or <paramref name=\"output\"/> partly overlaps <paramref name=\"input\"/>.</exception>");
@@ -202,13 +203,23 @@ internal sealed class RowNormEmitter
         }
 
         writer.Line("/// <summary>");
-        writer.Line("/// Back-propagates <paramref name=\"gradOutput\"/> through the norm: writes the input gradient, and");
-        writer.Line("/// (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <see cref=\"Forward\"/>.");
-        writer.Line("/// </summary>");
-        writer.Line("/// <remarks>");
-        writer.Line("/// Pass an empty span for a parameter gradient that is not needed. Parameter gradients are summed over");
-        writer.Line("/// blocks of rows fixed by the shape alone, in a fixed order: results are bitwise reproducible at any thread count.");
-        writer.Line("/// </remarks>");
+        if (ParameterGradients.Count > 0)
+        {
+            writer.Line("/// Back-propagates <paramref name=\"gradOutput\"/> through the norm: writes the input gradient, and");
+            writer.Line("/// (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <c>Forward</c>.");
+            writer.Line("/// </summary>");
+            writer.Line("/// <remarks>");
+            writer.Line("/// Pass an empty span for a parameter gradient that is not needed. Parameter gradients are summed over");
+            writer.Line("/// blocks of rows fixed by the shape alone, in a fixed order: results are bitwise reproducible at any thread count.");
+            writer.Line("/// </remarks>");
+        }
+        else
+        {
+            writer.Line("/// Back-propagates <paramref name=\"gradOutput\"/> through the norm into the input gradient.");
+            writer.Line("/// Uses the statistics saved by <c>Forward</c>.");
+            writer.Line("/// </summary>");
+        }
+
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit the shape, or <paramref name=\"gradInput\"/> partly overlaps an input.</exception>");
         using (writer.Block($"public static void Backward({string.Join(", ", parameters)})"))
         {
@@ -339,7 +350,7 @@ internal sealed class RowNormEmitter
         fields.Add("y");
         fields.AddRange(StatisticNames.Select(s => s + "Out"));
 
-        writer.Line("/// <summary>Normalizes a range of rows; holds pointers pinned by <see cref=\"Forward\"/>.</summary>");
+        writer.Line("/// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>");
         using (writer.Block($"private readonly struct ForwardRows : {Runtime}.IRowKernel"))
         {
             WritePointerFields(writer, "ForwardRows", fields);
@@ -559,7 +570,12 @@ internal sealed class RowNormEmitter
         writer.Line($"    rstd = 1 / {_t.Sqrt}(squares / RowLength + Epsilon);");
         writer.Line($"    {vt} r = {v}.Create(rstd);");
         writer.Line();
-        writer.Line("    // Normalize, then scale and shift.");
+        writer.Line((_norm.HasWeight, _norm.HasBias) switch
+        {
+            (true, true) => "    // Normalize, then scale and shift.",
+            (true, false) => "    // Normalize, then scale.",
+            _ => "    // Normalize.",
+        });
         writer.Line("    for (i = 0; i <= RowLength - Lanes; i += Lanes)");
         writer.Line("    {");
         string normalized = _centered ? $"({load}(x + i) - m) * r" : $"{load}(x + i) * r";
@@ -630,9 +646,10 @@ internal sealed class RowNormEmitter
 
         writer.Line($"    {vt} r = {v}.Create(rstd);");
         writer.Line();
+        string gDefinition = _norm.HasWeight ? "g = dy·γ" : "g = dy";
         writer.Line(_centered
-            ? "    // Row sums of g = dy·γ and g·x̂, where x̂ = (x - mean)·rstd."
-            : "    // Row sum of g·x̂, where g = dy·γ and x̂ = x·rstd.");
+            ? $"    // Row sums of g and g·x̂, where {gDefinition} and x̂ = (x - mean)·rstd."
+            : $"    // Row sum of g·x̂, where {gDefinition} and x̂ = x·rstd.");
         if (_centered)
         {
             writer.Line($"    {vt} sumG = {vt}.Zero, sumGX = sumG;");
@@ -668,9 +685,15 @@ internal sealed class RowNormEmitter
 
         writer.Line("    gxMean /= RowLength;");
         writer.Line();
+        string parameterNote = (_norm.HasWeight, _norm.HasBias) switch
+        {
+            (true, true) => "; the parameter gradients take dy·x̂ and dy",
+            (true, false) => "; the weight gradient takes dy·x̂",
+            _ => "",
+        };
         writer.Line(_centered
-            ? "    // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)); the parameter gradients take dy·x̂ and dy."
-            : "    // dx = rstd·(g - x̂·mean(g·x̂)); the weight gradient takes dy·x̂.");
+            ? $"    // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)){parameterNote}."
+            : $"    // dx = rstd·(g - x̂·mean(g·x̂)){parameterNote}.");
         if (_centered)
         {
             writer.Line($"    {vt} gm = {v}.Create(gMean);");

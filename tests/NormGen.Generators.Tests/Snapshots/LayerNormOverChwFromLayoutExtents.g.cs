@@ -37,7 +37,7 @@ namespace Vision
 
             /// <summary>
             /// Normalizes every row of <paramref name="input"/> into <paramref name="output"/>, which may be the same memory,
-            /// and saves each row's mean and reciprocal standard deviation for <see cref="Backward"/>.
+            /// and saves each row's mean and reciprocal standard deviation for <c>Backward</c>.
             /// </summary>
             /// <remarks>The statistics spans hold one element per row; pass empty spans to skip saving them.</remarks>
             /// <exception cref="global::System.ArgumentException">A span's length does not fit the shape, or <paramref name="output"/> partly overlaps <paramref name="input"/>.</exception>
@@ -59,7 +59,7 @@ namespace Vision
 
             /// <summary>
             /// Back-propagates <paramref name="gradOutput"/> through the norm: writes the input gradient, and
-            /// (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <see cref="Forward"/>.
+            /// (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <c>Forward</c>.
             /// </summary>
             /// <remarks>
             /// Pass an empty span for a parameter gradient that is not needed. Parameter gradients are summed over
@@ -98,7 +98,7 @@ namespace Vision
                 }
             }
 
-            /// <summary>Normalizes a range of rows; holds pointers pinned by <see cref="Forward"/>.</summary>
+            /// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>
             private readonly struct ForwardRows : global::NormGen.Kernels.IRowKernel
             {
                 private readonly float* _x;
@@ -420,7 +420,7 @@ namespace Vision
                 global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean);
                 global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
 
-                // Row sums of g = dy·γ and g·x̂, where x̂ = (x - mean)·rstd.
+                // Row sums of g and g·x̂, where g = dy·γ and x̂ = (x - mean)·rstd.
                 global::System.Runtime.Intrinsics.Vector512<float> sumG = global::System.Runtime.Intrinsics.Vector512<float>.Zero, sumGX = sumG;
                 int i = 0;
                 for (; i <= RowLength - Lanes; i += Lanes)
@@ -463,7 +463,7 @@ namespace Vision
                 global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean);
                 global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
 
-                // Row sums of g = dy·γ and g·x̂, where x̂ = (x - mean)·rstd.
+                // Row sums of g and g·x̂, where g = dy·γ and x̂ = (x - mean)·rstd.
                 global::System.Runtime.Intrinsics.Vector256<float> sumG = global::System.Runtime.Intrinsics.Vector256<float>.Zero, sumGX = sumG;
                 int i = 0;
                 for (; i <= RowLength - Lanes; i += Lanes)
@@ -506,7 +506,7 @@ namespace Vision
                 global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean);
                 global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
 
-                // Row sums of g = dy·γ and g·x̂, where x̂ = (x - mean)·rstd.
+                // Row sums of g and g·x̂, where g = dy·γ and x̂ = (x - mean)·rstd.
                 global::System.Runtime.Intrinsics.Vector128<float> sumG = global::System.Runtime.Intrinsics.Vector128<float>.Zero, sumGX = sumG;
                 int i = 0;
                 for (; i <= RowLength - Lanes; i += Lanes)

@@ -39,7 +39,7 @@ namespace Models.Vision
 
                 /// <summary>
                 /// Normalizes every row of <paramref name="input"/> into <paramref name="output"/>, which may be the same memory,
-                /// and saves each row's mean and reciprocal standard deviation for <see cref="Backward"/>.
+                /// and saves each row's mean and reciprocal standard deviation for <c>Backward</c>.
                 /// </summary>
                 /// <remarks>The statistics spans hold one element per row; pass empty spans to skip saving them.</remarks>
                 /// <exception cref="global::System.ArgumentException">A span's length does not fit the shape, or <paramref name="output"/> partly overlaps <paramref name="input"/>.</exception>
@@ -61,7 +61,7 @@ namespace Models.Vision
 
                 /// <summary>
                 /// Back-propagates <paramref name="gradOutput"/> through the norm: writes the input gradient, and
-                /// (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <see cref="Forward"/>.
+                /// (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <c>Forward</c>.
                 /// </summary>
                 /// <remarks>
                 /// Pass an empty span for a parameter gradient that is not needed. Parameter gradients are summed over
@@ -100,7 +100,7 @@ namespace Models.Vision
                     }
                 }
 
-                /// <summary>Normalizes a range of rows; holds pointers pinned by <see cref="Forward"/>.</summary>
+                /// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>
                 private readonly struct ForwardRows : global::NormGen.Kernels.IRowKernel
                 {
                     private readonly float* _x;
@@ -422,7 +422,7 @@ namespace Models.Vision
                     global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean);
                     global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
 
-                    // Row sums of g = dy·γ and g·x̂, where x̂ = (x - mean)·rstd.
+                    // Row sums of g and g·x̂, where g = dy·γ and x̂ = (x - mean)·rstd.
                     global::System.Runtime.Intrinsics.Vector512<float> sumG = global::System.Runtime.Intrinsics.Vector512<float>.Zero, sumGX = sumG;
                     int i = 0;
                     for (; i <= RowLength - Lanes; i += Lanes)
@@ -465,7 +465,7 @@ namespace Models.Vision
                     global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean);
                     global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
 
-                    // Row sums of g = dy·γ and g·x̂, where x̂ = (x - mean)·rstd.
+                    // Row sums of g and g·x̂, where g = dy·γ and x̂ = (x - mean)·rstd.
                     global::System.Runtime.Intrinsics.Vector256<float> sumG = global::System.Runtime.Intrinsics.Vector256<float>.Zero, sumGX = sumG;
                     int i = 0;
                     for (; i <= RowLength - Lanes; i += Lanes)
@@ -508,7 +508,7 @@ namespace Models.Vision
                     global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean);
                     global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
 
-                    // Row sums of g = dy·γ and g·x̂, where x̂ = (x - mean)·rstd.
+                    // Row sums of g and g·x̂, where g = dy·γ and x̂ = (x - mean)·rstd.
                     global::System.Runtime.Intrinsics.Vector128<float> sumG = global::System.Runtime.Intrinsics.Vector128<float>.Zero, sumGX = sumG;
                     int i = 0;
                     for (; i <= RowLength - Lanes; i += Lanes)
@@ -593,7 +593,7 @@ namespace Models.Vision
 
                 /// <summary>
                 /// Normalizes every row of <paramref name="input"/> into <paramref name="output"/>, which may be the same memory,
-                /// and saves each row's reciprocal root mean square for <see cref="Backward"/>.
+                /// and saves each row's reciprocal root mean square for <c>Backward</c>.
                 /// </summary>
                 /// <remarks>The statistics spans hold one element per row; pass empty spans to skip saving them.</remarks>
                 /// <exception cref="global::System.ArgumentException">A span's length does not fit the shape, or <paramref name="output"/> partly overlaps <paramref name="input"/>.</exception>
@@ -613,7 +613,7 @@ namespace Models.Vision
 
                 /// <summary>
                 /// Back-propagates <paramref name="gradOutput"/> through the norm: writes the input gradient, and
-                /// (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <see cref="Forward"/>.
+                /// (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <c>Forward</c>.
                 /// </summary>
                 /// <remarks>
                 /// Pass an empty span for a parameter gradient that is not needed. Parameter gradients are summed over
@@ -647,7 +647,7 @@ namespace Models.Vision
                     }
                 }
 
-                /// <summary>Normalizes a range of rows; holds pointers pinned by <see cref="Forward"/>.</summary>
+                /// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>
                 private readonly struct ForwardRows : global::NormGen.Kernels.IRowKernel
                 {
                     private readonly float* _x;
@@ -759,7 +759,7 @@ namespace Models.Vision
                     rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
                     global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
 
-                    // Normalize, then scale and shift.
+                    // Normalize, then scale.
                     for (i = 0; i <= RowLength - Lanes; i += Lanes)
                     {
                         global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(x + i) * r * global::System.Runtime.Intrinsics.Vector512.Load(w + i), y + i);
@@ -798,7 +798,7 @@ namespace Models.Vision
                     rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
                     global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
 
-                    // Normalize, then scale and shift.
+                    // Normalize, then scale.
                     for (i = 0; i <= RowLength - Lanes; i += Lanes)
                     {
                         global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(x + i) * r * global::System.Runtime.Intrinsics.Vector256.Load(w + i), y + i);
@@ -837,7 +837,7 @@ namespace Models.Vision
                     rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
                     global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
 
-                    // Normalize, then scale and shift.
+                    // Normalize, then scale.
                     for (i = 0; i <= RowLength - Lanes; i += Lanes)
                     {
                         global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(x + i) * r * global::System.Runtime.Intrinsics.Vector128.Load(w + i), y + i);

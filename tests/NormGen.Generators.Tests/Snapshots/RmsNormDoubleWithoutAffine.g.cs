@@ -9,7 +9,7 @@ partial class Decoder
     /// rows of [512] = 512 double elements, eps = 1E-06, without affine parameters.
     /// </summary>
     /// <remarks>
-    /// <c>y = x / sqrt(mean(x²) + eps) * weight</c> per row, as PyTorch's <c>RMSNorm</c>.
+    /// <c>y = x / sqrt(mean(x²) + eps)</c> per row, as PyTorch's <c>RMSNorm</c>.
     /// Inputs are row-major: any number of rows of <see cref="RowLength"/> contiguous elements.
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "0.1.0.0")]
@@ -35,7 +35,7 @@ partial class Decoder
 
         /// <summary>
         /// Normalizes every row of <paramref name="input"/> into <paramref name="output"/>, which may be the same memory,
-        /// and saves each row's reciprocal root mean square for <see cref="Backward"/>.
+        /// and saves each row's reciprocal root mean square for <c>Backward</c>.
         /// </summary>
         /// <remarks>The statistics spans hold one element per row; pass empty spans to skip saving them.</remarks>
         /// <exception cref="global::System.ArgumentException">A span's length does not fit the shape, or <paramref name="output"/> partly overlaps <paramref name="input"/>.</exception>
@@ -53,13 +53,9 @@ partial class Decoder
         }
 
         /// <summary>
-        /// Back-propagates <paramref name="gradOutput"/> through the norm: writes the input gradient, and
-        /// (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <see cref="Forward"/>.
+        /// Back-propagates <paramref name="gradOutput"/> through the norm into the input gradient.
+        /// Uses the statistics saved by <c>Forward</c>.
         /// </summary>
-        /// <remarks>
-        /// Pass an empty span for a parameter gradient that is not needed. Parameter gradients are summed over
-        /// blocks of rows fixed by the shape alone, in a fixed order: results are bitwise reproducible at any thread count.
-        /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length does not fit the shape, or <paramref name="gradInput"/> partly overlaps an input.</exception>
         public static void Backward(global::System.ReadOnlySpan<double> gradOutput, global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> rstd, global::System.Span<double> gradInput)
         {
@@ -77,7 +73,7 @@ partial class Decoder
             }
         }
 
-        /// <summary>Normalizes a range of rows; holds pointers pinned by <see cref="Forward"/>.</summary>
+        /// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>
         private readonly struct ForwardRows : global::NormGen.Kernels.IRowKernel
         {
             private readonly double* _x;
@@ -181,7 +177,7 @@ partial class Decoder
             rstd = 1 / global::System.Math.Sqrt(squares / RowLength + Epsilon);
             global::System.Runtime.Intrinsics.Vector512<double> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
 
-            // Normalize, then scale and shift.
+            // Normalize.
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(x + i) * r, y + i);
@@ -220,7 +216,7 @@ partial class Decoder
             rstd = 1 / global::System.Math.Sqrt(squares / RowLength + Epsilon);
             global::System.Runtime.Intrinsics.Vector256<double> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
 
-            // Normalize, then scale and shift.
+            // Normalize.
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(x + i) * r, y + i);
@@ -259,7 +255,7 @@ partial class Decoder
             rstd = 1 / global::System.Math.Sqrt(squares / RowLength + Epsilon);
             global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
 
-            // Normalize, then scale and shift.
+            // Normalize.
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(x + i) * r, y + i);
@@ -303,7 +299,7 @@ partial class Decoder
             const int Lanes = 8;
             global::System.Runtime.Intrinsics.Vector512<double> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
 
-            // Row sum of g·x̂, where g = dy·γ and x̂ = x·rstd.
+            // Row sum of g·x̂, where g = dy and x̂ = x·rstd.
             global::System.Runtime.Intrinsics.Vector512<double> sumGX = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
             int i = 0;
             for (; i <= RowLength - Lanes; i += Lanes)
@@ -316,7 +312,7 @@ partial class Decoder
             for (; i < RowLength; i++) gxMean += dy[i] * (x[i] * rstd);
             gxMean /= RowLength;
 
-            // dx = rstd·(g - x̂·mean(g·x̂)); the weight gradient takes dy·x̂.
+            // dx = rstd·(g - x̂·mean(g·x̂)).
             global::System.Runtime.Intrinsics.Vector512<double> gxm = global::System.Runtime.Intrinsics.Vector512.Create(gxMean);
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
@@ -338,7 +334,7 @@ partial class Decoder
             const int Lanes = 4;
             global::System.Runtime.Intrinsics.Vector256<double> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
 
-            // Row sum of g·x̂, where g = dy·γ and x̂ = x·rstd.
+            // Row sum of g·x̂, where g = dy and x̂ = x·rstd.
             global::System.Runtime.Intrinsics.Vector256<double> sumGX = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
             int i = 0;
             for (; i <= RowLength - Lanes; i += Lanes)
@@ -351,7 +347,7 @@ partial class Decoder
             for (; i < RowLength; i++) gxMean += dy[i] * (x[i] * rstd);
             gxMean /= RowLength;
 
-            // dx = rstd·(g - x̂·mean(g·x̂)); the weight gradient takes dy·x̂.
+            // dx = rstd·(g - x̂·mean(g·x̂)).
             global::System.Runtime.Intrinsics.Vector256<double> gxm = global::System.Runtime.Intrinsics.Vector256.Create(gxMean);
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
@@ -373,7 +369,7 @@ partial class Decoder
             const int Lanes = 2;
             global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
 
-            // Row sum of g·x̂, where g = dy·γ and x̂ = x·rstd.
+            // Row sum of g·x̂, where g = dy and x̂ = x·rstd.
             global::System.Runtime.Intrinsics.Vector128<double> sumGX = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
             int i = 0;
             for (; i <= RowLength - Lanes; i += Lanes)
@@ -386,7 +382,7 @@ partial class Decoder
             for (; i < RowLength; i++) gxMean += dy[i] * (x[i] * rstd);
             gxMean /= RowLength;
 
-            // dx = rstd·(g - x̂·mean(g·x̂)); the weight gradient takes dy·x̂.
+            // dx = rstd·(g - x̂·mean(g·x̂)).
             global::System.Runtime.Intrinsics.Vector128<double> gxm = global::System.Runtime.Intrinsics.Vector128.Create(gxMean);
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
