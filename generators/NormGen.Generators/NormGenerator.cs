@@ -26,6 +26,9 @@ public sealed class NormGenerator : IIncrementalGenerator
 
         RegisterModels(context, KnownNames.LayerNormAttribute, TrackingNames.LayerNormModels, allowsUnsafe);
         RegisterModels(context, KnownNames.RmsNormAttribute, TrackingNames.RmsNormModels, allowsUnsafe);
+        RegisterModels(context, KnownNames.BatchNormAttribute, TrackingNames.BatchNormModels, allowsUnsafe);
+        RegisterModels(context, KnownNames.GroupNormAttribute, TrackingNames.GroupNormModels, allowsUnsafe);
+        RegisterModels(context, KnownNames.InstanceNormAttribute, TrackingNames.InstanceNormModels, allowsUnsafe);
     }
 
     private static void RegisterModels(

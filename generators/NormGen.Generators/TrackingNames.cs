@@ -5,5 +5,8 @@ internal static class TrackingNames
 {
     public const string LayerNormModels = nameof(LayerNormModels);
     public const string RmsNormModels = nameof(RmsNormModels);
+    public const string BatchNormModels = nameof(BatchNormModels);
+    public const string GroupNormModels = nameof(GroupNormModels);
+    public const string InstanceNormModels = nameof(InstanceNormModels);
     public const string AllowsUnsafe = nameof(AllowsUnsafe);
 }

@@ -80,10 +80,10 @@ internal static class DiagnosticDescriptors
         "Unsupported element type",
         "Norm '{0}' has ElementType '{1}'; supported element types are float and double");
 
-    public static readonly DiagnosticDescriptor AxesNotTrailing = Error(
+    public static readonly DiagnosticDescriptor AxesNotAdjacent = Error(
         "NG0013",
-        "Normalized axes must be the trailing axes of the layout",
-        "Norm '{0}' normalizes over \"{1}\", which are not the trailing axes of the layout \"{2}\" in layout order; {3} normalizes the innermost axes (e.g. \"{4}\")");
+        "Normalized axes must be adjacent in the layout",
+        "Norm '{0}' normalizes over \"{1}\", which are not adjacent axes of the layout \"{2}\" in layout order; normalize over one block of adjacent axes (\"{3}\" if these are the ones you meant and they are adjacent)");
 
     public static readonly DiagnosticDescriptor UnsafeCodeRequired = Error(
         "NG0014",
@@ -109,4 +109,29 @@ internal static class DiagnosticDescriptors
         "NG0018",
         "A file-local type cannot declare norms",
         "'{0}' is file-local, so the generated kernels cannot be added to it; make it internal or public");
+
+    public static readonly DiagnosticDescriptor GroupsMustDivideChannels = Error(
+        "NG0019",
+        "GroupNorm's groups must divide its channels",
+        "GroupNorm '{0}' has {1} groups, which do not divide its {2} channels; choose a positive divisor of the channel count");
+
+    public static readonly DiagnosticDescriptor InvalidChannelAxis = Error(
+        "NG0020",
+        "The channel axis must come second or last",
+        "Norm '{0}' uses channel axis '{1}' of the layout \"{2}\"; it must follow the batch axis (channels-first, N,C,H,W) or be the last axis (channels-last, N,H,W,C)");
+
+    public static readonly DiagnosticDescriptor InvalidMomentum = Error(
+        "NG0021",
+        "Momentum must lie in [0, 1]",
+        "Norm '{0}' has Momentum = {1}; momentum is the new batch's weight in the running statistics and must lie in [0, 1]");
+
+    public static readonly DiagnosticDescriptor UnsupportedFusion = Error(
+        "NG0022",
+        "This fusion is not available for this norm",
+        "Norm '{0}' asks for {1}, which fuses only into {2}");
+
+    public static readonly DiagnosticDescriptor UnknownActivation = Error(
+        "NG0023",
+        "Unknown activation",
+        "Norm '{0}' has an Activation value that is not a member of NormGen.Activation");
 }

@@ -29,12 +29,17 @@ public sealed class NormAttributeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.DuplicateNormName,
         DiagnosticDescriptors.InvalidNormName,
         DiagnosticDescriptors.UnsupportedElementType,
-        DiagnosticDescriptors.AxesNotTrailing,
+        DiagnosticDescriptors.AxesNotAdjacent,
         DiagnosticDescriptors.UnsafeCodeRequired,
         DiagnosticDescriptors.ConflictingExtent,
         DiagnosticDescriptors.RowTooLarge,
         DiagnosticDescriptors.NameConflictsWithMember,
-        DiagnosticDescriptors.FileLocalModelType);
+        DiagnosticDescriptors.FileLocalModelType,
+        DiagnosticDescriptors.GroupsMustDivideChannels,
+        DiagnosticDescriptors.InvalidChannelAxis,
+        DiagnosticDescriptors.InvalidMomentum,
+        DiagnosticDescriptors.UnsupportedFusion,
+        DiagnosticDescriptors.UnknownActivation);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

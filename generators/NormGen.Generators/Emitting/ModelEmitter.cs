@@ -35,7 +35,7 @@ internal static class ModelEmitter
                     writer.Line();
                 }
 
-                RowNormEmitter.Emit(writer, model.Norms[i]);
+                EmitNorm(writer, model.Norms[i]);
             }
         }
 
@@ -45,5 +45,25 @@ internal static class ModelEmitter
         }
 
         return writer.ToString();
+    }
+
+    /// <summary>Picks the emitter for a norm's kind and memory arrangement.</summary>
+    private static void EmitNorm(CodeWriter writer, NormSpec norm)
+    {
+        switch (norm.Kind, norm.Geometry.Kind)
+        {
+            case (NormKind.LayerNorm or NormKind.RmsNorm, GeometryKind.Rows):
+                RowNormEmitter.Emit(writer, norm);
+                break;
+            case (NormKind.LayerNorm or NormKind.RmsNorm, GeometryKind.Columns):
+                ColumnNormEmitter.Emit(writer, norm);
+                break;
+            case (NormKind.BatchNorm, _):
+                BatchNormEmitter.Emit(writer, norm);
+                break;
+            default:
+                GroupNormEmitter.Emit(writer, norm);
+                break;
+        }
     }
 }

@@ -9,6 +9,9 @@ internal static class KnownNames
     public const string NormAttribute = "NormGen.NormAttribute";
     public const string LayerNormAttribute = "NormGen.LayerNormAttribute";
     public const string RmsNormAttribute = "NormGen.RmsNormAttribute";
+    public const string BatchNormAttribute = "NormGen.BatchNormAttribute";
+    public const string GroupNormAttribute = "NormGen.GroupNormAttribute";
+    public const string InstanceNormAttribute = "NormGen.InstanceNormAttribute";
     public const string TensorLayoutAttribute = "NormGen.TensorLayoutAttribute";
 
     /// <summary>The tool name the emitter writes in <c>[GeneratedCode]</c>.</summary>

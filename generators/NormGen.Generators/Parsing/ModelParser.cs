@@ -129,55 +129,61 @@ internal static class ModelParser
         bool classLayoutDeclared,
         List<Diagnostic>? diagnostics)
     {
-        NormKind? kind = reader.Kind;
-        if (kind is null)
+        if (reader.Kind is not { } kind)
         {
             // A user-defined subclass of NormAttribute: nothing we know how to emit.
             return null;
         }
 
-        bool valid = true;
-        void Report(DiagnosticDescriptor descriptor, string? argument, params object?[] args)
-        {
-            valid = false;
-            diagnostics?.Add(Diagnostic.Create(descriptor, reader.Location(argument), args));
-        }
-
+        var context = new NormContext(reader, diagnostics);
         string name = reader.Name ?? "";
         string kernelName = KernelNameOf(name);
         if (kernelName.Length == 0)
         {
-            Report(DiagnosticDescriptors.InvalidNormName, null, name);
+            context.Report(DiagnosticDescriptors.InvalidNormName, null, name);
             name = reader.Name ?? "(null)";
         }
+
+        context.Name = name;
 
         // Element type.
         ElementKind element = ElementKind.Float;
         if (reader.ElementType is { } elementType)
         {
-            switch (elementType.SpecialType)
+            if (elementType.SpecialType == SpecialType.System_Single)
             {
-                case SpecialType.System_Single:
-                    element = ElementKind.Float;
-                    break;
-                case SpecialType.System_Double:
-                    element = ElementKind.Double;
-                    break;
-                default:
-                    Report(DiagnosticDescriptors.UnsupportedElementType, "ElementType", name, elementType.ToDisplayString(TypeNameFormat));
-                    break;
+                element = ElementKind.Float;
+            }
+            else if (elementType.SpecialType == SpecialType.System_Double)
+            {
+                element = ElementKind.Double;
+            }
+            else if (elementType is INamedTypeSymbol { Name: "Half", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } })
+            {
+                element = ElementKind.Half;
+            }
+            else
+            {
+                context.Report(DiagnosticDescriptors.UnsupportedElementType, "ElementType", name, elementType.ToDisplayString(TypeNameFormat));
             }
         }
 
-        // Epsilon: PyTorch's defaults when not given (1e-5 for LayerNorm, machine epsilon for RMSNorm).
-        double epsilon = reader.Epsilon ?? DefaultEpsilon(kind.Value, element);
+        // Epsilon: PyTorch's defaults when not given (1e-5, machine epsilon for RMSNorm).
+        double epsilon = reader.Epsilon ?? DefaultEpsilon(kind, element);
+        string epsilonText = epsilon.ToString("R", CultureInfo.InvariantCulture);
         if (!(epsilon > 0) || double.IsInfinity(epsilon))
         {
-            Report(DiagnosticDescriptors.InvalidEpsilon, "Eps", name, epsilon.ToString("R", CultureInfo.InvariantCulture), "");
+            context.Report(DiagnosticDescriptors.InvalidEpsilon, "Eps", name, epsilonText, "");
         }
-        else if (element == ElementKind.Float && !((float)epsilon > 0 && !float.IsInfinity((float)epsilon)))
+        else if (element != ElementKind.Double && !((float)epsilon > 0 && !float.IsInfinity((float)epsilon)))
         {
-            Report(DiagnosticDescriptors.InvalidEpsilon, "Eps", name, epsilon.ToString("R", CultureInfo.InvariantCulture), " in float");
+            // Half kernels compute in float, so float's range is the one that matters.
+            context.Report(DiagnosticDescriptors.InvalidEpsilon, "Eps", name, epsilonText, " in float");
+        }
+
+        if (reader.HasUnknownActivation)
+        {
+            context.Report(DiagnosticDescriptors.UnknownActivation, "Activation", name);
         }
 
         // Layout: the attribute's own, else the class's.
@@ -187,7 +193,7 @@ internal static class ModelParser
             layout = LayoutParser.Parse(layoutText, allowExtents: true, out string error);
             if (layout is null)
             {
-                Report(DiagnosticDescriptors.InvalidLayout, "Layout", layoutText, error);
+                context.Report(DiagnosticDescriptors.InvalidLayout, "Layout", layoutText, error);
                 return null;
             }
         }
@@ -200,25 +206,49 @@ internal static class ModelParser
             // An invalid class layout was reported once, on the layout attribute itself.
             if (!classLayoutDeclared)
             {
-                Report(DiagnosticDescriptors.MissingLayout, null, name, reader.ModelType.Name);
+                context.Report(DiagnosticDescriptors.MissingLayout, null, name, reader.ModelType.Name);
             }
 
             return null;
         }
 
+        var common = new NormSpec(
+            kind,
+            name,
+            kernelName,
+            element,
+            layout.Select(a => a.Name).ToEquatableArray(),
+            EquatableArray<string>.Empty,
+            EquatableArray<int>.Empty,
+            new NormGeometry(GeometryKind.Rows, 0, 1, 0, 0, 0),
+            epsilon,
+            HasWeight: false,
+            HasBias: false,
+            Activation: reader.Activation);
+
+        NormSpec? norm = kind is NormKind.LayerNorm or NormKind.RmsNorm
+            ? ParseAxisNorm(common, layout, context)
+            : ParseChannelNorm(common, layout, context);
+        return context.Valid ? norm : null;
+    }
+
+    /// <summary>LayerNorm and RMSNorm: statistics over a block of adjacent axes, parameters shaped like it.</summary>
+    private static NormSpec? ParseAxisNorm(NormSpec common, List<LayoutAxis> layout, NormContext context)
+    {
+        NormAttributeReader reader = context.Reader;
+        string name = common.Name;
         string layoutDisplay = string.Join(",", layout.Select(a => a.Name));
 
-        // Normalized axes.
         if (reader.Axes is not { } axesText)
         {
-            Report(DiagnosticDescriptors.InvalidAxes, null, name, "", "Axes is required (for example Axes = \"" + layout[layout.Count - 1].Name + "\")");
+            context.Report(DiagnosticDescriptors.InvalidAxes, null, name, "", "Axes is required (for example Axes = \"" + layout[layout.Count - 1].Name + "\")");
             return null;
         }
 
         List<LayoutAxis>? axes = LayoutParser.Parse(axesText, allowExtents: false, out string axesError);
         if (axes is null)
         {
-            Report(DiagnosticDescriptors.InvalidAxes, "Axes", name, axesText, axesError);
+            context.Report(DiagnosticDescriptors.InvalidAxes, "Axes", name, axesText, axesError);
             return null;
         }
 
@@ -228,28 +258,29 @@ internal static class ModelParser
             int position = layout.FindIndex(a => a.Name == axis.Name);
             if (position < 0)
             {
-                Report(DiagnosticDescriptors.UnknownAxis, "Axes", name, axis.Name, layoutDisplay);
+                context.Report(DiagnosticDescriptors.UnknownAxis, "Axes", name, axis.Name, layoutDisplay);
             }
 
             positions.Add(position);
         }
 
-        if (!valid)
+        if (!context.Valid)
         {
             return null;
         }
 
-        int firstPosition = layout.Count - axes.Count;
-        bool trailingInOrder = true;
+        // The normalized axes must form one block of adjacent axes, in layout order.
+        int first = positions[0];
+        bool adjacentInOrder = true;
         for (int i = 0; i < positions.Count; i++)
         {
-            trailingInOrder &= positions[i] == firstPosition + i;
+            adjacentInOrder &= positions[i] == first + i;
         }
 
-        if (!trailingInOrder)
+        if (!adjacentInOrder)
         {
-            string suggestion = string.Join(",", layout.Skip(firstPosition).Select(a => a.Name));
-            Report(DiagnosticDescriptors.AxesNotTrailing, "Axes", name, axesText, layoutDisplay, kind.Value == NormKind.LayerNorm ? "LayerNorm" : "RmsNorm", suggestion);
+            string suggestion = string.Join(",", positions.OrderBy(p => p).Select(p => layout[p].Name));
+            context.Report(DiagnosticDescriptors.AxesNotAdjacent, "Axes", name, axesText, layoutDisplay, suggestion);
             return null;
         }
 
@@ -257,7 +288,7 @@ internal static class ModelParser
         int[]? shape = reader.Shape;
         if (shape is not null && shape.Length != axes.Count)
         {
-            Report(DiagnosticDescriptors.ShapeRankMismatch, "Shape", name, axes.Count, shape.Length);
+            context.Report(DiagnosticDescriptors.ShapeRankMismatch, "Shape", name, axes.Count, shape.Length);
             return null;
         }
 
@@ -268,63 +299,235 @@ internal static class ModelParser
             int? fromShape = shape?[i];
             if (fromShape is { } s && s <= 0)
             {
-                Report(DiagnosticDescriptors.NonPositiveExtent, "Shape", name, axes[i].Name, s);
+                context.Report(DiagnosticDescriptors.NonPositiveExtent, "Shape", name, axes[i].Name, s);
                 continue;
             }
 
             if (fromShape is { } a && fromLayout is { } b && a != b)
             {
-                Report(DiagnosticDescriptors.ConflictingExtent, "Shape", name, axes[i].Name, a, b);
+                context.Report(DiagnosticDescriptors.ConflictingExtent, "Shape", name, axes[i].Name, a, b);
                 continue;
             }
 
             if ((fromShape ?? fromLayout) is not { } extent)
             {
-                Report(DiagnosticDescriptors.MissingExtent, shape is null ? null : "Shape", name, axes[i].Name);
+                context.Report(DiagnosticDescriptors.MissingExtent, shape is null ? null : "Shape", name, axes[i].Name);
                 continue;
             }
 
             extents[i] = extent;
         }
 
-        if (!valid)
+        // Interior axes (channels-first): the axes after the block set the stride, so they need static extents.
+        long inner = 1;
+        for (int p = first + axes.Count; p < layout.Count; p++)
+        {
+            if (layout[p].Extent is not { } extent)
+            {
+                context.Report(DiagnosticDescriptors.MissingExtent, "Layout", name, layout[p].Name);
+                continue;
+            }
+
+            inner = Math.Min(inner * extent, (long)MaxRowLength + 1);
+        }
+
+        if (!context.Valid)
         {
             return null;
         }
 
-        long rowLength = 1;
-        foreach (int extent in extents)
+        long rowLength = Product(extents);
+        if (rowLength > MaxRowLength || rowLength * inner > MaxRowLength)
         {
-            rowLength = Math.Min(rowLength * extent, (long)MaxRowLength + 1);
+            context.Report(DiagnosticDescriptors.RowTooLarge, "Shape", name, string.Join("×", extents), MaxRowLength);
+            return null;
         }
 
-        if (rowLength > MaxRowLength)
+        GeometryKind geometry = inner == 1 ? GeometryKind.Rows : GeometryKind.Columns;
+        if (geometry != GeometryKind.Rows && (reader.Residual || reader.InputBias))
         {
-            Report(DiagnosticDescriptors.RowTooLarge, "Shape", name, string.Join("×", extents), MaxRowLength);
+            context.Report(DiagnosticDescriptors.UnsupportedFusion, reader.Residual ? "Residual" : "InputBias", name,
+                reader.Residual ? "Residual" : "InputBias", "a LayerNorm or RMSNorm over the trailing axes");
             return null;
         }
 
         bool hasWeight = reader.ElementwiseAffine;
-        bool hasBias = kind == NormKind.LayerNorm && hasWeight && reader.Bias;
+        return common with
+        {
+            Axes = axes.Select(a => a.Name).ToEquatableArray(),
+            Shape = extents.ToEquatableArray(),
+            Geometry = new NormGeometry(geometry, (int)rowLength, (int)inner, 0, 0, 0),
+            HasWeight = hasWeight,
+            HasBias = common.Kind == NormKind.LayerNorm && hasWeight && reader.Bias,
+            Residual = reader.Residual,
+            InputBias = reader.InputBias,
+        };
+    }
 
-        return new NormSpec(
-            kind.Value,
-            name,
-            kernelName,
-            element,
-            layout.Select(a => a.Name).ToEquatableArray(),
-            axes.Select(a => a.Name).ToEquatableArray(),
-            extents.ToEquatableArray(),
-            epsilon,
-            hasWeight,
-            hasBias);
+    /// <summary>BatchNorm, GroupNorm and InstanceNorm: statistics per channel, group or instance; parameters per channel.</summary>
+    private static NormSpec? ParseChannelNorm(NormSpec common, List<LayoutAxis> layout, NormContext context)
+    {
+        NormAttributeReader reader = context.Reader;
+        string name = common.Name;
+        string layoutDisplay = string.Join(",", layout.Select(a => a.Name));
+
+        foreach (string fusion in new[] { "Residual", "InputBias" })
+        {
+            if (reader.Residual && fusion == "Residual" || reader.InputBias && fusion == "InputBias")
+            {
+                context.Report(DiagnosticDescriptors.UnsupportedFusion, fusion, name, fusion, "a LayerNorm or RMSNorm over the trailing axes");
+            }
+        }
+
+        string channelAxis = reader.ChannelAxis;
+        int channelPosition = layout.FindIndex(a => a.Name == channelAxis);
+        if (channelPosition < 0)
+        {
+            context.Report(DiagnosticDescriptors.UnknownAxis, reader.HasNamed("ChannelAxis") ? "ChannelAxis" : null, name, channelAxis, layoutDisplay);
+            return null;
+        }
+
+        if (channelPosition == 0 || (channelPosition != 1 && channelPosition != layout.Count - 1))
+        {
+            context.Report(DiagnosticDescriptors.InvalidChannelAxis, reader.HasNamed("ChannelAxis") ? "ChannelAxis" : null, name, channelAxis, layoutDisplay);
+            return null;
+        }
+
+        // Channel count: from Channels, from the layout, or both when they agree.
+        int? fromLayout = layout[channelPosition].Extent;
+        int? fromProperty = reader.Channels;
+        int channels = 0;
+        if (fromProperty is { } p && p <= 0)
+        {
+            context.Report(DiagnosticDescriptors.NonPositiveExtent, "Channels", name, channelAxis, p);
+        }
+        else if (fromProperty is { } a && fromLayout is { } b && a != b)
+        {
+            context.Report(DiagnosticDescriptors.ConflictingExtent, "Channels", name, channelAxis, a, b);
+        }
+        else if ((fromProperty ?? fromLayout) is not { } c)
+        {
+            context.Report(DiagnosticDescriptors.MissingExtent, null, name, channelAxis);
+        }
+        else
+        {
+            channels = c;
+        }
+
+        // Every axis but the batch axis sets a stride or a loop bound: static extents only.
+        long spatial = 1;
+        for (int i = 1; i < layout.Count; i++)
+        {
+            if (i == channelPosition)
+            {
+                continue;
+            }
+
+            if (layout[i].Extent is not { } extent)
+            {
+                context.Report(DiagnosticDescriptors.MissingExtent, "Layout", name, layout[i].Name);
+                continue;
+            }
+
+            spatial = Math.Min(spatial * extent, (long)MaxRowLength + 1);
+        }
+
+        int groups = 1;
+        if (common.Kind == NormKind.GroupNorm)
+        {
+            groups = reader.Groups ?? 0;
+            if (groups <= 0)
+            {
+                context.Report(DiagnosticDescriptors.GroupsMustDivideChannels, "groups", name, groups, channels);
+            }
+            else if (channels > 0 && channels % groups != 0)
+            {
+                context.Report(DiagnosticDescriptors.GroupsMustDivideChannels, "groups", name, groups, channels);
+            }
+        }
+        else if (common.Kind == NormKind.InstanceNorm)
+        {
+            groups = channels;
+        }
+
+        double momentum = reader.Momentum ?? 0.1;
+        if (!(momentum >= 0 && momentum <= 1))
+        {
+            context.Report(DiagnosticDescriptors.InvalidMomentum, "Momentum", name, momentum.ToString("R", CultureInfo.InvariantCulture));
+        }
+
+        if (!context.Valid)
+        {
+            return null;
+        }
+
+        if (spatial * channels > MaxRowLength)
+        {
+            context.Report(DiagnosticDescriptors.RowTooLarge, null, name, $"{channels}×{spatial}", MaxRowLength);
+            return null;
+        }
+
+        bool affine = reader.Affine ?? common.Kind != NormKind.InstanceNorm;
+        bool trackRunningStats = reader.TrackRunningStats ?? common.Kind == NormKind.BatchNorm;
+        bool channelsLast = channelPosition == layout.Count - 1 && layout.Count > 2;
+        return common with
+        {
+            Axes = new[] { channelAxis }.ToEquatableArray(),
+            Shape = new[] { channels }.ToEquatableArray(),
+            Geometry = new NormGeometry(channelsLast ? GeometryKind.ChannelsLast : GeometryKind.ChannelsFirst, 0, 1, channels, groups, (int)spatial),
+            HasWeight = affine,
+            HasBias = affine,
+            TrackRunningStats = common.Kind != NormKind.GroupNorm && trackRunningStats,
+            Momentum = momentum,
+            CumulativeAverage = reader.CumulativeAverage,
+        };
+    }
+
+    private static long Product(int[] extents)
+    {
+        long product = 1;
+        foreach (int extent in extents)
+        {
+            product = Math.Min(product * extent, (long)MaxRowLength + 1);
+        }
+
+        return product;
+    }
+
+    /// <summary>The attribute being parsed, and whether anything reported so far made it invalid.</summary>
+    private sealed class NormContext
+    {
+        private readonly List<Diagnostic>? _diagnostics;
+
+        public NormContext(NormAttributeReader reader, List<Diagnostic>? diagnostics)
+        {
+            Reader = reader;
+            _diagnostics = diagnostics;
+        }
+
+        public NormAttributeReader Reader { get; }
+
+        public string Name { get; set; } = "";
+
+        public bool Valid { get; private set; } = true;
+
+        public void Report(DiagnosticDescriptor descriptor, string? argument, params object?[] args)
+        {
+            Valid = false;
+            _diagnostics?.Add(Diagnostic.Create(descriptor, Reader.Location(argument), args));
+        }
     }
 
     /// <summary>PyTorch's default epsilon for the norm.</summary>
     public static double DefaultEpsilon(NormKind kind, ElementKind element) => kind switch
     {
         // torch.finfo(dtype).eps, which RMSNorm uses when eps is None.
-        NormKind.RmsNorm => element == ElementKind.Double ? 2.220446049250313e-16 : 1.1920928955078125e-07,
+        NormKind.RmsNorm => element switch
+        {
+            ElementKind.Double => 2.220446049250313e-16,
+            ElementKind.Half => 0.0009765625,
+            _ => 1.1920928955078125e-07,
+        },
         _ => 1e-5,
     };
 

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -28,13 +29,20 @@ internal readonly struct NormAttributeReader
     {
         var c when KnownNames.Is(c, "LayerNormAttribute") => NormKind.LayerNorm,
         var c when KnownNames.Is(c, "RmsNormAttribute") => NormKind.RmsNorm,
+        var c when KnownNames.Is(c, "BatchNormAttribute") => NormKind.BatchNorm,
+        var c when KnownNames.Is(c, "GroupNormAttribute") => NormKind.GroupNorm,
+        var c when KnownNames.Is(c, "InstanceNormAttribute") => NormKind.InstanceNorm,
         _ => null,
     };
 
     public string? Name =>
-        _attribute.ConstructorArguments.Length == 1 && _attribute.ConstructorArguments[0].Kind == TypedConstantKind.Primitive
+        _attribute.ConstructorArguments.Length >= 1 && _attribute.ConstructorArguments[0].Kind == TypedConstantKind.Primitive
             ? _attribute.ConstructorArguments[0].Value as string
             : null;
+
+    /// <summary>GroupNorm's group count (its second constructor argument).</summary>
+    public int? Groups =>
+        _attribute.ConstructorArguments.Length == 2 && _attribute.ConstructorArguments[1].Value is int groups ? groups : null;
 
     public string? Axes => Named("Axes")?.Value as string;
 
@@ -47,6 +55,31 @@ internal readonly struct NormAttributeReader
     public bool ElementwiseAffine => Named("ElementwiseAffine")?.Value is not false;
 
     public bool Bias => Named("Bias")?.Value is not false;
+
+    /// <summary>The channel norms' <c>Affine</c>, whose default differs by kind.</summary>
+    public bool? Affine => Named("Affine")?.Value as bool?;
+
+    public bool? TrackRunningStats => Named("TrackRunningStats")?.Value as bool?;
+
+    public double? Momentum => Named("Momentum")?.Value is double value ? value : null;
+
+    public bool CumulativeAverage => Named("CumulativeAverage")?.Value is true;
+
+    public bool Residual => Named("Residual")?.Value is true;
+
+    public bool InputBias => Named("InputBias")?.Value is true;
+
+    /// <summary>The fused activation, as the runtime enum's value; unknown values read as <see cref="ActivationKind.None"/>.</summary>
+    public ActivationKind Activation => Named("Activation")?.Value is int value && Enum.IsDefined(typeof(ActivationKind), value)
+        ? (ActivationKind)value
+        : ActivationKind.None;
+
+    /// <summary>Whether Activation was given a value outside the enum.</summary>
+    public bool HasUnknownActivation => Named("Activation")?.Value is int value && !Enum.IsDefined(typeof(ActivationKind), value);
+
+    public string ChannelAxis => Named("ChannelAxis")?.Value as string ?? "C";
+
+    public int? Channels => Named("Channels")?.Value is int value && value != 0 ? value : null;
 
     public int[]? Shape =>
         Named("Shape") is { Kind: TypedConstantKind.Array, IsNull: false } array
@@ -77,6 +110,9 @@ internal readonly struct NormAttributeReader
 
         return syntax.GetLocation();
     }
+
+    /// <summary>Whether the attribute sets the named argument (with a value the compiler could bind).</summary>
+    public bool HasNamed(string name) => Named(name) is not null;
 
     private TypedConstant? Named(string name)
     {

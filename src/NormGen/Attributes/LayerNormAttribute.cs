@@ -3,7 +3,7 @@ namespace NormGen;
 /// <summary>
 /// Declares a layer normalization, with PyTorch's semantics:
 /// <c>y = (x - mean) / sqrt(var + eps) * weight + bias</c>, where the mean and the biased variance
-/// are taken over <see cref="NormAttribute.Axes"/> for every index of the remaining (run-time) axes.
+/// are taken over <see cref="AxisNormAttribute.Axes"/> for every index of the remaining (run-time) axes.
 /// </summary>
 /// <example>
 /// <code>
@@ -14,7 +14,7 @@ namespace NormGen;
 /// Encoder.Ln1.Forward(input, weight, bias, output);
 /// </code>
 /// </example>
-public sealed class LayerNormAttribute : NormAttribute
+public sealed class LayerNormAttribute : AxisNormAttribute
 {
     /// <summary>Declares a layer normalization called <paramref name="name"/>.</summary>
     /// <param name="name">The norm's name; the emitted kernel type is its PascalCase form.</param>

@@ -20,25 +20,16 @@ public abstract class NormAttribute : Attribute
     public string Name { get; }
 
     /// <summary>
-    /// The comma-separated axes to normalize over, taken from the layout, for example <c>"C,H,W"</c>.
-    /// Each row that shares one set of statistics spans exactly these axes.
-    /// </summary>
-    public string? Axes { get; set; }
-
-    /// <summary>
-    /// The static extents of <see cref="Axes"/>, in the same order. May be omitted when the layout
-    /// gives those extents (<c>"C=64"</c>); when both are present they must agree.
-    /// </summary>
-    public int[]? Shape { get; set; }
-
-    /// <summary>
     /// Overrides the class's <see cref="TensorLayoutAttribute"/> for this norm, in the same syntax.
     /// </summary>
     public string? Layout { get; set; }
 
     /// <summary>
-    /// The element type of the tensors: <see cref="float"/> (the default) or <see cref="double"/>.
-    /// Statistics are accumulated in the same type.
+    /// The element type of the tensors: <see cref="float"/> (the default), <see cref="double"/> or
+    /// <see cref="Half"/>. Statistics accumulate in the element type, and in float for Half.
     /// </summary>
     public Type? ElementType { get; set; }
+
+    /// <summary>An activation fused after the affine step; its derivative is fused into the backward pass.</summary>
+    public Activation Activation { get; set; }
 }

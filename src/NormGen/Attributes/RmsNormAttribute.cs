@@ -2,7 +2,7 @@ namespace NormGen;
 
 /// <summary>
 /// Declares a root-mean-square normalization, with PyTorch's semantics:
-/// <c>y = x / sqrt(mean(x²) + eps) * weight</c>, the mean taken over <see cref="NormAttribute.Axes"/>.
+/// <c>y = x / sqrt(mean(x²) + eps) * weight</c>, the mean taken over <see cref="AxisNormAttribute.Axes"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -13,7 +13,7 @@ namespace NormGen;
 /// DecoderLayer.AttentionNorm.Forward(input, weight, output);
 /// </code>
 /// </example>
-public sealed class RmsNormAttribute : NormAttribute
+public sealed class RmsNormAttribute : AxisNormAttribute
 {
     /// <summary>Declares an RMS normalization called <paramref name="name"/>.</summary>
     /// <param name="name">The norm's name; the emitted kernel type is its PascalCase form.</param>
