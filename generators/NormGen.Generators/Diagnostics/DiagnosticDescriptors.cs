@@ -48,7 +48,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MissingExtent = Error(
         "NG0006",
         "A normalized axis has no static extent",
-        "Norm '{0}' has no static extent for axis '{1}': set Shape, or write '{1}=<extent>' in the layout");
+        "Norm '{0}' has no static extent for axis '{1}': {2}");
 
     public static readonly DiagnosticDescriptor ShapeRankMismatch = Error(
         "NG0007",
@@ -78,12 +78,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedElementType = Error(
         "NG0012",
         "Unsupported element type",
-        "Norm '{0}' has ElementType '{1}'; supported element types are float and double");
+        "Norm '{0}' has ElementType '{1}'; supported element types are float, double and System.Half");
 
     public static readonly DiagnosticDescriptor AxesNotAdjacent = Error(
         "NG0013",
         "Normalized axes must be adjacent in the layout",
-        "Norm '{0}' normalizes over \"{1}\", which are not adjacent axes of the layout \"{2}\" in layout order; normalize over one block of adjacent axes (\"{3}\" if these are the ones you meant and they are adjacent)");
+        "Norm '{0}' normalizes over \"{1}\", which are not adjacent axes of the layout \"{2}\" in layout order; normalize over one block of adjacent axes, listed in layout order, such as \"{3}\"");
 
     public static readonly DiagnosticDescriptor UnsafeCodeRequired = Error(
         "NG0014",
@@ -93,12 +93,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ConflictingExtent = Error(
         "NG0015",
         "Shape and layout disagree on an extent",
-        "Norm '{0}': Shape gives axis '{1}' the extent {2}, but the layout gives it {3}");
+        "Norm '{0}': {1} gives axis '{2}' the extent {3}, but the layout gives it {4}");
 
     public static readonly DiagnosticDescriptor RowTooLarge = Error(
         "NG0016",
         "The normalized row is too large",
-        "Norm '{0}' normalizes {1} elements per row; at most {2} are supported");
+        "Norm '{0}' spans {1} elements in its static axes; at most {2} are supported");
 
     public static readonly DiagnosticDescriptor NameConflictsWithMember = Error(
         "NG0017",
@@ -113,7 +113,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor GroupsMustDivideChannels = Error(
         "NG0019",
         "GroupNorm's groups must divide its channels",
-        "GroupNorm '{0}' has {1} groups, which do not divide its {2} channels; choose a positive divisor of the channel count");
+        "GroupNorm '{0}' has {1} groups; the number of groups must be a positive divisor of its channel count ({2})");
 
     public static readonly DiagnosticDescriptor InvalidChannelAxis = Error(
         "NG0020",

@@ -279,7 +279,9 @@ internal static class ModelParser
 
         if (!adjacentInOrder)
         {
-            string suggestion = string.Join(",", positions.OrderBy(p => p).Select(p => layout[p].Name));
+            // The smallest block that holds them all, in layout order: "H,W" for "W,H", "C,H,W" for "C,W".
+            int low = positions.Min(), high = positions.Max();
+            string suggestion = string.Join(",", layout.Skip(low).Take(high - low + 1).Select(a => a.Name));
             context.Report(DiagnosticDescriptors.AxesNotAdjacent, "Axes", name, axesText, layoutDisplay, suggestion);
             return null;
         }
@@ -305,13 +307,14 @@ internal static class ModelParser
 
             if (fromShape is { } a && fromLayout is { } b && a != b)
             {
-                context.Report(DiagnosticDescriptors.ConflictingExtent, "Shape", name, axes[i].Name, a, b);
+                context.Report(DiagnosticDescriptors.ConflictingExtent, "Shape", name, "Shape", axes[i].Name, a, b);
                 continue;
             }
 
             if ((fromShape ?? fromLayout) is not { } extent)
             {
-                context.Report(DiagnosticDescriptors.MissingExtent, shape is null ? null : "Shape", name, axes[i].Name);
+                context.Report(DiagnosticDescriptors.MissingExtent, shape is null ? null : "Shape", name, axes[i].Name,
+                    $"set Shape, or write '{axes[i].Name}=<extent>' in the layout");
                 continue;
             }
 
@@ -324,7 +327,8 @@ internal static class ModelParser
         {
             if (layout[p].Extent is not { } extent)
             {
-                context.Report(DiagnosticDescriptors.MissingExtent, "Layout", name, layout[p].Name);
+                context.Report(DiagnosticDescriptors.MissingExtent, "Layout", name, layout[p].Name,
+                    $"write '{layout[p].Name}=<extent>' in the layout; the axes after the normalized ones set its stride");
                 continue;
             }
 
@@ -339,16 +343,22 @@ internal static class ModelParser
         long rowLength = Product(extents);
         if (rowLength > MaxRowLength || rowLength * inner > MaxRowLength)
         {
-            context.Report(DiagnosticDescriptors.RowTooLarge, "Shape", name, string.Join("×", extents), MaxRowLength);
+            // Kernels index the normalized block and the axes after it with int offsets.
+            // Reported where the extents that overflow were written.
+            IEnumerable<int> spanned = extents.Concat(layout.Skip(first + axes.Count).Select(a => a.Extent ?? 1));
+            string argument = rowLength > MaxRowLength && shape is not null ? "Shape" : "Layout";
+            context.Report(DiagnosticDescriptors.RowTooLarge, argument, name, string.Join("×", spanned), MaxRowLength);
             return null;
         }
 
         GeometryKind geometry = inner == 1 ? GeometryKind.Rows : GeometryKind.Columns;
-        if (geometry != GeometryKind.Rows && (reader.Residual || reader.InputBias))
+        if (geometry != GeometryKind.Rows)
         {
-            context.Report(DiagnosticDescriptors.UnsupportedFusion, reader.Residual ? "Residual" : "InputBias", name,
-                reader.Residual ? "Residual" : "InputBias", "a LayerNorm or RMSNorm over the trailing axes");
-            return null;
+            ReportFusions(context, reader, name);
+            if (!context.Valid)
+            {
+                return null;
+            }
         }
 
         bool hasWeight = reader.ElementwiseAffine;
@@ -371,13 +381,7 @@ internal static class ModelParser
         string name = common.Name;
         string layoutDisplay = string.Join(",", layout.Select(a => a.Name));
 
-        foreach (string fusion in new[] { "Residual", "InputBias" })
-        {
-            if (reader.Residual && fusion == "Residual" || reader.InputBias && fusion == "InputBias")
-            {
-                context.Report(DiagnosticDescriptors.UnsupportedFusion, fusion, name, fusion, "a LayerNorm or RMSNorm over the trailing axes");
-            }
-        }
+        ReportFusions(context, reader, name);
 
         string channelAxis = reader.ChannelAxis;
         int channelPosition = layout.FindIndex(a => a.Name == channelAxis);
@@ -399,15 +403,17 @@ internal static class ModelParser
         int channels = 0;
         if (fromProperty is { } p && p <= 0)
         {
+            // Zero is the attribute's "not given", but one written out is as wrong as a negative count.
             context.Report(DiagnosticDescriptors.NonPositiveExtent, "Channels", name, channelAxis, p);
         }
         else if (fromProperty is { } a && fromLayout is { } b && a != b)
         {
-            context.Report(DiagnosticDescriptors.ConflictingExtent, "Channels", name, channelAxis, a, b);
+            context.Report(DiagnosticDescriptors.ConflictingExtent, "Channels", name, "Channels", channelAxis, a, b);
         }
         else if ((fromProperty ?? fromLayout) is not { } c)
         {
-            context.Report(DiagnosticDescriptors.MissingExtent, null, name, channelAxis);
+            context.Report(DiagnosticDescriptors.MissingExtent, null, name, channelAxis,
+                $"set Channels, or write '{channelAxis}=<extent>' in the layout");
         }
         else
         {
@@ -425,7 +431,8 @@ internal static class ModelParser
 
             if (layout[i].Extent is not { } extent)
             {
-                context.Report(DiagnosticDescriptors.MissingExtent, "Layout", name, layout[i].Name);
+                context.Report(DiagnosticDescriptors.MissingExtent, "Layout", name, layout[i].Name,
+                    $"write '{layout[i].Name}=<extent>' in the layout; a channel norm needs the extent of every axis but the batch axis");
                 continue;
             }
 
@@ -436,13 +443,10 @@ internal static class ModelParser
         if (common.Kind == NormKind.GroupNorm)
         {
             groups = reader.Groups ?? 0;
-            if (groups <= 0)
+            if (groups <= 0 || (channels > 0 && channels % groups != 0))
             {
-                context.Report(DiagnosticDescriptors.GroupsMustDivideChannels, "groups", name, groups, channels);
-            }
-            else if (channels > 0 && channels % groups != 0)
-            {
-                context.Report(DiagnosticDescriptors.GroupsMustDivideChannels, "groups", name, groups, channels);
+                context.ReportAt(DiagnosticDescriptors.GroupsMustDivideChannels, reader.ConstructorArgumentLocation(1, "groups"),
+                    name, groups, channels > 0 ? channels.ToString(CultureInfo.InvariantCulture) : "not known");
             }
         }
         else if (common.Kind == NormKind.InstanceNorm)
@@ -463,7 +467,8 @@ internal static class ModelParser
 
         if (spatial * channels > MaxRowLength)
         {
-            context.Report(DiagnosticDescriptors.RowTooLarge, null, name, $"{channels}×{spatial}", MaxRowLength);
+            string spanned = string.Join("×", layout.Skip(1).Select(a => a.Name == channelAxis ? channels : a.Extent ?? 1));
+            context.Report(DiagnosticDescriptors.RowTooLarge, "Layout", name, spanned, MaxRowLength);
             return null;
         }
 
@@ -481,6 +486,20 @@ internal static class ModelParser
             Momentum = momentum,
             CumulativeAverage = reader.CumulativeAverage,
         };
+    }
+
+    /// <summary>Residual and InputBias fuse only into norms over contiguous rows: reports each one asked for elsewhere.</summary>
+    private static void ReportFusions(NormContext context, NormAttributeReader reader, string name)
+    {
+        if (reader.Residual)
+        {
+            context.Report(DiagnosticDescriptors.UnsupportedFusion, "Residual", name, "Residual", "a LayerNorm or RMSNorm over the trailing axes");
+        }
+
+        if (reader.InputBias)
+        {
+            context.Report(DiagnosticDescriptors.UnsupportedFusion, "InputBias", name, "InputBias", "a LayerNorm or RMSNorm over the trailing axes");
+        }
     }
 
     private static long Product(int[] extents)
@@ -511,10 +530,13 @@ internal static class ModelParser
 
         public bool Valid { get; private set; } = true;
 
-        public void Report(DiagnosticDescriptor descriptor, string? argument, params object?[] args)
+        public void Report(DiagnosticDescriptor descriptor, string? argument, params object?[] args) =>
+            ReportAt(descriptor, Reader.Location(argument), args);
+
+        public void ReportAt(DiagnosticDescriptor descriptor, Location location, params object?[] args)
         {
             Valid = false;
-            _diagnostics?.Add(Diagnostic.Create(descriptor, Reader.Location(argument), args));
+            _diagnostics?.Add(Diagnostic.Create(descriptor, location, args));
         }
     }
 

@@ -79,7 +79,8 @@ internal readonly struct NormAttributeReader
 
     public string ChannelAxis => Named("ChannelAxis")?.Value as string ?? "C";
 
-    public int? Channels => Named("Channels")?.Value is int value && value != 0 ? value : null;
+    /// <summary>The channel count as written, when given; an explicit zero is kept, so it can be reported.</summary>
+    public int? Channels => Named("Channels")?.Value is int value ? value : null;
 
     public int[]? Shape =>
         Named("Shape") is { Kind: TypedConstantKind.Array, IsNull: false } array
@@ -106,6 +107,38 @@ internal readonly struct NormAttributeReader
             {
                 return argument.GetLocation();
             }
+        }
+
+        return syntax.GetLocation();
+    }
+
+    /// <summary>
+    /// The location of a constructor argument after the name (GroupNorm's <c>groups</c>): the argument
+    /// at that position, or the one named <paramref name="parameterName"/>, falling back to the whole attribute.
+    /// </summary>
+    public Location ConstructorArgumentLocation(int position, string parameterName)
+    {
+        if (_attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) is not AttributeSyntax syntax)
+        {
+            return Microsoft.CodeAnalysis.Location.None;
+        }
+
+        int index = 0;
+        foreach (AttributeArgumentSyntax argument in syntax.ArgumentList?.Arguments ?? default)
+        {
+            if (argument.NameEquals is not null)
+            {
+                continue;
+            }
+
+            if (argument.NameColon is { } nameColon
+                ? nameColon.Name.Identifier.Text == parameterName
+                : index == position)
+            {
+                return argument.GetLocation();
+            }
+
+            index++;
         }
 
         return syntax.GetLocation();

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NormGen.Generators.Model;
 using Xunit;
 
 namespace NormGen.Generators.Tests.Infrastructure;
@@ -71,6 +72,72 @@ internal sealed class GeneratorRun
             .Select(type => $"{((BaseTypeDeclarationSyntax)type.Parent!).Identifier.Text}.{type.Identifier.Text}")
             .OrderBy(name => name, StringComparer.Ordinal)
             .ToList();
+
+    /// <summary>Every incremental step that yields a model, one per norm kind the pipeline matches on.</summary>
+    public static IReadOnlyList<string> ModelSteps { get; } =
+    [
+        TrackingNames.LayerNormModels,
+        TrackingNames.RmsNormModels,
+        TrackingNames.BatchNormModels,
+        TrackingNames.GroupNormModels,
+        TrackingNames.InstanceNormModels,
+    ];
+
+    /// <summary>The models the pipeline produced in this run, from every model step.</summary>
+    public IReadOnlyList<ModelSpec> Models =>
+        ModelSteps
+            .Where(Result.TrackedSteps.ContainsKey)
+            .SelectMany(step => Result.TrackedSteps[step])
+            .SelectMany(step => step.Outputs)
+            .Select(output => output.Value)
+            .OfType<ModelSpec>()
+            .ToList();
+
+    /// <summary>
+    /// The kernels the generator decided to emit, as <c>Model.Kernel</c>, sorted: the norms its models
+    /// hold, whichever emitter writes them, or none when the compilation does not allow unsafe code.
+    /// </summary>
+    public IReadOnlyList<string> PlannedKernelNames =>
+        AllowsUnsafe
+            ? Models
+                .SelectMany(model => model.Norms.Select(norm => $"{SimpleName(model.Type.Name)}.{norm.KernelName}"))
+                .OrderBy(name => name, StringComparer.Ordinal)
+                .ToList()
+            : [];
+
+    /// <summary>The norms behind <see cref="PlannedKernelNames"/>, as the emitters receive them.</summary>
+    public IReadOnlyList<NormSpec> PlannedNorms => AllowsUnsafe ? Models.SelectMany(model => model.Norms).ToList() : [];
+
+    // The step runs only once some model needs it.
+    private bool AllowsUnsafe =>
+        Result.TrackedSteps.TryGetValue(TrackingNames.AllowsUnsafe, out var steps)
+        && steps.SelectMany(step => step.Outputs).Any(output => output.Value is true);
+
+    /// <summary>
+    /// Asserts that the generator planned exactly <paramref name="expected"/> (as <c>Model.Kernel</c>) and
+    /// emitted nothing else. Kernels over contiguous rows must also be in the output; the emitters of the
+    /// other arrangements may not write a kernel for every norm they are given, so for those the plan is
+    /// what is checked.
+    /// </summary>
+    public void AssertEmitted(IEnumerable<string> expected)
+    {
+        List<string> sorted = expected.OrderBy(name => name, StringComparer.Ordinal).ToList();
+        Assert.Equal(sorted, PlannedKernelNames);
+        Assert.Subset(new HashSet<string>(sorted), new HashSet<string>(KernelNames));
+
+        var rowKernels = Models
+            .SelectMany(model => model.Norms
+                .Where(norm => AllowsUnsafe && norm.Geometry.Kind == GeometryKind.Rows)
+                .Select(norm => $"{SimpleName(model.Type.Name)}.{norm.KernelName}"))
+            .ToHashSet();
+        Assert.Subset(new HashSet<string>(KernelNames), rowKernels);
+    }
+
+    private static string SimpleName(string typeName)
+    {
+        int angle = typeName.IndexOf('<');
+        return angle < 0 ? typeName : typeName[..angle];
+    }
 
     /// <summary>
     /// Asserts the generator did its job quietly: it threw nothing, reported nothing (diagnostics are
