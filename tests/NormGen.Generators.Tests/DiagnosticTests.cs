@@ -1022,6 +1022,18 @@ public sealed class DiagnosticTests
         emitted: ["Model.Off", "Model.RmsTrailing", "Model.Trailing"]);
 
     [Fact]
+    public Task NG0022_channel_norms_have_no_fusion_options_so_asking_for_one_is_a_compiler_error() => VerifyAsync(
+        """
+        using NormGen;
+
+        [TensorLayout("N,C=4,H=2,W=2")]
+        [BatchNorm("bn", {|CS0246:Residual|} = true)]
+        [GroupNorm("gn", 2, {|CS0246:InputBias|} = true)]
+        public partial class Model { }
+        """,
+        emitted: ["Model.Bn", "Model.Gn"]);
+
+    [Fact]
     public Task NG0022_each_fusion_asked_for_is_reported() => VerifyAsync(
         """
         using NormGen;

@@ -82,6 +82,111 @@ public sealed class RobustnessTests
         """[LayerNorm("ln", Axes = "D", Shape = [4])] [LayerNorm("ln", Axes = "D", Shape = [4])] public partial class Model { }""",
     };
 
+    public static TheoryData<string> HalfTypedChannelNormAttributes => new()
+    {
+        // Unfinished syntax.
+        """[GroupNorm("gn", ] public partial class Model { }""",
+        """[GroupNorm("gn", 2 public partial class Model { }""",
+        """[GroupNorm("gn", 2, ] public partial class Model { }""",
+        """[BatchNorm("bn", Momentum = )] public partial class Model { }""",
+        """[BatchNorm("bn", Momentum = 0.1, ] public partial class Model { }""",
+        """[InstanceNorm(""",
+        """[InstanceNorm("inorm", Affine = true""",
+        """[GroupNorm("gn", 2)]""",
+        """[BatchNorm("bn")] public partial class""",
+
+        // Missing constructor arguments.
+        """[GroupNorm("gn")] public partial class Model { }""",
+        """[GroupNorm] public partial class Model { }""",
+        """[GroupNorm()] public partial class Model { }""",
+        """[GroupNorm(2)] public partial class Model { }""",
+        """[GroupNorm(groups: 2)] public partial class Model { }""",
+        """[GroupNorm(name: "gn")] public partial class Model { }""",
+        """[GroupNorm(Affine = false)] public partial class Model { }""",
+        """[BatchNorm] public partial class Model { }""",
+        """[BatchNorm()] public partial class Model { }""",
+        """[InstanceNorm(Affine = true)] public partial class Model { }""",
+
+        // Constructor arguments of the wrong type or number.
+        """[GroupNorm("gn", "2")] public partial class Model { }""",
+        """[GroupNorm("gn", 2.0)] public partial class Model { }""",
+        """[GroupNorm("gn", 2L)] public partial class Model { }""",
+        """[GroupNorm("gn", null)] public partial class Model { }""",
+        """[GroupNorm("gn", 2, 3)] public partial class Model { }""",
+        """[GroupNorm(2, "gn")] public partial class Model { }""",
+        """[GroupNorm("gn", Groups = 2)] public partial class Model { }""",
+        """[GroupNorm("gn", Undefined.Groups)] public partial class Model { }""",
+        """[GroupNorm(groups: 2, nam: "gn")] public partial class Model { }""",
+        """[BatchNorm("bn", 2)] public partial class Model { }""",
+        """[InstanceNorm(null)] public partial class Model { }""",
+
+        // Named arguments of the wrong type.
+        """[BatchNorm("bn", Momentum = "0.1")] public partial class Model { }""",
+        """[BatchNorm("bn", Momentum = null)] public partial class Model { }""",
+        """[BatchNorm("bn", Momentum = 0.1m)] public partial class Model { }""",
+        """[BatchNorm("bn", ChannelAxis = null)] public partial class Model { }""",
+        """[BatchNorm("bn", ChannelAxis = 'C')] public partial class Model { }""",
+        """[BatchNorm("bn", ChannelAxis = 4)] public partial class Model { }""",
+        """[BatchNorm("bn", Channels = "4")] public partial class Model { }""",
+        """[BatchNorm("bn", Channels = 4.0)] public partial class Model { }""",
+        """[BatchNorm("bn", Channels = null)] public partial class Model { }""",
+        """[BatchNorm("bn", Channels = uint.MaxValue)] public partial class Model { }""",
+        """[BatchNorm("bn", Affine = 1)] public partial class Model { }""",
+        """[BatchNorm("bn", Affine = null)] public partial class Model { }""",
+        """[BatchNorm("bn", TrackRunningStats = "yes")] public partial class Model { }""",
+        """[BatchNorm("bn", CumulativeAverage = 1)] public partial class Model { }""",
+        """[BatchNorm("bn", Eps = "x")] public partial class Model { }""",
+        """[BatchNorm("bn", ElementType = typeof(System.Half[]))] public partial class Model { }""",
+        """[BatchNorm("bn", ElementType = typeof(System.Half?))] public partial class Model { }""",
+        """[BatchNorm("bn", Activation = 1)] public partial class Model { }""",
+        """[BatchNorm("bn", Activation = "Relu")] public partial class Model { }""",
+        """[BatchNorm("bn", Activation = null)] public partial class Model { }""",
+        """[BatchNorm("bn", Activation = Activation.Missing)] public partial class Model { }""",
+        """[BatchNorm("bn", Activation = (Activation)99)] public partial class Model { }""",
+        """[BatchNorm("bn", Activation = 0)] public partial class Model { }""",
+        """[LayerNorm("ln", Axes = "C", Activation = (Activation)(-7))] public partial class Model { }""",
+        """[LayerNorm("ln", Axes = "C", Residual = 1)] public partial class Model { }""",
+        """[LayerNorm("ln", Axes = "W", Residual = null)] public partial class Model { }""",
+        """[RmsNorm("rms", Axes = "W", InputBias = "true")] public partial class Model { }""",
+        """[RmsNorm("rms", Axes = "W", ElementType = typeof(System.Half), Eps = 1e-300)] public partial class Model { }""",
+
+        // Options of other kinds of norm.
+        """[BatchNorm("bn", Residual = true)] public partial class Model { }""",
+        """[GroupNorm("gn", 2, InputBias = true)] public partial class Model { }""",
+        """[GroupNorm("gn", 2, Momentum = 0.1)] public partial class Model { }""",
+        """[GroupNorm("gn", 2, TrackRunningStats = true)] public partial class Model { }""",
+        """[InstanceNorm("inorm", CumulativeAverage = true)] public partial class Model { }""",
+        """[LayerNorm("ln", Axes = "W", Momentum = 0.1)] public partial class Model { }""",
+        """[LayerNorm("ln", Axes = "W", ChannelAxis = "C")] public partial class Model { }""",
+        """[BatchNorm("bn", Axes = "C")] public partial class Model { }""",
+        """[BatchNorm("bn", Shape = [4])] public partial class Model { }""",
+
+        // Values that are out of range or at the edge.
+        """[GroupNorm("gn", int.MaxValue)] public partial class Model { }""",
+        """[GroupNorm("gn", int.MinValue)] public partial class Model { }""",
+        """[BatchNorm("bn", Channels = int.MaxValue)] public partial class Model { }""",
+        """[BatchNorm("bn", Channels = int.MinValue)] public partial class Model { }""",
+        """[BatchNorm("bn", Layout = "N,C=2147483647,H=2147483647,W=2147483647")] public partial class Model { }""",
+        """[LayerNorm("ln", Axes = "C", Layout = "N,C=2147483647,H=2147483647,W=2147483647")] public partial class Model { }""",
+        """[LayerNorm("ln", Axes = "N,C", Layout = "N=2147483647,C=2147483647,H=2")] public partial class Model { }""",
+        """[BatchNorm("bn", Layout = "N,C=99999999999")] public partial class Model { }""",
+        """[BatchNorm("bn", Momentum = double.Epsilon)] public partial class Model { }""",
+        """[BatchNorm("bn", Momentum = double.MaxValue)] public partial class Model { }""",
+        """[InstanceNorm("inorm", Layout = "N,C=1")] public partial class Model { }""",
+        """[BatchNorm("bn", Layout = "N")] public partial class Model { }""",
+        """[BatchNorm("bn", Layout = "C")] public partial class Model { }""",
+        """[BatchNorm("bn", Layout = "C=4")] public partial class Model { }""",
+        """[GroupNorm("gn", 2, Layout = "N,C=4,H=1,W=1")] public partial class Model { }""",
+        """[BatchNorm("bn", ChannelAxis = "")] public partial class Model { }""",
+        """[BatchNorm("bn", ChannelAxis = "C,H")] public partial class Model { }""",
+        """[BatchNorm("bn", ChannelAxis = " C ")] public partial class Model { }""",
+        """[BatchNorm("bn", Layout = " N , C = 4 , H = 2 ")] public partial class Model { }""",
+
+        // Several norms of one name, or of one type over several attributes.
+        """[BatchNorm("bn")] [GroupNorm("bn", 2)] [InstanceNorm("Bn")] public partial class Model { }""",
+        """[BatchNorm("bn")] [BatchNorm("bn")] public partial class Model { }""",
+    };
+
     public static TheoryData<string> ModelTypeDeclarations => new()
     {
         // Kinds of types the attributes can or cannot go on.
@@ -127,6 +232,16 @@ public sealed class RobustnessTests
         """);
 
     [Theory]
+    [MemberData(nameof(HalfTypedChannelNormAttributes))]
+    public Task Half_typed_or_mistyped_attributes_of_the_newer_kinds(string declaration) => VerifyAsync(
+        $$"""
+        using NormGen;
+
+        [TensorLayout("N,C=4,H=2,W=2")]
+        {{declaration}}
+        """);
+
+    [Theory]
     [MemberData(nameof(ModelTypeDeclarations))]
     public Task Norm_attributes_on_every_kind_of_declaration(string declaration) => VerifyAsync(
         $$"""
@@ -134,6 +249,19 @@ public sealed class RobustnessTests
 
         [TensorLayout("B,T,D")]
         [LayerNorm("ln", Axes = "D", Shape = [4])]
+        {{declaration}}
+        """);
+
+    [Theory]
+    [MemberData(nameof(ModelTypeDeclarations))]
+    public Task Channel_norm_attributes_on_every_kind_of_declaration(string declaration) => VerifyAsync(
+        $$"""
+        using NormGen;
+
+        [TensorLayout("N,C=4,H=2,W=2")]
+        [BatchNorm("ln")]
+        [GroupNorm("gn", 2)]
+        [LayerNorm("cn", Axes = "C")]
         {{declaration}}
         """);
 
@@ -164,17 +292,37 @@ public sealed class RobustnessTests
             public class System { }
             public class Span<T> { }
             public class MathF { }
+            public class Math { }
+            public class Half { }
             public class Vector512 { }
+            public class Vector128<T> { }
+            public class MemoryExtensions { }
+            public class MemoryMarshal { }
+            public class BitConverter { }
+            public enum Activation { Other }
 
             [TensorLayout("B,T,D")]
             [LayerNorm("ln", Axes = "D", Shape = [4])]
             [RmsNorm("rms", Axes = "D", Shape = [4], ElementType = typeof(double))]
+            [LayerNorm("half", Axes = "D", Shape = [4], ElementType = typeof(global::System.Half), Residual = true, InputBias = true, Activation = NormGen.Activation.Gelu)]
+            [LayerNorm("columns", Layout = "N,C=4,H=2,W=2", Axes = "C", Activation = NormGen.Activation.Silu)]
+            [BatchNorm("bn", Layout = "N,C=4,H=2,W=2", ElementType = typeof(global::System.Half), Activation = NormGen.Activation.Relu)]
+            [GroupNorm("gn", 2, Layout = "N,H=2,W=2,C=4")]
+            [InstanceNorm("inorm", Layout = "N,C=4,L=8", Affine = true, TrackRunningStats = true)]
             public partial class Model
             {
                 public class Kernels { }
                 public class Unsafe { }
                 public class KernelArguments { }
                 public class RowScheduler { }
+                public class Activations { }
+                public class HalfConversion { }
+                public class ReductionPlan { }
+                public class PartialSums { }
+                public class BatchStatistics { }
+                public class Vector256 { }
+                public class Parallel { }
+                public class Volatile { }
             }
         }
         """);
