@@ -25,9 +25,20 @@ public sealed partial class DiagnosticDocumentationTests
     private static ImmutableArray<DiagnosticDescriptor> Rules => new NormAttributeAnalyzer().SupportedDiagnostics;
 
     [Fact]
-    public void Rules_are_numbered_NG0001_to_NG0018_without_gaps()
+    public void Rules_are_numbered_NG0001_to_NG0023_without_gaps()
     {
-        Assert.Equal(Enumerable.Range(1, 18).Select(n => $"NG{n:D4}"), Rules.Select(rule => rule.Id).Order());
+        Assert.Equal(Enumerable.Range(1, 23).Select(n => $"NG{n:D4}"), Rules.Select(rule => rule.Id).Order());
+    }
+
+    [Fact]
+    public void The_index_lists_every_page_and_nothing_else()
+    {
+        string index = File.ReadAllText(Path.Combine(DocsDirectory, "README.md"));
+        IEnumerable<string> listed = IndexEntry().Matches(index).Select(m => m.Groups[1].Value);
+        IEnumerable<string> pages = Directory.GetFiles(DocsDirectory, "NG*.md").Select(Path.GetFileNameWithoutExtension)!;
+
+        Assert.Equal(Rules.Select(rule => rule.Id).Order(), listed);
+        Assert.Equal(Rules.Select(rule => rule.Id).Order(), pages.Order());
     }
 
     [Theory]
@@ -55,7 +66,10 @@ public sealed partial class DiagnosticDocumentationTests
         Assert.NotEmpty(bad);
         foreach (string example in bad)
         {
-            Assert.Contains(id, await AnalyzerIdsAsync(example, allowUnsafe));
+            // The rule, and only the rule the page is about.
+            IEnumerable<string> ids = await AnalyzerIdsAsync(example, allowUnsafe);
+            Assert.Contains(id, ids);
+            Assert.All(ids, reported => Assert.Equal(id, reported));
         }
 
         // NG0014's fix is in the project file; its page shows no fixed C#.
@@ -68,6 +82,10 @@ public sealed partial class DiagnosticDocumentationTests
     private static async Task<IEnumerable<string>> AnalyzerIdsAsync(string example, bool allowUnsafe)
     {
         var compilation = await TestCompilation.CreateAsync("using NormGen;\n" + example, allowUnsafe);
+
+        // Examples are code a reader could paste: the compiler has nothing to say about them.
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+
         ImmutableArray<Diagnostic> diagnostics = await compilation
             .WithAnalyzers([new NormAttributeAnalyzer()])
             .GetAnalyzerDiagnosticsAsync();
@@ -87,4 +105,7 @@ public sealed partial class DiagnosticDocumentationTests
 
     [GeneratedRegex("```csharp\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CSharpBlock();
+
+    [GeneratedRegex(@"^\| \[(NG\d{4})\]", RegexOptions.Multiline)]
+    private static partial Regex IndexEntry();
 }
