@@ -152,10 +152,10 @@ internal sealed class ColumnNormEmitter
         writer.Line("/// <remarks>");
         writer.Line("/// An input holds any number of outer blocks of <see cref=\"Reduced\"/> × <see cref=\"Inner\"/> elements; element (o, r, q)");
         writer.Line("/// is at <c>o·Reduced·Inner + r·Inner + q</c>. Every (o, q) is normalized over r:");
-        string formula = _centered
-            ? Affine("(x - mean) / sqrt(var + eps)", "weight[r]", "bias[r]") + "</c>, with the biased variance, as PyTorch's <c>LayerNorm</c>"
-            : Affine("x / sqrt(mean(x²) + eps)", "weight[r]", "bias[r]") + "</c>, as PyTorch's <c>RMSNorm</c>";
-        writer.Line($"/// <c>y = {ActivationApplied(formula)} over the normalized axes moved last.");
+        string normalized = Affine(_centered ? "(x - mean) / sqrt(var + eps)" : "x / sqrt(mean(x²) + eps)", "weight[r]", "bias[r]");
+        string formula = _activation ? $"{ActivationName}({normalized})" : normalized;
+        string variance = _centered ? ", with the biased variance," : "";
+        writer.Line($"/// <c>y = {formula}</c>{variance} as PyTorch's <c>{kind}</c> over the normalized axes moved last.");
         writer.Line("/// Statistics are laid out [outer, Inner]: one per (o, q).");
         writer.Line("/// </remarks>");
     }
@@ -165,10 +165,6 @@ internal sealed class ColumnNormEmitter
         ActivationKind.None => "",
         _ => $", then {ActivationName}",
     };
-
-    private string ActivationApplied(string formula) => _activation
-        ? $"{ActivationName}(" + formula.Replace("</c>", ")</c>")
-        : formula;
 
     private string ActivationName => _norm.Activation switch
     {
