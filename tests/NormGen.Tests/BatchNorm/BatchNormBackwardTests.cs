@@ -25,7 +25,7 @@ public class BatchNormBackwardTests
         ReferenceBatchNorm.Forward saved = norm.Train(x, w, b, rm, rv, ref tracked);
 
         ReferenceBatchNorm.Gradients actual = norm.Backward(dy, x, w, b, saved.Mean, saved.Rstd);
-        ReferenceBatchNorm.Gradients expected = ReferenceBatchNorm.Backward(shape, dy, x, Weight(norm, w), norm.Epsilon);
+        ReferenceBatchNorm.Gradients expected = ReferenceBatchNorm.Backward(shape, dy, x, Weight(norm, w), norm.Epsilon, Bias(norm, b), norm.Activation);
 
         double sums = Math.Sqrt(shape.ValuesPerChannel);
         AssertClose(norm, expected.GradInput, actual.GradInput, "dx");
@@ -49,7 +49,7 @@ public class BatchNormBackwardTests
         (double[] rm, double[] rv) = Running(norm, seed: 56);
 
         ReferenceBatchNorm.Gradients actual = norm.BackwardEval(dy, x, w, b, rm, rv);
-        ReferenceBatchNorm.Gradients expected = ReferenceBatchNorm.BackwardEval(shape, dy, x, Weight(norm, w), rm, rv, norm.Epsilon);
+        ReferenceBatchNorm.Gradients expected = ReferenceBatchNorm.BackwardEval(shape, dy, x, Weight(norm, w), rm, rv, norm.Epsilon, Bias(norm, b), norm.Activation);
 
         double sums = Math.Sqrt(shape.ValuesPerChannel);
         AssertClose(norm, expected.GradInput, actual.GradInput, "dx");

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using NormGen.Tests.ActivationKernels;
 
 namespace NormGen.Tests.BatchNorm;
 
@@ -37,8 +38,9 @@ internal delegate void BackwardSynchronized<T, S>(
 /// </summary>
 public abstract class BatchNormCase
 {
-    protected BatchNormCase(string name, int channels, int spatial, bool channelsLast, double epsilon, double? momentum, bool affine, bool track)
+    protected BatchNormCase(string name, int channels, int spatial, bool channelsLast, double epsilon, double? momentum, bool affine, bool track, ActivationKind? activation)
     {
+        Activation = activation;
         Name = name;
         Channels = channels;
         Spatial = spatial;
@@ -65,6 +67,9 @@ public abstract class BatchNormCase
     public bool Affine { get; }
 
     public bool Track { get; }
+
+    /// <summary>The activation fused after the affine step, if any.</summary>
+    public ActivationKind? Activation { get; }
 
     public abstract bool IsDouble { get; }
 
@@ -111,10 +116,10 @@ internal sealed class BatchNormCase<T, S> : BatchNormCase
     private readonly BackwardSynchronized<T, S> _backwardSynchronized;
 
     public BatchNormCase(
-        string name, int channels, int spatial, bool channelsLast, double epsilon, double? momentum, bool affine, bool track,
+        string name, int channels, int spatial, bool channelsLast, double epsilon, double? momentum, bool affine, bool track, ActivationKind? activation,
         TrainingForward<T, S> train, EvalForward<T>? eval, Backward<T, S> backward, BackwardEval<T>? backwardEval,
         ComputeStatistics<T, S> statistics, ForwardSynchronized<T, S> trainSynchronized, BackwardReduce<T, S> reduce, BackwardSynchronized<T, S> backwardSynchronized)
-        : base(name, channels, spatial, channelsLast, epsilon, momentum, affine, track)
+        : base(name, channels, spatial, channelsLast, epsilon, momentum, affine, track, activation)
     {
         _train = train;
         _eval = eval;

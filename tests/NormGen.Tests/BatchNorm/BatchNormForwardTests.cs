@@ -25,7 +25,7 @@ public class BatchNormForwardTests
         long tracked = 7, expectedTracked = 7;
 
         ReferenceBatchNorm.Forward actual = norm.Train(x, w, b, runningMean, runningVar, ref tracked);
-        ReferenceBatchNorm.Forward expected = ReferenceBatchNorm.Train(shape, x, Weight(norm, w), Bias(norm, b), norm.Epsilon);
+        ReferenceBatchNorm.Forward expected = ReferenceBatchNorm.Train(shape, x, Weight(norm, w), Bias(norm, b), norm.Epsilon, norm.Activation);
 
         AssertClose(norm, expected.Output, actual.Output, "y");
         AssertClose(norm, expected.Mean, actual.Mean, "saveMean");
@@ -52,8 +52,8 @@ public class BatchNormForwardTests
 
         double[] actual = norm.Eval(x, w, b, runningMean, runningVar);
         double[] expected = norm.Track
-            ? ReferenceBatchNorm.Eval(shape, x, Weight(norm, w), Bias(norm, b), runningMean, runningVar, norm.Epsilon)
-            : ReferenceBatchNorm.Train(shape, x, Weight(norm, w), Bias(norm, b), norm.Epsilon).Output;
+            ? ReferenceBatchNorm.Eval(shape, x, Weight(norm, w), Bias(norm, b), runningMean, runningVar, norm.Epsilon, norm.Activation)
+            : ReferenceBatchNorm.Train(shape, x, Weight(norm, w), Bias(norm, b), norm.Epsilon, norm.Activation).Output;
 
         AssertClose(norm, expected, actual, "y");
     }

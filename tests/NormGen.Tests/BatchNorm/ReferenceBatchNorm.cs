@@ -1,11 +1,13 @@
 using System;
+using NormGen.Tests.ActivationKernels;
 
 namespace NormGen.Tests.BatchNorm;
 
 /// <summary>
 /// A straightforward float64 batch normalization written from PyTorch's definitions, with no attention
 /// to speed: the yardstick every BatchNorm kernel is held to. Tensors are flat arrays in the case's layout
-/// (<see cref="BatchShape.Index"/>); statistics are per channel.
+/// (<see cref="BatchShape.Index"/>); statistics are per channel. A fused activation applies to the affine
+/// output, and its derivative at that pre-activation to the incoming gradient.
 /// </summary>
 public static class ReferenceBatchNorm
 {
@@ -37,7 +39,7 @@ public static class ReferenceBatchNorm
     }
 
     /// <summary>Training forward: y with the batch statistics; the saved mean and rstd = 1/sqrt(var + eps).</summary>
-    public static Forward Train(BatchShape shape, double[] x, double[]? weight, double[]? bias, double eps)
+    public static Forward Train(BatchShape shape, double[] x, double[]? weight, double[]? bias, double eps, ActivationKind? activation = null)
     {
         (double[] mean, double[] variance) = Statistics(shape, x);
         var rstd = new double[shape.Channels];
@@ -46,11 +48,11 @@ public static class ReferenceBatchNorm
             rstd[c] = 1 / Math.Sqrt(variance[c] + eps);
         }
 
-        return new Forward(Normalize(shape, x, mean, rstd, weight, bias), mean, rstd, variance);
+        return new Forward(Activate(Normalize(shape, x, mean, rstd, weight, bias), activation), mean, rstd, variance);
     }
 
     /// <summary>Evaluation forward with the running statistics.</summary>
-    public static double[] Eval(BatchShape shape, double[] x, double[]? weight, double[]? bias, double[] runningMean, double[] runningVar, double eps)
+    public static double[] Eval(BatchShape shape, double[] x, double[]? weight, double[]? bias, double[] runningMean, double[] runningVar, double eps, ActivationKind? activation = null)
     {
         var rstd = new double[shape.Channels];
         for (int c = 0; c < shape.Channels; c++)
@@ -58,7 +60,7 @@ public static class ReferenceBatchNorm
             rstd[c] = 1 / Math.Sqrt(runningVar[c] + eps);
         }
 
-        return Normalize(shape, x, runningMean, rstd, weight, bias);
+        return Activate(Normalize(shape, x, runningMean, rstd, weight, bias), activation);
     }
 
     /// <summary>
@@ -82,9 +84,10 @@ public static class ReferenceBatchNorm
     /// Training-mode gradients through the batch statistics, by the chain rule: with x̂ = (x - mean)·rstd and
     /// M values per channel, dβ = Σdy, dγ = Σdy·x̂, dx = γ·rstd·(dy - dβ/M - x̂·dγ/M).
     /// </summary>
-    public static Gradients Backward(BatchShape shape, double[] dy, double[] x, double[]? weight, double eps)
+    public static Gradients Backward(BatchShape shape, double[] dy, double[] x, double[]? weight, double eps, double[]? bias = null, ActivationKind? activation = null)
     {
-        Forward forward = Train(shape, x, weight, null, eps);
+        Forward forward = Train(shape, x, weight, bias, eps);
+        dy = ThroughActivation(dy, forward.Output, activation);
         var dx = new double[x.Length];
         var dw = new double[shape.Channels];
         var db = new double[shape.Channels];
@@ -110,8 +113,11 @@ public static class ReferenceBatchNorm
     }
 
     /// <summary>Evaluation-mode gradients: the running statistics are constants.</summary>
-    public static Gradients BackwardEval(BatchShape shape, double[] dy, double[] x, double[]? weight, double[] runningMean, double[] runningVar, double eps)
+    public static Gradients BackwardEval(
+        BatchShape shape, double[] dy, double[] x, double[]? weight, double[] runningMean, double[] runningVar, double eps,
+        double[]? bias = null, ActivationKind? activation = null)
     {
+        dy = ThroughActivation(dy, Eval(shape, x, weight, bias, runningMean, runningVar, eps), activation);
         var dx = new double[x.Length];
         var dw = new double[shape.Channels];
         var db = new double[shape.Channels];
@@ -128,6 +134,47 @@ public static class ReferenceBatchNorm
         }
 
         return new Gradients(dx, dw, db);
+    }
+
+    private static double[] Activate(double[] z, ActivationKind? activation) =>
+        activation is { } kind ? Array.ConvertAll(z, v => ActivationReference.Forward(kind, v)) : z;
+
+    /// <summary>dz = dy·act'(z), the gradient at the pre-activation z.</summary>
+    private static double[] ThroughActivation(double[] dy, double[] z, ActivationKind? activation)
+    {
+        if (activation is not { } kind)
+        {
+            return dy;
+        }
+
+        var dz = new double[dy.Length];
+        for (int i = 0; i < dy.Length; i++)
+        {
+            dz[i] = dy[i] * Derivative(kind, z[i]);
+        }
+
+        return dz;
+    }
+
+    /// <summary>The activations' derivatives, as PyTorch's backward kernels define them.</summary>
+    public static double Derivative(ActivationKind kind, double z)
+    {
+        switch (kind)
+        {
+            case ActivationKind.Relu:
+                return z > 0 ? 1 : 0;
+            case ActivationKind.Gelu:
+                return ExactErf.NormalCdf(z) + z * Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
+            case ActivationKind.GeluTanh:
+                const double Beta = 0.79788456080286535588, Kappa = 0.044715;
+                double inner = Math.Tanh(Beta * (z + Kappa * z * z * z));
+                return 0.5 * (1 + inner) + 0.5 * z * (1 - inner * inner) * Beta * (1 + 3 * Kappa * z * z);
+            case ActivationKind.Silu:
+                double sigmoid = 1 / (1 + Math.Exp(-z));
+                return sigmoid * (1 + z * (1 - sigmoid));
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind));
+        }
     }
 
     private static double[] Normalize(BatchShape shape, double[] x, double[] mean, double[] rstd, double[]? weight, double[]? bias)
