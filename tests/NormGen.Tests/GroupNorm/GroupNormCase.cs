@@ -63,6 +63,12 @@ public abstract class GroupNormCase
 
     public abstract GroupNormReference.Backward Backward(double[] dy, double[] x, double[]? weight, double[]? bias, GroupNormReference.Forward saved);
 
+    /// <summary>The forward pass with the output in the input's memory.</summary>
+    public abstract double[] ForwardInPlace(double[] x, double[]? weight, double[]? bias);
+
+    /// <summary>The backward pass with the input gradient in the output gradient's memory.</summary>
+    public abstract double[] BackwardInPlace(double[] dy, double[] x, double[]? weight, double[]? bias, GroupNormReference.Forward saved);
+
     /// <summary>Training forward of a kernel with running statistics: the output, and the updated running statistics.</summary>
     public abstract (double[] Output, double[] RunningMean, double[] RunningVar) ForwardTraining(double[] x, double[]? weight, double[]? bias, double[] runningMean, double[] runningVar);
 
@@ -111,6 +117,22 @@ internal sealed class GroupNormCase<T, TStat> : GroupNormCase
         T[] dw = Affine ? new T[Shape.Channels] : [], db = Affine ? new T[Shape.Channels] : [];
         _backward(Cast<T>(dy), Cast<T>(x), Parameter(weight, 1), Parameter(bias, 0), Cast<TStat>(saved.Mean), Cast<TStat>(saved.Rstd), dx, dw, db);
         return new GroupNormReference.Backward(Widen(dx), Affine ? Widen(dw) : null, Affine ? Widen(db) : null);
+    }
+
+    public override double[] ForwardInPlace(double[] x, double[]? weight, double[]? bias)
+    {
+        int statistics = Shape.BatchOf(x.Length) * Shape.Groups;
+        T[] data = Cast<T>(x);
+        _forward(data, Parameter(weight, 1), Parameter(bias, 0), data, new TStat[statistics], new TStat[statistics]);
+        return Widen(data);
+    }
+
+    public override double[] BackwardInPlace(double[] dy, double[] x, double[]? weight, double[]? bias, GroupNormReference.Forward saved)
+    {
+        T[] gradient = Cast<T>(dy);
+        T[] dw = Affine ? new T[Shape.Channels] : [], db = Affine ? new T[Shape.Channels] : [];
+        _backward(gradient, Cast<T>(x), Parameter(weight, 1), Parameter(bias, 0), Cast<TStat>(saved.Mean), Cast<TStat>(saved.Rstd), gradient, dw, db);
+        return Widen(gradient);
     }
 
     public override (double[] Output, double[] RunningMean, double[] RunningVar) ForwardTraining(

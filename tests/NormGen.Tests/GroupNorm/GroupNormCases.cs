@@ -71,6 +71,9 @@ public static class GroupNormCases
         yield return new GroupNormCase<float, float>("gnBlocksLast", Last(GnBlocksLast.Channels, GnBlocksLast.Groups, GnBlocksLast.Spatial), GnBlocksLast.Epsilon, true, Activation.None,
             (x, w, b, y, m, r) => GnBlocksLast.Forward(x, w, b, y, m, r),
             (dy, x, w, b, m, r, dx, dw, db) => GnBlocksLast.Backward(dy, x, w, m, r, dx, dw, db));
+        yield return new GroupNormCase<float, float>("gnBlocksWide", First(GnBlocksWide.Channels, GnBlocksWide.Groups, GnBlocksWide.Spatial), GnBlocksWide.Epsilon, true, Activation.None,
+            (x, w, b, y, m, r) => GnBlocksWide.Forward(x, w, b, y, m, r),
+            (dy, x, w, b, m, r, dx, dw, db) => GnBlocksWide.Backward(dy, x, w, m, r, dx, dw, db));
         yield return new GroupNormCase<float, float>("gnWideLast", Last(GnWideLast.Channels, GnWideLast.Groups, GnWideLast.Spatial), GnWideLast.Epsilon, true, Activation.None,
             (x, w, b, y, m, r) => GnWideLast.Forward(x, w, b, y, m, r),
             (dy, x, w, b, m, r, dx, dw, db) => GnWideLast.Backward(dy, x, w, m, r, dx, dw, db));

@@ -21,6 +21,7 @@ namespace NormGen.Tests.GroupNorm;
 [GroupNorm("gnBlocks", 2, Layout = "N,C=4,H=67,W=61")]
 [GroupNorm("gnBlocksD", 2, Layout = "N,C=4,H=67,W=61", ElementType = typeof(double))]
 [GroupNorm("gnBlocksLast", 3, Layout = "N,H=40,W=40,C=12")]
+[GroupNorm("gnBlocksWide", 1, Layout = "N,C=4,H=128,W=130")]
 [GroupNorm("gnWideLast", 10, Layout = "N,H=2,W=3,C=1030")]
 [GroupNorm("gnHalf", 3, Layout = "N,C=12,H=5,W=7", ElementType = typeof(Half))]
 [GroupNorm("gnHalfLast", 3, Layout = "N,H=5,W=7,C=12", ElementType = typeof(Half))]
