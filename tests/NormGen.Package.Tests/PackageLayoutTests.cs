@@ -22,6 +22,8 @@ public class PackageLayoutTests(PackedNormGen package)
     private static readonly string[] ExpectedFiles =
     [
         "README.md",
+        "analyzers/dotnet/cs/NormGen.Analyzers.CodeFixes.dll",
+        "analyzers/dotnet/cs/NormGen.Analyzers.dll",
         "analyzers/dotnet/cs/NormGen.Generators.dll",
         "build/NormGen.props",
         "buildTransitive/NormGen.props",

@@ -1,0 +1,76 @@
+using Microsoft.CodeAnalysis;
+
+namespace NormGen.Analyzers;
+
+/// <summary>Every diagnostic the NormGen analyzers report, in one place.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "NormGen.Usage";
+
+    /// <summary>The documentation page of a rule.</summary>
+    public static string HelpLink(string id) =>
+        $"https://github.com/normgen/normgen/blob/main/docs/analyzers/{id}.md";
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string description) => new(
+        id,
+        title,
+        message,
+        Category,
+        severity,
+        isEnabledByDefault: true,
+        description: description,
+        helpLinkUri: HelpLink(id));
+
+    public static readonly DiagnosticDescriptor GroupsDoNotDivideChannels = Create(
+        "NGA001",
+        "GroupNorm's group count must divide its channel count",
+        "GroupNorm splits {1} channels into {0} groups, which does not divide them; use {2} groups",
+        DiagnosticSeverity.Error,
+        "GroupNorm normalizes C/G channels per group, so G must divide C. PyTorch only fails when the module is built at run time.");
+
+    public static readonly DiagnosticDescriptor KerasMomentum = Create(
+        "NGA002",
+        "BatchNorm momentum looks like the Keras convention",
+        "Momentum {0} gives the new batch a weight of {0}; PyTorch's momentum is the new batch's weight, so Keras' {0} is {1} here",
+        DiagnosticSeverity.Warning,
+        "In PyTorch and TorchSharp, running = (1 - momentum) * running + momentum * batch, default 0.1. Keras and TensorFlow use the opposite convention (default 0.99).");
+
+    /// <summary>
+    /// Reported as a warning for an eps outside [1e-8, 1e-2] and with an error severity for one
+    /// that is not positive and finite: one rule, two severities.
+    /// </summary>
+    public static readonly DiagnosticDescriptor EpsilonOutOfRange = Create(
+        "NGA003",
+        "Normalization eps is out of range",
+        "eps = {0} {1}",
+        DiagnosticSeverity.Warning,
+        "eps keeps the normalization finite for constant inputs. Zero, negative or non-finite values produce NaN or nonsense; values below 1e-8 vanish next to float32 variances and values above 1e-2 visibly bias the normalized output.");
+
+    public static readonly DiagnosticDescriptor ZeroInitializedGain = Create(
+        "NGA004",
+        "Norm gain initialized to zero",
+        "The gain (weight) of '{0}' is initialized to zero, which blocks the gradient through the normalized path; initialize it to one, or mark a deliberate zero-γ residual",
+        DiagnosticSeverity.Warning,
+        "A zero γ makes the norm output a constant β: nothing upstream of it learns through this path. Only the last norm of a residual branch is zero-initialized on purpose (zero-γ residual).");
+
+    public static readonly DiagnosticDescriptor InferenceWithoutEval = Create(
+        "NGA005",
+        "Inference without eval()",
+        "'{0}' has {1} and runs under {2} without {0}.eval() first, so it uses batch statistics and dropout; call {0}.eval() before the block",
+        DiagnosticSeverity.Warning,
+        "no_grad() and inference_mode() only turn off autograd: BatchNorm keeps normalizing with (and updating) batch statistics and Dropout keeps dropping until the module is switched to eval().");
+
+    public static readonly DiagnosticDescriptor TrainingAfterEval = Create(
+        "NGA006",
+        "Training after eval() without train()",
+        "'{0}' was last switched to eval() before this training step, so BatchNorm and Dropout run in inference mode while it trains; call {0}.train() first",
+        DiagnosticSeverity.Warning,
+        "A module stays in eval mode until train() is called. A loop that evaluates each epoch must switch back before the next epoch's training steps.");
+
+    public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Create(
+        "NGA007",
+        "Bias immediately before BatchNorm",
+        "The bias of this {0} is cancelled by the mean subtraction of the BatchNorm that follows it; create it with {1}: false",
+        DiagnosticSeverity.Info,
+        "BatchNorm subtracts the per-channel batch mean, so a per-channel bias added just before it has no effect on the output and only costs parameters and memory.");
+}
