@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using NormGen.Benchmarks.Workloads;
+
+namespace NormGen.Benchmarks.Quick;
+
+/// <summary>
+/// Times several workloads side by side in the current process. Each is warmed up (tiered JIT, caches,
+/// thread pools) and given a batch size of about ten milliseconds of calls; then the workloads take turns,
+/// one batch each per round, so a burst of load from elsewhere on the machine lands on all of them alike.
+/// Reports the median time per call of each.
+/// </summary>
+/// <remarks>
+/// Between batches of different workloads the sampler sleeps briefly. Thread pools keep their workers
+/// spinning for a while after a parallel call (libtorch's OpenMP workers for about ten milliseconds), and on
+/// a machine with few cores a spinning worker left by one implementation would slow the next one down.
+/// The pause gives each batch the machine as a process running only that implementation would have it.
+/// </remarks>
+internal static class Sampler
+{
+    private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(150);
+    private static readonly TimeSpan BudgetPerWorkload = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan BatchTarget = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan CoolDown = TimeSpan.FromMilliseconds(25);
+    private const int MinBatches = 5;
+
+    /// <summary>Median microseconds per call of each of <paramref name="workloads"/>, in the same order.</summary>
+    public static double[] MedianMicroseconds(IReadOnlyList<Workload> workloads)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        var batches = new int[workloads.Count];
+        var samples = new List<double>[workloads.Count];
+        for (int w = 0; w < workloads.Count; w++)
+        {
+            batches[w] = BatchSize(workloads[w]);
+            samples[w] = [];
+        }
+
+        TimeSpan measured = TimeSpan.Zero;
+        TimeSpan budget = BudgetPerWorkload * workloads.Count;
+        while (samples[0].Count < MinBatches || measured < budget)
+        {
+            for (int w = 0; w < workloads.Count; w++)
+            {
+                Thread.Sleep(CoolDown);
+                Workload workload = workloads[w];
+                long start = Stopwatch.GetTimestamp();
+                for (int i = 0; i < batches[w]; i++)
+                {
+                    workload.Run();
+                }
+
+                TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+                measured += elapsed;
+                samples[w].Add(elapsed.TotalMicroseconds / batches[w]);
+            }
+        }
+
+        var medians = new double[workloads.Count];
+        for (int w = 0; w < workloads.Count; w++)
+        {
+            medians[w] = Median(samples[w]);
+        }
+
+        return medians;
+    }
+
+    /// <summary>Warms <paramref name="workload"/> up and returns how many calls make about one batch.</summary>
+    private static int BatchSize(Workload workload)
+    {
+        Thread.Sleep(CoolDown);
+        var clock = Stopwatch.StartNew();
+        long calls = 0;
+        while (calls < 3 || clock.Elapsed < WarmUp)
+        {
+            workload.Run();
+            calls++;
+
+            // A slow call is warm after a couple of runs; don't let it eat the budget.
+            if (calls >= 2 && clock.Elapsed > 4 * WarmUp)
+            {
+                break;
+            }
+        }
+
+        double perCall = clock.Elapsed.TotalSeconds / calls;
+        return (int)Math.Clamp(BatchTarget.TotalSeconds / perCall, 1, 1_000_000);
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        int middle = values.Count / 2;
+        return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+}

@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using NormGen.Benchmarks.Workloads;
+
+namespace NormGen.Benchmarks.Quick;
+
+/// <summary>
+/// A self-contained SVG bar chart of NormGen's speedup over each baseline, per case and pass, on a log
+/// scale anchored at 1× (bars to the right are faster, to the left slower). Floors are marked on their bars.
+/// </summary>
+internal static class SpeedupChart
+{
+    private const double Width = 980;
+    private const double LabelRight = 300;
+    private const double PlotLeft = 315;
+    private const double PlotRight = Width - 60;
+    private const double Top = 92;
+    private const double BarHeight = 13;
+    private const double BarGap = 3;
+    private const double GroupGap = 14;
+
+    private static readonly (string Name, string Color, Func<QuickResult, double> Value)[] Series =
+    [
+        ("vs TorchSharp", "#e4572e", r => r.SpeedupVsTorchSharp),
+        ("vs TensorPrimitives", "#512bd4", r => r.SpeedupVsTensorPrimitives),
+    ];
+
+    public static void Write(string path, MachineInfo machine, IReadOnlyList<QuickResult> results)
+    {
+        JsonReport.CreateDirectoryFor(path);
+        File.WriteAllText(path, Render(machine, results), new UTF8Encoding(false));
+    }
+
+    public static string Render(MachineInfo machine, IReadOnlyList<QuickResult> results)
+    {
+        double[] values = results.SelectMany(r => Series.Select(s => s.Value(r))).Where(v => v > 0 && double.IsFinite(v)).DefaultIfEmpty(1).ToArray();
+        double low = Math.Min(0.5, values.Min() / 1.25);
+        double high = Math.Max(2, values.Max() * 1.35);
+        double X(double value) => PlotLeft + (Math.Log10(value) - Math.Log10(low)) / (Math.Log10(high) - Math.Log10(low)) * (PlotRight - PlotLeft);
+
+        double groupHeight = Series.Length * (BarHeight + BarGap) - BarGap;
+        double plotBottom = Top + results.Count * (groupHeight + GroupGap);
+        double height = plotBottom + 58;
+
+        var svg = new StringBuilder();
+        svg.Append(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height:0}\" viewBox=\"0 0 {Width} {height:0}\" font-family=\"Segoe UI, Helvetica, Arial, sans-serif\" font-size=\"12\">\n"));
+        svg.Append(Invariant($"<rect width=\"{Width}\" height=\"{height:0}\" fill=\"#ffffff\"/>\n"));
+        svg.Append(Invariant($"<text x=\"20\" y=\"28\" font-size=\"17\" font-weight=\"600\" fill=\"#111\">NormGen speedup over TorchSharp and a hand-written TensorPrimitives norm</text>\n"));
+        svg.Append(Invariant($"<text x=\"20\" y=\"48\" fill=\"#555\">{Escape(machine.ToString())}. Median time per call, same process, same inputs; log scale, right of 1× is faster.</text>\n"));
+
+        // Legend.
+        double legendX = 20;
+        foreach ((string name, string color, _) in Series)
+        {
+            svg.Append(Invariant($"<rect x=\"{legendX}\" y=\"60\" width=\"12\" height=\"12\" fill=\"{color}\"/>\n"));
+            svg.Append(Invariant($"<text x=\"{legendX + 17}\" y=\"70\" fill=\"#222\">NormGen {Escape(name)}</text>\n"));
+            legendX += 190;
+        }
+
+        svg.Append(Invariant($"<line x1=\"{legendX}\" y1=\"60\" x2=\"{legendX}\" y2=\"72\" stroke=\"#111\" stroke-width=\"2\"/>\n"));
+        svg.Append(Invariant($"<text x=\"{legendX + 6}\" y=\"70\" fill=\"#222\">floor to hold</text>\n"));
+
+        // Grid: 1, 2, 5 per decade.
+        for (int exponent = (int)Math.Floor(Math.Log10(low)); exponent <= (int)Math.Ceiling(Math.Log10(high)); exponent++)
+        {
+            foreach (double mantissa in new[] { 1.0, 2.0, 5.0 })
+            {
+                double tick = mantissa * Math.Pow(10, exponent);
+                if (tick < low || tick > high)
+                {
+                    continue;
+                }
+
+                bool one = Math.Abs(tick - 1) < 1e-9;
+                svg.Append(Invariant($"<line x1=\"{X(tick):0.0}\" y1=\"{Top - 6}\" x2=\"{X(tick):0.0}\" y2=\"{plotBottom:0.0}\" stroke=\"{(one ? "#333" : "#e3e3e3")}\" stroke-width=\"{(one ? 1.5 : 1)}\"/>\n"));
+                svg.Append(Invariant($"<text x=\"{X(tick):0.0}\" y=\"{plotBottom + 16:0.0}\" text-anchor=\"middle\" fill=\"#555\">{tick.ToString("0.##", CultureInfo.InvariantCulture)}×</text>\n"));
+            }
+        }
+
+        svg.Append(Invariant($"<text x=\"{(PlotLeft + PlotRight) / 2:0.0}\" y=\"{plotBottom + 36:0.0}\" text-anchor=\"middle\" fill=\"#333\">speedup (baseline time / NormGen time)</text>\n"));
+
+        double y = Top;
+        foreach (QuickResult result in results)
+        {
+            svg.Append(Invariant($"<text x=\"{LabelRight}\" y=\"{y + groupHeight / 2 - 2:0.0}\" text-anchor=\"end\" fill=\"#111\">{Escape(result.Case)} · {PassNames.Short(result.Pass)}</text>\n"));
+            svg.Append(Invariant($"<text x=\"{LabelRight}\" y=\"{y + groupHeight / 2 + 12:0.0}\" text-anchor=\"end\" fill=\"#777\" font-size=\"11\">{result.NormGenUs.ToString("0.##", CultureInfo.InvariantCulture)} µs, {(result.CopyShare * 100).ToString("0", CultureInfo.InvariantCulture)}% of copy roofline</text>\n"));
+
+            double barY = y;
+            foreach ((string name, string color, Func<QuickResult, double> value) in Series)
+            {
+                double v = value(result);
+                double from = X(1), to = X(Math.Clamp(v, low, high));
+                svg.Append(Invariant($"<rect x=\"{Math.Min(from, to):0.0}\" y=\"{barY:0.0}\" width=\"{Math.Max(1, Math.Abs(to - from)):0.0}\" height=\"{BarHeight}\" fill=\"{color}\"><title>{Escape(result.Case)} {PassNames.Short(result.Pass)}: {v.ToString("0.00", CultureInfo.InvariantCulture)}× {Escape(name)}</title></rect>\n"));
+                svg.Append(Invariant($"<text x=\"{Math.Max(from, to) + 4:0.0}\" y=\"{barY + BarHeight - 2:0.0}\" fill=\"#222\" font-size=\"11\">{v.ToString(v < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture)}×</text>\n"));
+                barY += BarHeight + BarGap;
+            }
+
+            foreach (Floor floor in Floors.All.Where(f => f.Case == result.Case && f.Pass == result.Pass && f.MetricName == "speedup vs TorchSharp"))
+            {
+                double fx = X(floor.Minimum);
+                svg.Append(Invariant($"<line x1=\"{fx:0.0}\" y1=\"{y - 2:0.0}\" x2=\"{fx:0.0}\" y2=\"{y + BarHeight + 2:0.0}\" stroke=\"#111\" stroke-width=\"2\"><title>floor: {floor.Minimum.ToString("0.0#", CultureInfo.InvariantCulture)}× vs TorchSharp</title></line>\n"));
+            }
+
+            y += groupHeight + GroupGap;
+        }
+
+        svg.Append("</svg>\n");
+        return svg.ToString();
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+}

@@ -1,0 +1,7 @@
+namespace NormGen.Benchmarks.Workloads;
+
+internal enum NormKind
+{
+    LayerNorm,
+    RmsNorm,
+}
