@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace NormGen.Analyzers.Helpers;
 
-internal static class OperationExtensions
+internal static class OperationQueries
 {
     /// <summary>
     /// The argument the caller wrote for <paramref name="parameterName"/>, or null when the
