@@ -8,32 +8,79 @@ namespace NormGen.Generators.Emitting;
 
 /// <summary>
 /// Writes the kernel of a norm whose rows are contiguous runs of <c>RowLength</c> elements:
-/// LayerNorm (centered: mean and variance) and RMSNorm (uncentered: mean square) over trailing axes.
+/// LayerNorm (centered: mean and variance) and RMSNorm (uncentered: mean square) over trailing axes,
+/// with the fusions rows allow: a residual add and an input-bias add before the norm, an activation
+/// after it, and Half storage with float arithmetic.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Every row routine is written once per SIMD width (512, 256, 128 bits) and once in scalar code;
 /// a dispatcher picks one through <c>IsHardwareAccelerated</c>, which the JIT folds to a constant,
 /// so only one routine survives in the machine code. The row length and eps are constants, so the
 /// JIT also drops the loops (main, remainder or tail) that a given row length never enters.
+/// </para>
+/// <para>
+/// float and double kernels fuse the adds into the routines' first pass over a row. Half kernels
+/// widen each row into float scratch (the adds happen there, rounded to Half as separate Half adds
+/// would be), run the float routines on it, and round the result back once. Activations run as a
+/// row-level pass over the row while it is in L1; backward recomputes the activation's input from
+/// the saved statistics, so nothing beyond the statistics is saved.
+/// </para>
 /// </remarks>
 internal sealed class RowNormEmitter
 {
     private const string Runtime = "global::NormGen.Kernels";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
     private const string Span = "global::System.Span";
+    private const string HalfType = "global::System.Half";
+    private const string ArrayPool = "global::System.Buffers.ArrayPool";
+
+    /// <summary>Scratch rows up to this many bytes per worker live on the stack; longer ones come from the array pool.</summary>
+    private const int MaxStackScratchBytes = 16 * 1024;
 
     private readonly NormSpec _norm;
     private readonly ElementTypeInfo _t;
     private readonly bool _centered;
+    private readonly bool _half;
+    private readonly bool _residual;
+    private readonly bool _inputBias;
+    private readonly ActivationKind _activation;
 
     private RowNormEmitter(NormSpec norm)
     {
         _norm = norm;
         _t = ElementTypeInfo.Of(norm.Element);
         _centered = norm.Kind == NormKind.LayerNorm;
+        _half = norm.Element == ElementKind.Half;
+        _residual = norm.Residual;
+        _inputBias = norm.InputBias;
+        _activation = norm.Activation;
     }
 
+    /// <summary>The arithmetic (and statistics) type: float for Half kernels.</summary>
     private string T => _t.Keyword;
+
+    /// <summary>The storage type of data, parameters and gradients.</summary>
+    private string S => _half ? HalfType : T;
+
+    private bool HasActivation => _activation != ActivationKind.None;
+
+    /// <summary>Whether the row routines take the input bias (float and double; Half kernels add it while widening).</summary>
+    private bool RoutinesAddInputBias => !_half && _inputBias;
+
+    /// <summary>Whether the row routines do the residual add (float and double only).</summary>
+    private bool RoutinesAddResidual => !_half && _residual;
+
+    /// <summary>Backward needs the input bias unless it normalizes the saved residual sum, which already holds it.</summary>
+    private bool BackwardTakesInputBias => _inputBias && !_residual;
+
+    private bool BackwardRoutinesAddInputBias => !_half && BackwardTakesInputBias;
+
+    /// <summary>Backward needs β only to recompute the activation's input.</summary>
+    private bool BackwardTakesBias => HasActivation && _norm.HasBias;
+
+    /// <summary>What backward normalizes: the input, or the residual sum that forward wrote.</summary>
+    private string BackwardInputName => _residual ? "residualOutput" : "input";
 
     public static void Emit(CodeWriter writer, NormSpec norm) => new RowNormEmitter(norm).Emit(writer);
 
@@ -52,6 +99,7 @@ internal sealed class RowNormEmitter
             WriteForwardRows(writer);
             writer.Line();
             WriteBackwardBlocks(writer);
+            WriteRowHelpers(writer);
 
             WriteDispatch(writer, "ForwardRow", ForwardRowParameters(), "Normalizes one row with the widest SIMD the machine runs well.");
             foreach (VectorWidth width in VectorWidth.All)
@@ -63,7 +111,23 @@ internal sealed class RowNormEmitter
             writer.Line();
             WriteForwardRowScalar(writer);
 
-            WriteDispatch(writer, "BackwardRow", BackwardRowParameters(), "Computes one row's input gradient and adds its share of the weight and bias gradients.");
+            if (HasActivation)
+            {
+                WriteDispatch(writer, "NormalizeRow", NormalizeRowParameters(),
+                    "Recomputes one row's pre-activation output from its saved statistics, exactly as <c>ForwardRow</c> computed it.");
+                foreach (VectorWidth width in VectorWidth.All)
+                {
+                    writer.Line();
+                    WriteNormalizeRow(writer, width);
+                }
+
+                writer.Line();
+                WriteNormalizeRow(writer, null);
+            }
+
+            WriteDispatch(writer, "BackwardRow", BackwardRowParameters(), _inputBias
+                ? "Computes one row's input gradient and adds its share of the input bias, weight and bias gradients."
+                : "Computes one row's input gradient and adds its share of the weight and bias gradients.");
             foreach (VectorWidth width in VectorWidth.All)
             {
                 writer.Line();
@@ -87,10 +151,16 @@ internal sealed class RowNormEmitter
             (true, false) => "with weight (γ)",
             _ => "without affine parameters",
         };
+        string elements = _half ? "Half elements (float arithmetic and statistics)" : $"{T} elements";
 
         writer.Line("/// <summary>");
         writer.Line($"/// {kind} <c>{Escape(_norm.Name)}</c> over axes {string.Join(",", _norm.Axes)} of layout {string.Join(",", _norm.Layout)}:");
-        writer.Line($"/// rows of [{shape}] = {_norm.RowLength} {T} elements, eps = {_norm.Epsilon.ToString("R", CultureInfo.InvariantCulture)}, {affine}.");
+        writer.Line($"/// rows of [{shape}] = {_norm.RowLength} {elements}, eps = {_norm.Epsilon.ToString("R", CultureInfo.InvariantCulture)}, {affine}.");
+        foreach (string fusion in FusionNotes())
+        {
+            writer.Line($"/// {fusion}");
+        }
+
         writer.Line("/// </summary>");
         writer.Line("/// <remarks>");
         string formula = _centered
@@ -101,12 +171,48 @@ internal sealed class RowNormEmitter
         writer.Line("/// </remarks>");
     }
 
+    private IEnumerable<string> FusionNotes()
+    {
+        string added = _inputBias ? "input + inputBias" : "input";
+        if (_residual)
+        {
+            yield return $"Fused before it: the residual add <c>residualOutput = {added} + residual</c>, which it normalizes.";
+        }
+        else if (_inputBias)
+        {
+            yield return "Fused before it: the bias add <c>x = input + inputBias</c>, which it normalizes.";
+        }
+
+        if (HasActivation)
+        {
+            yield return $"Fused after it: {ActivationDescription}, applied to the affine output.";
+        }
+    }
+
+    private string ActivationDescription => _activation switch
+    {
+        ActivationKind.Relu => "ReLU",
+        ActivationKind.Gelu => "GELU (exact, with erf)",
+        ActivationKind.GeluTanh => "GELU (tanh approximation)",
+        _ => "SiLU",
+    };
+
+    private string ActivationMethod => _activation switch
+    {
+        ActivationKind.Relu => "Relu",
+        ActivationKind.Gelu => "Gelu",
+        ActivationKind.GeluTanh => "GeluTanh",
+        _ => "Silu",
+    };
+
     private void WriteConstants(CodeWriter writer)
     {
         writer.Line("/// <summary>Elements in one normalized row: the product of the normalized extents.</summary>");
         writer.Line($"public const int RowLength = {_norm.RowLength.ToString(CultureInfo.InvariantCulture)};");
         writer.Line();
-        writer.Line("/// <summary>The epsilon added under the square root.</summary>");
+        writer.Line(_half
+            ? "/// <summary>The epsilon added under the square root (in float, the arithmetic type).</summary>"
+            : "/// <summary>The epsilon added under the square root.</summary>");
         writer.Line($"public const {T} Epsilon = {_t.Literal(_norm.Epsilon)};");
         writer.Line();
         writer.Line("/// <summary>The normalized extents, in layout order.</summary>");
@@ -119,26 +225,57 @@ internal sealed class RowNormEmitter
 
     private IEnumerable<string> StatisticNames => _centered ? new[] { "mean", "rstd" } : new[] { "rstd" };
 
-    private void WriteForward(CodeWriter writer)
+    /// <summary>Forward's parameters before the statistics: inputs, parameters, outputs.</summary>
+    private List<string> ForwardParameters()
     {
-        var parameters = new List<string> { $"{ReadOnlySpan}<{T}> input" };
+        var parameters = new List<string> { $"{ReadOnlySpan}<{S}> input" };
+        if (_inputBias)
+        {
+            parameters.Add($"{ReadOnlySpan}<{S}> inputBias");
+        }
+
+        if (_residual)
+        {
+            parameters.Add($"{ReadOnlySpan}<{S}> residual");
+        }
+
         if (_norm.HasWeight)
         {
-            parameters.Add($"{ReadOnlySpan}<{T}> weight");
+            parameters.Add($"{ReadOnlySpan}<{S}> weight");
         }
 
         if (_norm.HasBias)
         {
-            parameters.Add($"{ReadOnlySpan}<{T}> bias");
+            parameters.Add($"{ReadOnlySpan}<{S}> bias");
         }
 
-        parameters.Add($"{Span}<{T}> output");
-        string affineArguments = string.Concat(parameters.Skip(1).Take(parameters.Count - 2).Select(p => p.Split(' ').Last() + ", "));
+        parameters.Add($"{Span}<{S}> output");
+        if (_residual)
+        {
+            parameters.Add($"{Span}<{S}> residualOutput");
+        }
 
-        writer.Line("/// <summary>Normalizes every row of <paramref name=\"input\"/> into <paramref name=\"output\"/>, which may be the same memory.</summary>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit the shape, or <paramref name=\"output\"/> partly overlaps <paramref name=\"input\"/>.</exception>");
+        return parameters;
+    }
+
+    private void WriteForward(CodeWriter writer)
+    {
+        List<string> parameters = ForwardParameters();
+        string arguments = string.Join(", ", parameters.Select(p => p.Split(' ').Last()));
+        string what = _residual
+            ? (_inputBias ? "<c>input + inputBias + residual</c> (kept in <paramref name=\"residualOutput\"/>)" : "<c>input + residual</c> (kept in <paramref name=\"residualOutput\"/>)")
+            : _inputBias ? "<c>input + inputBias</c>" : "<paramref name=\"input\"/>";
+
+        string sameMemory = _residual ? "which may be the same memory as an input" : "which may be the same memory";
+        string overlap = _residual
+            ? "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit the shape, or an output partly overlaps an input.</exception>"
+            : "/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit the shape, or <paramref name=\"output\"/> partly overlaps <paramref name=\"input\"/>.</exception>";
+
+        writer.Line($"/// <summary>Normalizes every row of {what} into <paramref name=\"output\"/>, {sameMemory}.</summary>");
+        WriteForwardRemarks(writer, withStatistics: false);
+        writer.Line(overlap);
         writer.Line($"public static void Forward({string.Join(", ", parameters)})");
-        writer.Line($"    => Forward(input, {affineArguments}output, {string.Join(", ", StatisticNames.Select(_ => "default"))});");
+        writer.Line($"    => Forward({arguments}, {string.Join(", ", StatisticNames.Select(_ => "default"))});");
         writer.Line();
 
         foreach (string statistic in StatisticNames)
@@ -147,107 +284,215 @@ internal sealed class RowNormEmitter
         }
 
         writer.Line("/// <summary>");
-        writer.Line("/// Normalizes every row of <paramref name=\"input\"/> into <paramref name=\"output\"/>, which may be the same memory,");
+        writer.Line($"/// Normalizes every row of {what} into <paramref name=\"output\"/>, {sameMemory},");
         writer.Line(_centered
             ? "/// and saves each row's mean and reciprocal standard deviation for <c>Backward</c>."
             : "/// and saves each row's reciprocal root mean square for <c>Backward</c>.");
         writer.Line("/// </summary>");
-        writer.Line("/// <remarks>The statistics spans hold one element per row; pass empty spans to skip saving them.</remarks>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit the shape, or <paramref name=\"output\"/> partly overlaps <paramref name=\"input\"/>.</exception>");
+        WriteForwardRemarks(writer, withStatistics: true);
+        writer.Line(overlap);
         using (writer.Block($"public static void Forward({string.Join(", ", parameters)})"))
         {
             writer.Line($"int rows = {Runtime}.KernelArguments.RowCount(input.Length, RowLength, nameof(input));");
-            WriteAffineChecks(writer);
+            if (_inputBias)
+            {
+                writer.Line($"{Runtime}.KernelArguments.RequireLength(inputBias.Length, RowLength, nameof(inputBias));");
+            }
+
+            if (_residual)
+            {
+                writer.Line($"{Runtime}.KernelArguments.RequireLength(residual.Length, input.Length, nameof(residual));");
+            }
+
+            WriteAffineChecks(writer, _norm.HasBias);
             writer.Line($"{Runtime}.KernelArguments.RequireLength(output.Length, input.Length, nameof(output));");
+            if (_residual)
+            {
+                writer.Line($"{Runtime}.KernelArguments.RequireLength(residualOutput.Length, input.Length, nameof(residualOutput));");
+            }
+
             foreach (string statistic in StatisticNames)
             {
                 writer.Line($"{Runtime}.KernelArguments.RequireLengthOrEmpty({statistic}.Length, rows, nameof({statistic}));");
             }
 
             writer.Line($"{Runtime}.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));");
+            if (_residual)
+            {
+                writer.Line($"{Runtime}.KernelArguments.RequireNoPartialOverlap(residual, output, nameof(output));");
+                writer.Line($"{Runtime}.KernelArguments.RequireNoPartialOverlap(input, residualOutput, nameof(residualOutput));");
+                writer.Line($"{Runtime}.KernelArguments.RequireNoPartialOverlap(residual, residualOutput, nameof(residualOutput));");
+                writer.Line($"{Runtime}.KernelArguments.RequireNoOverlap<{S}, {S}>(residualOutput, output, nameof(output));");
+            }
+
             writer.Line();
 
-            var pins = new List<string> { "x = input" };
-            pins.AddRange(AffinePins());
-            pins.Add("y = output");
-            pins.AddRange(StatisticNames.Select(s => $"{s}Out = {s}"));
-            using (writer.Block($"fixed ({T}* {string.Join(", ", pins)})"))
-            {
-                var arguments = new List<string> { "x" };
-                arguments.AddRange(AffinePointers());
-                arguments.Add("y");
-                arguments.AddRange(StatisticNames.Select(s => s + "Out"));
-                writer.Line($"{Runtime}.RowScheduler.Run(new ForwardRows({string.Join(", ", arguments)}), rows, RowLength);");
-            }
+            var fields = ForwardFields();
+            string launch = $"{Runtime}.RowScheduler.Run(new ForwardRows({string.Join(", ", fields.Select(f => f.Name))}), rows, RowLength);";
+            WriteLaunch(writer, fields, ForwardWidenedParameters(), launch, after: null);
         }
+    }
+
+    private void WriteForwardRemarks(CodeWriter writer, bool withStatistics)
+    {
+        var lines = new List<string>();
+        if (withStatistics)
+        {
+            lines.Add(_half
+                ? "The statistics spans are float and hold one element per row; pass empty spans to skip saving them."
+                : "The statistics spans hold one element per row; pass empty spans to skip saving them.");
+        }
+
+        if (_residual)
+        {
+            string sum = _inputBias ? "input + inputBias + residual" : "input + residual";
+            lines.Add($"<paramref name=\"residualOutput\"/> receives <c>{sum}</c>, the updated residual stream, and the norm");
+            lines.Add("normalizes it; it may be the same memory as <paramref name=\"input\"/> or <paramref name=\"residual\"/>, but not overlap");
+            lines.Add("<paramref name=\"output\"/>. Keep it for <c>Backward</c>, which takes it in place of the input.");
+        }
+
+        if (_half && (_residual || _inputBias))
+        {
+            lines.Add("The sum in front of the norm is rounded to Half, as a separate Half add would round it.");
+        }
+
+        if (HasActivation)
+        {
+            lines.Add($"<paramref name=\"output\"/> holds the {ActivationDescription} of the normalized, scaled and shifted row.");
+        }
+
+        if (lines.Count == 0)
+        {
+            return;
+        }
+
+        if (lines.Count == 1)
+        {
+            writer.Line($"/// <remarks>{lines[0]}</remarks>");
+            return;
+        }
+
+        writer.Line("/// <remarks>");
+        foreach (string line in lines)
+        {
+            writer.Line("/// " + line);
+        }
+
+        writer.Line("/// </remarks>");
+    }
+
+    /// <summary>Backward's parameters, in order.</summary>
+    private List<string> BackwardParameters()
+    {
+        var parameters = new List<string> { $"{ReadOnlySpan}<{S}> gradOutput", $"{ReadOnlySpan}<{S}> {BackwardInputName}" };
+        if (BackwardTakesInputBias)
+        {
+            parameters.Add($"{ReadOnlySpan}<{S}> inputBias");
+        }
+
+        if (_norm.HasWeight)
+        {
+            parameters.Add($"{ReadOnlySpan}<{S}> weight");
+        }
+
+        if (BackwardTakesBias)
+        {
+            parameters.Add($"{ReadOnlySpan}<{S}> bias");
+        }
+
+        parameters.AddRange(StatisticNames.Select(s => $"{ReadOnlySpan}<{T}> {s}"));
+        parameters.Add($"{Span}<{S}> gradInput");
+        parameters.AddRange(ParameterGradients.Select(g => $"{Span}<{S}> {g}"));
+        return parameters;
     }
 
     private void WriteBackward(CodeWriter writer)
     {
-        var parameters = new List<string> { $"{ReadOnlySpan}<{T}> gradOutput", $"{ReadOnlySpan}<{T}> input" };
-        if (_norm.HasWeight)
-        {
-            parameters.Add($"{ReadOnlySpan}<{T}> weight");
-        }
-
-        parameters.AddRange(StatisticNames.Select(s => $"{ReadOnlySpan}<{T}> {s}"));
-        parameters.Add($"{Span}<{T}> gradInput");
-        if (_norm.HasWeight)
-        {
-            parameters.Add($"{Span}<{T}> gradWeight");
-        }
-
-        if (_norm.HasBias)
-        {
-            parameters.Add($"{Span}<{T}> gradBias");
-        }
-
+        string input = BackwardInputName;
         writer.Line("/// <summary>");
         if (ParameterGradients.Count > 0)
         {
             writer.Line("/// Back-propagates <paramref name=\"gradOutput\"/> through the norm: writes the input gradient, and");
             writer.Line("/// (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <c>Forward</c>.");
-            writer.Line("/// </summary>");
-            writer.Line("/// <remarks>");
-            writer.Line("/// Pass an empty span for a parameter gradient that is not needed. Parameter gradients are summed over");
-            writer.Line("/// blocks of rows fixed by the shape alone, in a fixed order: results are bitwise reproducible at any thread count.");
-            writer.Line("/// </remarks>");
         }
         else
         {
             writer.Line("/// Back-propagates <paramref name=\"gradOutput\"/> through the norm into the input gradient.");
             writer.Line("/// Uses the statistics saved by <c>Forward</c>.");
-            writer.Line("/// </summary>");
+        }
+
+        writer.Line("/// </summary>");
+        var remarks = new List<string>();
+        if (_residual)
+        {
+            remarks.Add("<paramref name=\"residualOutput\"/> is the residual sum <c>Forward</c> wrote. <paramref name=\"gradInput\"/> is the");
+            remarks.Add("gradient of both <c>input</c> and <c>residual</c> through the norm; add to it any gradient that flows into");
+            remarks.Add("<c>residualOutput</c> from later layers (the residual stream's own path).");
+        }
+
+        if (HasActivation)
+        {
+            remarks.Add($"The {ActivationDescription} is differentiated at its input, which is recomputed from the saved statistics;");
+            remarks.Add("<paramref name=\"gradOutput\"/> is the gradient of the activation's output.");
+        }
+
+        if (_inputBias)
+        {
+            remarks.Add("<paramref name=\"gradInputBias\"/> is the input gradient summed over rows.");
+        }
+
+        if (ParameterGradients.Count > 0)
+        {
+            remarks.Add("Pass an empty span for a parameter gradient that is not needed. Parameter gradients are summed over");
+            remarks.Add("blocks of rows fixed by the shape alone, in a fixed order: results are bitwise reproducible at any thread count.");
+        }
+
+        if (remarks.Count > 0)
+        {
+            writer.Line("/// <remarks>");
+            foreach (string line in remarks)
+            {
+                writer.Line("/// " + line);
+            }
+
+            writer.Line("/// </remarks>");
         }
 
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length does not fit the shape, or <paramref name=\"gradInput\"/> partly overlaps an input.</exception>");
-        using (writer.Block($"public static void Backward({string.Join(", ", parameters)})"))
+        using (writer.Block($"public static void Backward({string.Join(", ", BackwardParameters())})"))
         {
-            writer.Line($"int rows = {Runtime}.KernelArguments.RowCount(input.Length, RowLength, nameof(input));");
-            writer.Line($"{Runtime}.KernelArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));");
-            if (_norm.HasWeight)
+            writer.Line($"int rows = {Runtime}.KernelArguments.RowCount({input}.Length, RowLength, nameof({input}));");
+            writer.Line($"{Runtime}.KernelArguments.RequireLength(gradOutput.Length, {input}.Length, nameof(gradOutput));");
+            if (BackwardTakesInputBias)
             {
-                writer.Line($"{Runtime}.KernelArguments.RequireLength(weight.Length, RowLength, nameof(weight));");
+                writer.Line($"{Runtime}.KernelArguments.RequireLength(inputBias.Length, RowLength, nameof(inputBias));");
             }
 
+            WriteAffineChecks(writer, BackwardTakesBias);
             foreach (string statistic in StatisticNames)
             {
                 writer.Line($"{Runtime}.KernelArguments.RequireLength({statistic}.Length, rows, nameof({statistic}));");
             }
 
-            writer.Line($"{Runtime}.KernelArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));");
+            writer.Line($"{Runtime}.KernelArguments.RequireLength(gradInput.Length, {input}.Length, nameof(gradInput));");
             foreach (string gradient in ParameterGradients)
             {
                 writer.Line($"{Runtime}.KernelArguments.RequireLengthOrEmpty({gradient}.Length, RowLength, nameof({gradient}));");
             }
 
             writer.Line($"{Runtime}.KernelArguments.RequireNoPartialOverlap(gradOutput, gradInput, nameof(gradInput));");
-            writer.Line($"{Runtime}.KernelArguments.RequireNoPartialOverlap(input, gradInput, nameof(gradInput));");
+            writer.Line($"{Runtime}.KernelArguments.RequireNoPartialOverlap({input}, gradInput, nameof(gradInput));");
             writer.Line();
             writer.Line($"{Runtime}.ReductionPlan plan = {Runtime}.ReductionPlan.For(rows, RowLength);");
+            if (_half && ParameterGradients.Count > 0)
+            {
+                writer.Line("// float partial sums, one row per block, and a last row for their total before it is rounded to Half.");
+            }
+
+            string partialRows = _half ? "(plan.BlockCount + 1) * RowLength" : "plan.BlockCount * RowLength";
             foreach (string gradient in ParameterGradients)
             {
-                writer.Line($"{T}[]? {gradient}Partials = {gradient}.IsEmpty ? null : global::System.Buffers.ArrayPool<{T}>.Shared.Rent(plan.BlockCount * RowLength);");
+                writer.Line($"{T}[]? {gradient}Partials = {gradient}.IsEmpty ? null : {ArrayPool}<{T}>.Shared.Rent({partialRows});");
             }
 
             if (ParameterGradients.Count == 0)
@@ -265,7 +510,7 @@ internal sealed class RowNormEmitter
             {
                 foreach (string gradient in ParameterGradients)
                 {
-                    writer.Line($"if ({gradient}Partials is not null) global::System.Buffers.ArrayPool<{T}>.Shared.Return({gradient}Partials);");
+                    writer.Line($"if ({gradient}Partials is not null) {ArrayPool}<{T}>.Shared.Return({gradient}Partials);");
                 }
             }
         }
@@ -273,25 +518,191 @@ internal sealed class RowNormEmitter
 
     private void WriteBackwardLaunch(CodeWriter writer)
     {
-        var pins = new List<string> { "dy = gradOutput", "x = input" };
+        var fields = BackwardFields();
+        string launch = $"{Runtime}.RowScheduler.Run(new BackwardBlocks({string.Join(", ", fields.Select(f => f.Name))}), plan, RowLength);";
+        WriteLaunch(writer, fields, BackwardWidenedParameters(), launch, after: w =>
+        {
+            foreach (string gradient in ParameterGradients)
+            {
+                if (_half && gradient == ParameterGradients[0])
+                {
+                    w.Line();
+                }
+
+                if (_half)
+                {
+                    using (w.Block($"if ({gradient}Partials is not null)"))
+                    {
+                        w.Line($"{Span}<float> total = new {Span}<float>({gradient}Partials, plan.BlockCount * RowLength, RowLength);");
+                        w.Line($"{Runtime}.PartialSums.Reduce<float>({gradient}Partials, plan.BlockCount, total);");
+                        w.Line($"{Runtime}.HalfConversion.ToHalf(total, {gradient});");
+                    }
+                }
+                else
+                {
+                    w.Line($"if ({gradient}Partials is not null) {Runtime}.PartialSums.Reduce<{T}>({gradient}Partials, plan.BlockCount, {gradient});");
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Pins the spans behind <paramref name="fields"/> and runs <paramref name="launch"/>. Half kernels first
+    /// widen the affine parameters (and input bias) into one pooled float buffer, once per call.
+    /// </summary>
+    private void WriteLaunch(CodeWriter writer, List<Field> fields, List<(string Pointer, string Span)> widened, string launch, System.Action<CodeWriter>? after)
+    {
+        if (widened.Count == 0)
+        {
+            WritePinned(writer, fields, launch);
+            after?.Invoke(writer);
+            return;
+        }
+
+        string names = widened.Count == 1
+            ? widened[0].Span
+            : string.Join(", ", widened.Take(widened.Count - 1).Select(p => p.Span)) + " and " + widened[widened.Count - 1].Span;
+        writer.Line($"// The {names}, widened to float once for all rows.");
+        writer.Line($"float[] widened = {ArrayPool}<float>.Shared.Rent({widened.Count} * RowLength);");
+        using (writer.Block("try"))
+        {
+            for (int k = 0; k < widened.Count; k++)
+            {
+                string offset = k == 0 ? "0" : k == 1 ? "RowLength" : $"{k} * RowLength";
+                writer.Line($"{Runtime}.HalfConversion.ToSingle({widened[k].Span}, new {Span}<float>(widened, {offset}, RowLength));");
+            }
+
+            WritePinned(writer, fields, launch, widened);
+            after?.Invoke(writer);
+        }
+
+        using (writer.Block("finally"))
+        {
+            writer.Line($"{ArrayPool}<float>.Shared.Return(widened);");
+        }
+    }
+
+    private void WritePinned(CodeWriter writer, List<Field> fields, string launch, List<(string Pointer, string Span)>? widened = null)
+    {
+        // One fixed statement per pointer type, stacked over a single block.
+        var groups = fields.Where(f => f.Source is not null).GroupBy(f => f.Type).ToList();
+        bool widenedPinned = false;
+        foreach (var group in groups)
+        {
+            var declarations = group.Select(f => $"{f.Name} = {f.Source}").ToList();
+            if (widened is not null && group.Key == "float")
+            {
+                declarations.Insert(0, "parameters = widened");
+                widenedPinned = true;
+            }
+
+            writer.Line($"fixed ({group.Key}* {string.Join(", ", declarations)})");
+        }
+
+        if (widened is not null && !widenedPinned)
+        {
+            writer.Line("fixed (float* parameters = widened)");
+        }
+
+        writer.Line("{");
+        if (widened is not null)
+        {
+            var locals = widened.Select((p, k) => k switch
+            {
+                0 => $"{p.Pointer} = parameters",
+                1 => $"{p.Pointer} = parameters + RowLength",
+                _ => $"{p.Pointer} = parameters + {k} * RowLength",
+            });
+            writer.Line($"    float* {string.Join(", ", locals)};");
+        }
+
+        writer.Line("    " + launch);
+        writer.Line("}");
+    }
+
+    /// <summary>A pointer held by a row kernel: its type, its name, and the span it pins (null for a widened parameter).</summary>
+    private sealed record Field(string Type, string Name, string? Source);
+
+    private List<Field> ForwardFields()
+    {
+        string parameterType = _half ? "float" : T;
+        var fields = new List<Field> { new(S, "x", "input") };
+        if (_inputBias)
+        {
+            fields.Add(new Field(parameterType, "ib", _half ? null : "inputBias"));
+        }
+
+        if (_residual)
+        {
+            fields.Add(new Field(S, "res", "residual"));
+        }
+
+        fields.AddRange(AffineFields(parameterType, _norm.HasBias));
+        fields.Add(new Field(S, "y", "output"));
+        if (_residual)
+        {
+            fields.Add(new Field(S, "resOut", "residualOutput"));
+        }
+
+        fields.AddRange(StatisticNames.Select(s => new Field(T, s + "Out", s)));
+        return fields;
+    }
+
+    private List<Field> BackwardFields()
+    {
+        string parameterType = _half ? "float" : T;
+        var fields = new List<Field> { new(S, "dy", "gradOutput"), new(S, "x", BackwardInputName) };
+        if (BackwardTakesInputBias)
+        {
+            fields.Add(new Field(parameterType, "ib", _half ? null : "inputBias"));
+        }
+
+        fields.AddRange(AffineFields(parameterType, BackwardTakesBias));
+        fields.AddRange(StatisticNames.Select(s => new Field(T, s + "In", s)));
+        fields.Add(new Field(S, "dx", "gradInput"));
+        fields.AddRange(ParameterGradients.Select(g => new Field(T, g + "Partial", g + "Partials")));
+        return fields;
+    }
+
+    private IEnumerable<Field> AffineFields(string type, bool withBias)
+    {
         if (_norm.HasWeight)
         {
-            pins.Add("w = weight");
+            yield return new Field(type, "w", _half ? null : "weight");
         }
 
-        pins.AddRange(StatisticNames.Select(s => $"{s}In = {s}"));
-        pins.Add("dx = gradInput");
-        pins.AddRange(ParameterGradients.Select(g => $"{g}Partial = {g}Partials"));
-        using (writer.Block($"fixed ({T}* {string.Join(", ", pins)})"))
+        if (withBias)
         {
-            var arguments = pins.Select(p => p.Split(' ')[0]);
-            writer.Line($"{Runtime}.RowScheduler.Run(new BackwardBlocks({string.Join(", ", arguments)}), plan, RowLength);");
+            yield return new Field(type, "b", _half ? null : "bias");
+        }
+    }
+
+    /// <summary>Half kernels: the parameters widened once per forward call, as (pointer, span) in buffer order.</summary>
+    private List<(string Pointer, string Span)> ForwardWidenedParameters() =>
+        _half ? WidenedParameters(_inputBias, _norm.HasBias) : new List<(string, string)>();
+
+    private List<(string Pointer, string Span)> BackwardWidenedParameters() =>
+        _half ? WidenedParameters(BackwardTakesInputBias, BackwardTakesBias) : new List<(string, string)>();
+
+    private List<(string Pointer, string Span)> WidenedParameters(bool inputBias, bool bias)
+    {
+        var widened = new List<(string, string)>();
+        if (_norm.HasWeight)
+        {
+            widened.Add(("w", "weight"));
         }
 
-        foreach (string gradient in ParameterGradients)
+        if (bias)
         {
-            writer.Line($"if ({gradient}Partials is not null) {Runtime}.PartialSums.Reduce<{T}>({gradient}Partials, plan.BlockCount, {gradient});");
+            widened.Add(("b", "bias"));
         }
+
+        if (inputBias)
+        {
+            widened.Add(("ib", "inputBias"));
+        }
+
+        return widened;
     }
 
     private List<string> ParameterGradients
@@ -299,6 +710,11 @@ internal sealed class RowNormEmitter
         get
         {
             var gradients = new List<string>();
+            if (_inputBias)
+            {
+                gradients.Add("gradInputBias");
+            }
+
             if (_norm.HasWeight)
             {
                 gradients.Add("gradWeight");
@@ -313,143 +729,375 @@ internal sealed class RowNormEmitter
         }
     }
 
-    private void WriteAffineChecks(CodeWriter writer)
+    private void WriteAffineChecks(CodeWriter writer, bool withBias)
     {
         if (_norm.HasWeight)
         {
             writer.Line($"{Runtime}.KernelArguments.RequireLength(weight.Length, RowLength, nameof(weight));");
         }
 
-        if (_norm.HasBias)
+        if (withBias)
         {
             writer.Line($"{Runtime}.KernelArguments.RequireLength(bias.Length, RowLength, nameof(bias));");
         }
     }
 
-    private IEnumerable<string> AffinePins()
-    {
-        if (_norm.HasWeight)
-        {
-            yield return "w = weight";
-        }
-
-        if (_norm.HasBias)
-        {
-            yield return "b = bias";
-        }
-    }
-
-    private IEnumerable<string> AffinePointers() => AffinePins().Select(p => p.Split(' ')[0]);
-
     // ---------------------------------------------------------------- row-range kernels
+
+    /// <summary>Float scratch rows a forward worker needs: Half kernels widen each row into one.</summary>
+    private int ForwardScratchRows => _half ? 1 : 0;
+
+    /// <summary>
+    /// Scratch rows a backward worker needs: Half kernels widen the input and the gradient; the activation
+    /// needs its recomputed input, and (float and double) a copy of the gradient it turns into dz.
+    /// </summary>
+    private int BackwardScratchRows => _half ? (HasActivation ? 3 : 2) : (HasActivation ? 2 : 0);
 
     private void WriteForwardRows(CodeWriter writer)
     {
-        var fields = new List<string> { "x" };
-        fields.AddRange(AffinePointers());
-        fields.Add("y");
-        fields.AddRange(StatisticNames.Select(s => s + "Out"));
-
-        writer.Line("/// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>");
+        List<Field> fields = ForwardFields();
+        writer.Line(_half
+            ? "/// <summary>Normalizes a range of rows, each widened to float scratch; holds pointers pinned by <c>Forward</c>.</summary>"
+            : "/// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>");
         using (writer.Block($"private readonly struct ForwardRows : {Runtime}.IRowKernel"))
         {
             WritePointerFields(writer, "ForwardRows", fields);
             writer.Line();
-            using (writer.Block("public void Execute(int firstRow, int rowCount)"))
+            WriteExecute(writer, "int firstRow, int rowCount", "firstRow, rowCount", ForwardScratchRows, WriteForwardLoop);
+        }
+    }
+
+    private void WriteForwardLoop(CodeWriter writer)
+    {
+        if (_half)
+        {
+            writer.Line("float* widened = scratch;");
+        }
+
+        using (writer.Block("for (int row = firstRow; row < firstRow + rowCount; row++)"))
+        {
+            writer.Line("long offset = (long)row * RowLength;");
+            var arguments = new List<string>();
+            if (_half)
             {
-                using (writer.Block("for (int row = firstRow; row < firstRow + rowCount; row++)"))
+                if (_residual)
                 {
-                    writer.Line("long offset = (long)row * RowLength;");
-                    var arguments = new List<string> { "_x + offset" };
-                    arguments.AddRange(AffinePointers().Select(p => "_" + p));
-                    arguments.Add("_y + offset");
-                    arguments.AddRange(StatisticNames.Select(s => $"out {T} {s}"));
-                    writer.Line($"ForwardRow({string.Join(", ", arguments)});");
-                    foreach (string statistic in StatisticNames)
-                    {
-                        writer.Line($"if (_{statistic}Out != null) _{statistic}Out[row] = {statistic};");
-                    }
+                    string bias = _inputBias ? "Row(_ib)" : "default";
+                    writer.Line($"{Runtime}.HalfConversion.AddResidual(Row(_x + offset), {bias}, Row(_res + offset), Row(_resOut + offset), Row(widened));");
                 }
+                else if (_inputBias)
+                {
+                    writer.Line($"{Runtime}.HalfConversion.AddToSingle(Row(_x + offset), Row(_ib), Row(widened));");
+                }
+                else
+                {
+                    writer.Line($"{Runtime}.HalfConversion.ToSingle(Row(_x + offset), Row(widened));");
+                }
+
+                arguments.Add("widened");
+                arguments.AddRange(AffinePointers(_norm.HasBias).Select(p => "_" + p));
+                arguments.Add("widened");
+            }
+            else
+            {
+                arguments.Add("_x + offset");
+                if (_inputBias)
+                {
+                    arguments.Add("_ib");
+                }
+
+                if (_residual)
+                {
+                    arguments.Add("_res + offset");
+                    arguments.Add("_resOut + offset");
+                }
+
+                arguments.AddRange(AffinePointers(_norm.HasBias).Select(p => "_" + p));
+                arguments.Add("_y + offset");
+            }
+
+            arguments.AddRange(StatisticNames.Select(s => $"out {T} {s}"));
+            writer.Line($"ForwardRow({string.Join(", ", arguments)});");
+            string output = _half ? "widened" : "_y + offset";
+            if (HasActivation)
+            {
+                writer.Line($"Activate({output});");
+            }
+
+            if (_half)
+            {
+                writer.Line($"{Runtime}.HalfConversion.ToHalf(Row(widened), Row(_y + offset));");
+            }
+
+            foreach (string statistic in StatisticNames)
+            {
+                writer.Line($"if (_{statistic}Out != null) _{statistic}Out[row] = {statistic};");
             }
         }
     }
 
     private void WriteBackwardBlocks(CodeWriter writer)
     {
-        var fields = new List<string> { "dy", "x" };
-        if (_norm.HasWeight)
-        {
-            fields.Add("w");
-        }
-
-        fields.AddRange(StatisticNames.Select(s => s + "In"));
-        fields.Add("dx");
-        fields.AddRange(ParameterGradients.Select(g => g + "Partial"));
-
+        List<Field> fields = BackwardFields();
         writer.Line();
         writer.Line("/// <summary>Back-propagates one block of rows, summing its parameter gradients into the block's own partial rows.</summary>");
         using (writer.Block($"private readonly struct BackwardBlocks : {Runtime}.IRowBlockKernel"))
         {
             WritePointerFields(writer, "BackwardBlocks", fields);
             writer.Line();
-            using (writer.Block("public void Execute(int block, int firstRow, int rowCount)"))
+            WriteExecute(writer, "int block, int firstRow, int rowCount", "block, firstRow, rowCount", BackwardScratchRows, WriteBackwardLoop);
+        }
+    }
+
+    private void WriteBackwardLoop(CodeWriter writer)
+    {
+        foreach (string gradient in ParameterGradients)
+        {
+            writer.Line($"{T}* {gradient} = _{gradient}Partial == null ? null : _{gradient}Partial + (long)block * RowLength;");
+            writer.Line($"if ({gradient} != null) new {Span}<{T}>({gradient}, RowLength).Clear();");
+        }
+
+        if (_half)
+        {
+            writer.Line(HasActivation
+                ? "float* widened = scratch, gradient = scratch + RowLength, z = scratch + 2 * RowLength;"
+                : "float* widened = scratch, gradient = scratch + RowLength;");
+        }
+        else if (HasActivation)
+        {
+            writer.Line($"{T}* z = scratch, gradient = scratch + RowLength;");
+        }
+
+        using (writer.Block("for (int row = firstRow; row < firstRow + rowCount; row++)"))
+        {
+            writer.Line("long offset = (long)row * RowLength;");
+            string statistics = string.Join(", ", StatisticNames);
+            if (HasActivation)
             {
-                foreach (string gradient in ParameterGradients)
+                writer.Line($"{T} {string.Join(", ", StatisticNames.Select(s => $"{s} = _{s}In[row]"))};");
+            }
+            else
+            {
+                statistics = string.Join(", ", StatisticNames.Select(s => $"_{s}In[row]"));
+            }
+
+            string x = "_x + offset";
+            string dy = "_dy + offset";
+            string dx = "_dx + offset";
+            if (_half)
+            {
+                if (BackwardTakesInputBias)
                 {
-                    writer.Line($"{T}* {gradient} = _{gradient}Partial == null ? null : _{gradient}Partial + (long)block * RowLength;");
-                    writer.Line($"if ({gradient} != null) new {Span}<{T}>({gradient}, RowLength).Clear();");
+                    writer.Line($"{Runtime}.HalfConversion.AddToSingle(Row(_x + offset), Row(_ib), Row(widened));");
+                }
+                else
+                {
+                    writer.Line($"{Runtime}.HalfConversion.ToSingle(Row(_x + offset), Row(widened));");
                 }
 
-                using (writer.Block("for (int row = firstRow; row < firstRow + rowCount; row++)"))
-                {
-                    writer.Line("long offset = (long)row * RowLength;");
-                    var arguments = new List<string> { "_dy + offset", "_x + offset" };
-                    if (_norm.HasWeight)
-                    {
-                        arguments.Add("_w");
-                    }
+                writer.Line($"{Runtime}.HalfConversion.ToSingle(Row(_dy + offset), Row(gradient));");
+                x = "widened";
+                dy = "gradient";
+                dx = "gradient";
+            }
 
-                    arguments.AddRange(StatisticNames.Select(s => $"_{s}In[row]"));
-                    arguments.Add("_dx + offset");
-                    arguments.AddRange(ParameterGradients);
-                    writer.Line($"BackwardRow({string.Join(", ", arguments)});");
+            var inputArguments = new List<string> { x };
+            if (BackwardRoutinesAddInputBias)
+            {
+                inputArguments.Add("_ib");
+            }
+
+            if (HasActivation)
+            {
+                writer.Line("// The activation's input, recomputed from the saved statistics, turns dy into dz.");
+                var normalize = new List<string>(inputArguments);
+                normalize.AddRange(AffinePointers(BackwardTakesBias).Select(p => "_" + p));
+                normalize.Add(statistics);
+                normalize.Add("z");
+                writer.Line($"NormalizeRow({string.Join(", ", normalize)});");
+                if (!_half)
+                {
+                    writer.Line("Row(_dy + offset).CopyTo(Row(gradient));");
+                    dy = "gradient";
                 }
+
+                writer.Line("ActivateBackward(z, gradient);");
+            }
+
+            var arguments = new List<string> { dy };
+            arguments.AddRange(inputArguments);
+            if (_norm.HasWeight)
+            {
+                arguments.Add("_w");
+            }
+
+            arguments.Add(statistics);
+            arguments.Add(dx);
+            arguments.AddRange(ParameterGradients);
+            writer.Line($"BackwardRow({string.Join(", ", arguments)});");
+            if (_half)
+            {
+                writer.Line($"{Runtime}.HalfConversion.ToHalf(Row(gradient), Row(_dx + offset));");
             }
         }
     }
 
-    private void WritePointerFields(CodeWriter writer, string typeName, List<string> names)
+    /// <summary>
+    /// Writes <c>Execute</c>: with no scratch, the loop itself; otherwise it finds the scratch rows (on the
+    /// stack when small, else one pooled buffer per call) and hands them to <c>Run</c>, which holds the loop.
+    /// </summary>
+    private void WriteExecute(CodeWriter writer, string parameters, string arguments, int scratchRows, System.Action<CodeWriter> loop)
     {
-        foreach (string name in names)
+        if (scratchRows == 0)
         {
-            writer.Line($"private readonly {T}* _{name};");
+            using (writer.Block($"public void Execute({parameters})"))
+            {
+                loop(writer);
+            }
+
+            return;
+        }
+
+        string rows = scratchRows == 1 ? "RowLength" : $"{scratchRows} * RowLength";
+        string what = scratchRows == 1 ? $"one row of {T}" : $"{scratchRows} rows of {T}";
+        using (writer.Block($"public void Execute({parameters})"))
+        {
+            if ((long)scratchRows * _norm.RowLength * _t.Size <= MaxStackScratchBytes)
+            {
+                writer.Line($"// Scratch: {what}, on the stack.");
+                writer.Line($"{T}* scratch = stackalloc {T}[{rows}];");
+                writer.Line($"Run({arguments}, scratch);");
+            }
+            else
+            {
+                writer.Line($"// Scratch: {what}, too long for the stack: one pooled buffer per call.");
+                writer.Line($"{T}[] rented = {ArrayPool}<{T}>.Shared.Rent({rows});");
+                using (writer.Block("try"))
+                {
+                    using (writer.Block($"fixed ({T}* scratch = rented)"))
+                    {
+                        writer.Line($"Run({arguments}, scratch);");
+                    }
+                }
+
+                using (writer.Block("finally"))
+                {
+                    writer.Line($"{ArrayPool}<{T}>.Shared.Return(rented);");
+                }
+            }
         }
 
         writer.Line();
-        writer.Line($"public {typeName}({string.Join(", ", names.Select(n => $"{T}* {n}"))})");
-        writer.Line("{");
-        foreach (string name in names)
+        using (writer.Block($"private void Run({parameters}, {T}* scratch)"))
         {
-            writer.Line($"    _{name} = {name};");
+            loop(writer);
+        }
+    }
+
+    private void WritePointerFields(CodeWriter writer, string typeName, List<Field> fields)
+    {
+        foreach (Field field in fields)
+        {
+            writer.Line($"private readonly {field.Type}* _{field.Name};");
+        }
+
+        writer.Line();
+        writer.Line($"public {typeName}({string.Join(", ", fields.Select(f => $"{f.Type}* {f.Name}"))})");
+        writer.Line("{");
+        foreach (Field field in fields)
+        {
+            writer.Line($"    _{field.Name} = {field.Name};");
         }
 
         writer.Line("}");
     }
 
+    /// <summary>The span views and activation calls that the row kernels share, when they need them.</summary>
+    private void WriteRowHelpers(CodeWriter writer)
+    {
+        if (!_half && !HasActivation)
+        {
+            return;
+        }
+
+        writer.Line();
+        writer.Line("/// <summary>The row that starts at <paramref name=\"start\"/>.</summary>");
+        writer.Line($"private static {Span}<{T}> Row({T}* start) => new {Span}<{T}>(start, RowLength);");
+        if (_half)
+        {
+            writer.Line();
+            writer.Line("/// <summary>The Half row that starts at <paramref name=\"start\"/>.</summary>");
+            writer.Line($"private static {Span}<{HalfType}> Row({HalfType}* start) => new {Span}<{HalfType}>(start, RowLength);");
+        }
+
+        if (HasActivation)
+        {
+            writer.Line();
+            writer.Line($"/// <summary>Applies the fused {ActivationDescription} to one row, in place.</summary>");
+            writer.Line($"private static void Activate({T}* y) => {Runtime}.Activations.{ActivationMethod}(Row(y), Row(y));");
+            writer.Line();
+            writer.Line($"/// <summary>Multiplies one row's gradient by the derivative of the fused {ActivationDescription} at <paramref name=\"z\"/>.</summary>");
+            writer.Line($"private static void ActivateBackward({T}* z, {T}* gradient) => {Runtime}.Activations.{ActivationMethod}Backward(Row(z), Row(gradient));");
+        }
+    }
+
     // ---------------------------------------------------------------- row routines
+
+    private IEnumerable<string> AffinePointers(bool withBias)
+    {
+        if (_norm.HasWeight)
+        {
+            yield return "w";
+        }
+
+        if (withBias)
+        {
+            yield return "b";
+        }
+    }
 
     private List<string> ForwardRowParameters()
     {
         var parameters = new List<string> { $"{T}* x" };
-        parameters.AddRange(AffinePointers().Select(p => $"{T}* {p}"));
+        if (RoutinesAddInputBias)
+        {
+            parameters.Add($"{T}* ib");
+        }
+
+        if (RoutinesAddResidual)
+        {
+            parameters.Add($"{T}* res");
+            parameters.Add($"{T}* resOut");
+        }
+
+        parameters.AddRange(AffinePointers(_norm.HasBias).Select(p => $"{T}* {p}"));
         parameters.Add($"{T}* y");
         parameters.AddRange(StatisticNames.Select(s => $"out {T} {s}"));
+        return parameters;
+    }
+
+    private List<string> NormalizeRowParameters()
+    {
+        var parameters = new List<string> { $"{T}* x" };
+        if (BackwardRoutinesAddInputBias)
+        {
+            parameters.Add($"{T}* ib");
+        }
+
+        parameters.AddRange(AffinePointers(BackwardTakesBias).Select(p => $"{T}* {p}"));
+        parameters.AddRange(StatisticNames.Select(s => $"{T} {s}"));
+        parameters.Add($"{T}* z");
         return parameters;
     }
 
     private List<string> BackwardRowParameters()
     {
         var parameters = new List<string> { $"{T}* dy", $"{T}* x" };
+        if (BackwardRoutinesAddInputBias)
+        {
+            parameters.Add($"{T}* ib");
+        }
+
         if (_norm.HasWeight)
         {
             parameters.Add($"{T}* w");
@@ -460,6 +1108,42 @@ internal sealed class RowNormEmitter
         parameters.AddRange(ParameterGradients.Select(g => $"{T}* {g}"));
         return parameters;
     }
+
+    /// <summary>
+    /// The value the forward routine normalizes at <paramref name="index"/>, read in its first pass: the input, plus the
+    /// input bias and the residual where those adds are fused. <paramref name="v"/> is the vector helper, or null for scalar code.
+    /// </summary>
+    private string FirstInput(string? v, string index)
+    {
+        string value = Load(v, "x", index);
+        if (RoutinesAddInputBias)
+        {
+            value += " + " + Load(v, "ib", index);
+        }
+
+        if (RoutinesAddResidual)
+        {
+            value += " + " + Load(v, "res", index);
+        }
+
+        return value;
+    }
+
+    /// <summary>Whether the first pass computes a sum rather than reading the input as it is.</summary>
+    private bool FirstPassAdds => RoutinesAddInputBias || RoutinesAddResidual;
+
+    /// <summary>The value the forward routine normalizes, in its later passes: the stored residual sum, or the input (plus bias).</summary>
+    private string ForwardInput(string? v, string index) => RoutinesAddResidual
+        ? Load(v, "resOut", index)
+        : RoutinesAddInputBias ? $"({Load(v, "x", index)} + {Load(v, "ib", index)})" : Load(v, "x", index);
+
+    /// <summary>The value the backward routines normalize: the input (plus bias), or the saved residual sum.</summary>
+    private string BackwardInput(string? v, string index) => BackwardRoutinesAddInputBias
+        ? $"({Load(v, "x", index)} + {Load(v, "ib", index)})"
+        : Load(v, "x", index);
+
+    private static string Load(string? v, string pointer, string index) =>
+        v is null ? $"{pointer}[{index}]" : $"{v}.Load({pointer} + {index})";
 
     private void WriteDispatch(CodeWriter writer, string name, List<string> parameters, string summary)
     {
@@ -486,12 +1170,26 @@ internal sealed class RowNormEmitter
         }
     }
 
+    /// <summary>Reads (or, with fused adds, computes and keeps) the first-pass value in <paramref name="local"/>.</summary>
+    private void WriteFirstInput(CodeWriter writer, string indent, string v, string vt, string local, string index)
+    {
+        writer.Line($"{indent}{vt} {local} = {FirstInput(v, index)};");
+        if (RoutinesAddResidual)
+        {
+            writer.Line($"{indent}{v}.Store({local}, resOut + {index});");
+        }
+    }
+
+    /// <summary>The scalar first pass's statement that gets the value at i into <c>xi</c> (storing the residual sum).</summary>
+    private string ScalarFirstInput => RoutinesAddResidual
+        ? $"{T} xi = {FirstInput(null, "i")}; resOut[i] = xi;"
+        : $"{T} xi = {FirstInput(null, "i")};";
+
     private void WriteForwardRowVector(CodeWriter writer, VectorWidth width)
     {
         string v = width.Helper;
         string vt = $"{v}<{T}>";
-        string load = $"{v}.Load";
-        string[] offsets = ["", " + Lanes", " + 2 * Lanes", " + 3 * Lanes"];
+        string[] offsets = ["i", "i + Lanes", "i + 2 * Lanes", "i + 3 * Lanes"];
 
         writer.Line($"private static void ForwardRow{width.Name}({string.Join(", ", ForwardRowParameters())})");
         writer.Line("{");
@@ -499,21 +1197,47 @@ internal sealed class RowNormEmitter
         writer.Line("    int i = 0;");
         writer.Line($"    {vt} s0 = {vt}.Zero, s1 = s0, s2 = s0, s3 = s0;");
         writer.Line();
+        string fusedFirst = RoutinesAddResidual
+            ? (RoutinesAddInputBias ? " of x + ib + res, stored as the residual sum" : " of x + res, stored as the residual sum")
+            : RoutinesAddInputBias ? " of x + ib" : "";
         if (_centered)
         {
-            writer.Line("    // Mean, over four independent accumulators.");
+            writer.Line($"    // Mean{fusedFirst}, over four independent accumulators.");
             writer.Line("    for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)");
             writer.Line("    {");
             for (int k = 0; k < 4; k++)
             {
-                writer.Line($"        s{k} += {load}(x + i{offsets[k]});");
+                if (FirstPassAdds)
+                {
+                    WriteFirstInput(writer, "        ", v, vt, $"x{k}", offsets[k]);
+                    writer.Line($"        s{k} += x{k};");
+                }
+                else
+                {
+                    writer.Line($"        s{k} += {FirstInput(v, offsets[k])};");
+                }
             }
 
             writer.Line("    }");
             writer.Line();
-            writer.Line($"    for (; i <= RowLength - Lanes; i += Lanes) s0 += {load}(x + i);");
+            if (FirstPassAdds)
+            {
+                writer.Line("    for (; i <= RowLength - Lanes; i += Lanes)");
+                writer.Line("    {");
+                WriteFirstInput(writer, "        ", v, vt, "xi", "i");
+                writer.Line("        s0 += xi;");
+                writer.Line("    }");
+                writer.Line();
+            }
+            else
+            {
+                writer.Line($"    for (; i <= RowLength - Lanes; i += Lanes) s0 += {FirstInput(v, "i")};");
+            }
+
             writer.Line($"    {T} sum = {v}.Sum((s0 + s1) + (s2 + s3));");
-            writer.Line("    for (; i < RowLength; i++) sum += x[i];");
+            writer.Line(FirstPassAdds
+                ? $"    for (; i < RowLength; i++) {{ {ScalarFirstInput} sum += xi; }}"
+                : "    for (; i < RowLength; i++) sum += x[i];");
             writer.Line("    mean = sum / RowLength;");
             writer.Line();
             writer.Line("    // Second pass over the row, still in cache: squared deviations from that mean, and the deviations");
@@ -524,8 +1248,8 @@ internal sealed class RowNormEmitter
             writer.Line("    s0 = s1 = q0;");
             writer.Line("    for (i = 0; i <= RowLength - 2 * Lanes; i += 2 * Lanes)");
             writer.Line("    {");
-            writer.Line($"        {vt} d0 = {load}(x + i) - m;");
-            writer.Line($"        {vt} d1 = {load}(x + i + Lanes) - m;");
+            writer.Line($"        {vt} d0 = {ForwardInput(v, "i")} - m;");
+            writer.Line($"        {vt} d1 = {ForwardInput(v, "i + Lanes")} - m;");
             writer.Line("        s0 += d0;");
             writer.Line("        s1 += d1;");
             writer.Line("        q0 += d0 * d0;");
@@ -534,24 +1258,24 @@ internal sealed class RowNormEmitter
             writer.Line();
             writer.Line("    for (; i <= RowLength - Lanes; i += Lanes)");
             writer.Line("    {");
-            writer.Line($"        {vt} d = {load}(x + i) - m;");
+            writer.Line($"        {vt} d = {ForwardInput(v, "i")} - m;");
             writer.Line("        s0 += d;");
             writer.Line("        q0 += d * d;");
             writer.Line("    }");
             writer.Line();
             writer.Line($"    {T} deviations = {v}.Sum(s0 + s1), squares = {v}.Sum(q0 + q1);");
-            writer.Line($"    for (; i < RowLength; i++) {{ {T} d = x[i] - mean; deviations += d; squares += d * d; }}");
+            writer.Line($"    for (; i < RowLength; i++) {{ {T} d = {ForwardInput(null, "i")} - mean; deviations += d; squares += d * d; }}");
             WriteMeanCorrection(writer);
             writer.Line($"    m = {v}.Create(mean);");
         }
         else
         {
-            writer.Line("    // Mean square, over four independent accumulators.");
+            writer.Line($"    // Mean square{fusedFirst}, over four independent accumulators.");
             writer.Line("    for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)");
             writer.Line("    {");
             for (int k = 0; k < 4; k++)
             {
-                writer.Line($"        {vt} x{k} = {load}(x + i{offsets[k]});");
+                WriteFirstInput(writer, "        ", v, vt, $"x{k}", offsets[k]);
                 writer.Line($"        s{k} += x{k} * x{k};");
             }
 
@@ -559,12 +1283,14 @@ internal sealed class RowNormEmitter
             writer.Line();
             writer.Line("    for (; i <= RowLength - Lanes; i += Lanes)");
             writer.Line("    {");
-            writer.Line($"        {vt} xi = {load}(x + i);");
+            WriteFirstInput(writer, "        ", v, vt, "xi", "i");
             writer.Line("        s0 += xi * xi;");
             writer.Line("    }");
             writer.Line();
             writer.Line($"    {T} squares = {v}.Sum((s0 + s1) + (s2 + s3));");
-            writer.Line("    for (; i < RowLength; i++) squares += x[i] * x[i];");
+            writer.Line(FirstPassAdds
+                ? $"    for (; i < RowLength; i++) {{ {ScalarFirstInput} squares += xi * xi; }}"
+                : "    for (; i < RowLength; i++) squares += x[i] * x[i];");
         }
 
         writer.Line($"    rstd = 1 / {_t.Sqrt}(squares / RowLength + Epsilon);");
@@ -578,13 +1304,16 @@ internal sealed class RowNormEmitter
         });
         writer.Line("    for (i = 0; i <= RowLength - Lanes; i += Lanes)");
         writer.Line("    {");
-        string normalized = _centered ? $"({load}(x + i) - m) * r" : $"{load}(x + i) * r";
-        writer.Line($"        {v}.Store({Affine(normalized, $"{load}(w + i)", $"{load}(b + i)")}, y + i);");
+        writer.Line($"        {v}.Store({Affine(VectorNormalized(v, ForwardInput(v, "i")), $"{v}.Load(w + i)", $"{v}.Load(b + i)")}, y + i);");
         writer.Line("    }");
         writer.Line();
-        writer.Line($"    for (; i < RowLength; i++) y[i] = {Affine(_centered ? "(x[i] - mean) * rstd" : "x[i] * rstd", "w[i]", "b[i]")};");
+        writer.Line($"    for (; i < RowLength; i++) y[i] = {Affine(ScalarNormalized(ForwardInput(null, "i")), "w[i]", "b[i]")};");
         writer.Line("}");
     }
+
+    private string VectorNormalized(string v, string input) => _centered ? $"({input} - m) * r" : $"{input} * r";
+
+    private string ScalarNormalized(string input) => _centered ? $"({input} - mean) * rstd" : $"{input} * rstd";
 
     /// <summary>Applies the deviations' sum: mean += Σd/D and Σd² -= (Σd)²/D, never below zero.</summary>
     private void WriteMeanCorrection(CodeWriter writer)
@@ -595,7 +1324,9 @@ internal sealed class RowNormEmitter
         writer.Line("    if (squares < 0) squares = 0;");
     }
 
-    private string Affine(string normalized, string weight, string bias) => (_norm.HasWeight, _norm.HasBias) switch
+    private string Affine(string normalized, string weight, string bias) => Affine(normalized, weight, bias, _norm.HasBias);
+
+    private string Affine(string normalized, string weight, string bias, bool withBias) => (_norm.HasWeight, withBias) switch
     {
         (true, true) => $"{normalized} * {weight} + {bias}",
         (true, false) => $"{normalized} * {weight}",
@@ -609,20 +1340,60 @@ internal sealed class RowNormEmitter
         if (_centered)
         {
             writer.Line($"    {T} sum = 0;");
-            writer.Line("    for (int i = 0; i < RowLength; i++) sum += x[i];");
+            writer.Line(FirstPassAdds
+                ? $"    for (int i = 0; i < RowLength; i++) {{ {ScalarFirstInput} sum += xi; }}"
+                : "    for (int i = 0; i < RowLength; i++) sum += x[i];");
             writer.Line("    mean = sum / RowLength;");
             writer.Line($"    {T} deviations = 0, squares = 0;");
-            writer.Line($"    for (int i = 0; i < RowLength; i++) {{ {T} d = x[i] - mean; deviations += d; squares += d * d; }}");
+            writer.Line($"    for (int i = 0; i < RowLength; i++) {{ {T} d = {ForwardInput(null, "i")} - mean; deviations += d; squares += d * d; }}");
             WriteMeanCorrection(writer);
         }
         else
         {
             writer.Line($"    {T} squares = 0;");
-            writer.Line("    for (int i = 0; i < RowLength; i++) squares += x[i] * x[i];");
+            writer.Line(FirstPassAdds
+                ? $"    for (int i = 0; i < RowLength; i++) {{ {ScalarFirstInput} squares += xi * xi; }}"
+                : "    for (int i = 0; i < RowLength; i++) squares += x[i] * x[i];");
         }
 
         writer.Line($"    rstd = 1 / {_t.Sqrt}(squares / RowLength + Epsilon);");
-        writer.Line($"    for (int i = 0; i < RowLength; i++) y[i] = {Affine(_centered ? "(x[i] - mean) * rstd" : "x[i] * rstd", "w[i]", "b[i]")};");
+        writer.Line($"    for (int i = 0; i < RowLength; i++) y[i] = {Affine(ScalarNormalized(ForwardInput(null, "i")), "w[i]", "b[i]")};");
+        writer.Line("}");
+    }
+
+    /// <summary>
+    /// The forward routine's last loop alone, reading the saved statistics: the same expressions in the same
+    /// order, through the same width, so z matches what forward fed the activation bit for bit.
+    /// </summary>
+    private void WriteNormalizeRow(CodeWriter writer, VectorWidth? width)
+    {
+        string name = width is null ? "Scalar" : width.Name;
+        writer.Line($"private static void NormalizeRow{name}({string.Join(", ", NormalizeRowParameters())})");
+        writer.Line("{");
+        string scalar = Affine(ScalarNormalized(BackwardInput(null, "i")), "w[i]", "b[i]", BackwardTakesBias);
+        if (width is null)
+        {
+            writer.Line($"    for (int i = 0; i < RowLength; i++) z[i] = {scalar};");
+            writer.Line("}");
+            return;
+        }
+
+        string v = width.Helper;
+        string vt = $"{v}<{T}>";
+        writer.Line($"    const int Lanes = {width.Lanes(_t)};");
+        if (_centered)
+        {
+            writer.Line($"    {vt} m = {v}.Create(mean);");
+        }
+
+        writer.Line($"    {vt} r = {v}.Create(rstd);");
+        writer.Line("    int i = 0;");
+        writer.Line("    for (; i <= RowLength - Lanes; i += Lanes)");
+        writer.Line("    {");
+        writer.Line($"        {v}.Store({Affine(VectorNormalized(v, BackwardInput(v, "i")), $"{v}.Load(w + i)", $"{v}.Load(b + i)", BackwardTakesBias)}, z + i);");
+        writer.Line("    }");
+        writer.Line();
+        writer.Line($"    for (; i < RowLength; i++) z[i] = {scalar};");
         writer.Line("}");
     }
 
@@ -631,9 +1402,9 @@ internal sealed class RowNormEmitter
         string v = width.Helper;
         string vt = $"{v}<{T}>";
         string load = $"{v}.Load";
-        string xhat = _centered ? $"({load}(x + i) - m) * r" : $"{load}(x + i) * r";
+        string xhat = VectorNormalized(v, BackwardInput(v, "i"));
         string g = _norm.HasWeight ? $"{load}(dy + i) * {load}(w + i)" : $"{load}(dy + i)";
-        string scalarXhat = _centered ? "(x[i] - mean) * rstd" : "x[i] * rstd";
+        string scalarXhat = ScalarNormalized(BackwardInput(null, "i"));
         string scalarG = _norm.HasWeight ? "dy[i] * w[i]" : "dy[i]";
 
         writer.Line($"private static void BackwardRow{width.Name}({string.Join(", ", BackwardRowParameters())})");
@@ -647,9 +1418,10 @@ internal sealed class RowNormEmitter
         writer.Line($"    {vt} r = {v}.Create(rstd);");
         writer.Line();
         string gDefinition = _norm.HasWeight ? "g = dy·γ" : "g = dy";
+        string xDefinition = BackwardRoutinesAddInputBias ? "x + ib" : "x";
         writer.Line(_centered
-            ? $"    // Row sums of g and g·x̂, where {gDefinition} and x̂ = (x - mean)·rstd."
-            : $"    // Row sum of g·x̂, where {gDefinition} and x̂ = x·rstd.");
+            ? $"    // Row sums of g and g·x̂, where {gDefinition} and x̂ = ({xDefinition} - mean)·rstd."
+            : $"    // Row sum of g·x̂, where {gDefinition} and x̂ = {xDefinition}·rstd.");
         if (_centered)
         {
             writer.Line($"    {vt} sumG = {vt}.Zero, sumGX = sumG;");
@@ -685,12 +1457,18 @@ internal sealed class RowNormEmitter
 
         writer.Line("    gxMean /= RowLength;");
         writer.Line();
-        string parameterNote = (_norm.HasWeight, _norm.HasBias) switch
+        var notes = new List<string>();
+        if (_norm.HasWeight)
         {
-            (true, true) => "; the parameter gradients take dy·x̂ and dy",
-            (true, false) => "; the weight gradient takes dy·x̂",
-            _ => "",
-        };
+            notes.Add(_norm.HasBias ? "the parameter gradients take dy·x̂ and dy" : "the weight gradient takes dy·x̂");
+        }
+
+        if (_inputBias)
+        {
+            notes.Add("the input bias's takes dx");
+        }
+
+        string parameterNote = notes.Count > 0 ? "; " + string.Join(", ", notes) : "";
         writer.Line(_centered
             ? $"    // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)){parameterNote}."
             : $"    // dx = rstd·(g - x̂·mean(g·x̂)){parameterNote}.");
@@ -705,9 +1483,18 @@ internal sealed class RowNormEmitter
         writer.Line($"        {vt} xhat = {xhat};");
         writer.Line($"        {vt} dyi = {load}(dy + i);");
         string gi = _norm.HasWeight ? $"dyi * {load}(w + i)" : "dyi";
-        writer.Line(_centered
-            ? $"        {v}.Store(r * ({gi} - gm - xhat * gxm), dx + i);"
-            : $"        {v}.Store(r * ({gi} - xhat * gxm), dx + i);");
+        string dxValue = _centered ? $"r * ({gi} - gm - xhat * gxm)" : $"r * ({gi} - xhat * gxm)";
+        if (_inputBias)
+        {
+            writer.Line($"        {vt} dxi = {dxValue};");
+            writer.Line($"        {v}.Store(dxi, dx + i);");
+            writer.Line($"        if (gradInputBias != null) {v}.Store({load}(gradInputBias + i) + dxi, gradInputBias + i);");
+        }
+        else
+        {
+            writer.Line($"        {v}.Store({dxValue}, dx + i);");
+        }
+
         if (_norm.HasWeight)
         {
             writer.Line($"        if (gradWeight != null) {v}.Store({load}(gradWeight + i) + dyi * xhat, gradWeight + i);");
@@ -726,7 +1513,7 @@ internal sealed class RowNormEmitter
 
     private void WriteBackwardRowScalar(CodeWriter writer)
     {
-        string scalarXhat = _centered ? "(x[i] - mean) * rstd" : "x[i] * rstd";
+        string scalarXhat = ScalarNormalized(BackwardInput(null, "i"));
         string scalarG = _norm.HasWeight ? "dy[i] * w[i]" : "dy[i]";
 
         writer.Line($"private static void BackwardRowScalar({string.Join(", ", BackwardRowParameters())})");
@@ -756,9 +1543,18 @@ internal sealed class RowNormEmitter
         writer.Line($"        {T} xhat = {xhat};");
         writer.Line($"        {T} dyi = dy[i];");
         string gi = g.Replace("dy[i]", "dyi");
-        writer.Line(_centered
-            ? $"        dx[i] = rstd * ({gi} - gMean - xhat * gxMean);"
-            : $"        dx[i] = rstd * ({gi} - xhat * gxMean);");
+        string dxValue = _centered ? $"rstd * ({gi} - gMean - xhat * gxMean)" : $"rstd * ({gi} - xhat * gxMean)";
+        if (_inputBias)
+        {
+            writer.Line($"        {T} dxi = {dxValue};");
+            writer.Line("        dx[i] = dxi;");
+            writer.Line("        if (gradInputBias != null) gradInputBias[i] += dxi;");
+        }
+        else
+        {
+            writer.Line($"        dx[i] = {dxValue};");
+        }
+
         if (_norm.HasWeight)
         {
             writer.Line("        if (gradWeight != null) gradWeight[i] += dyi * xhat;");
