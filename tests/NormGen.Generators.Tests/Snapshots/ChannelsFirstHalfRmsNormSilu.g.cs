@@ -47,6 +47,11 @@ namespace Video
             // Parameter gradients accumulate per lane, in slots as wide as the widest vector; the lanes are summed once per block.
             private const int AccumulatorLanes = 16;
 
+            // A column's elements are Inner apart, far beyond what the hardware prefetchers follow; while one block of columns
+            // is finished, each row's line 256 bytes ahead (a block or more later) is requested, so the next blocks find their
+            // rows in cache. Prefetches never fault, so the requests past a panel's end are harmless.
+            private const int PrefetchDistance = 64;
+
             /// <summary>Normalizes every column of <paramref name="input"/> into <paramref name="output"/>, which may be the same memory.</summary>
             /// <exception cref="global::System.ArgumentException">A span's length does not fit the shape, or <paramref name="output"/> partly overlaps <paramref name="input"/>.</exception>
             public static void Forward(global::System.ReadOnlySpan<global::System.Half> input, global::System.ReadOnlySpan<global::System.Half> weight, global::System.Span<global::System.Half> output)
@@ -392,6 +397,7 @@ namespace Video
             {
                 for (int r = 0; r < Reduced; r++, x += xs, y += ys)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(x + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(x) * rstd * global::System.Runtime.Intrinsics.Vector512.Create(w[r]), y);
                 }
             }
@@ -417,6 +423,8 @@ namespace Video
                 px = x;
                 for (int r = 0; r < Reduced; r++, pdy += dys, px += xs, dx += dxs)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(pdy + PrefetchDistance);
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(px + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector512<float> dyr = global::System.Runtime.Intrinsics.Vector512.Load(pdy);
                     global::System.Runtime.Intrinsics.Vector512<float> xhat = global::System.Runtime.Intrinsics.Vector512.Load(px) * rstd;
                     global::System.Runtime.Intrinsics.Vector512.Store(rstd * (dyr * global::System.Runtime.Intrinsics.Vector512.Create(w[r]) - xhat * gxMean), dx);
@@ -457,6 +465,7 @@ namespace Video
             {
                 for (int r = 0; r < Reduced; r++, x += xs, y += ys)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(x + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(x) * rstd * global::System.Runtime.Intrinsics.Vector256.Create(w[r]), y);
                 }
             }
@@ -482,6 +491,8 @@ namespace Video
                 px = x;
                 for (int r = 0; r < Reduced; r++, pdy += dys, px += xs, dx += dxs)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(pdy + PrefetchDistance);
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(px + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector256<float> dyr = global::System.Runtime.Intrinsics.Vector256.Load(pdy);
                     global::System.Runtime.Intrinsics.Vector256<float> xhat = global::System.Runtime.Intrinsics.Vector256.Load(px) * rstd;
                     global::System.Runtime.Intrinsics.Vector256.Store(rstd * (dyr * global::System.Runtime.Intrinsics.Vector256.Create(w[r]) - xhat * gxMean), dx);
@@ -522,6 +533,7 @@ namespace Video
             {
                 for (int r = 0; r < Reduced; r++, x += xs, y += ys)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(x + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(x) * rstd * global::System.Runtime.Intrinsics.Vector128.Create(w[r]), y);
                 }
             }
@@ -547,6 +559,8 @@ namespace Video
                 px = x;
                 for (int r = 0; r < Reduced; r++, pdy += dys, px += xs, dx += dxs)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(pdy + PrefetchDistance);
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(px + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector128<float> dyr = global::System.Runtime.Intrinsics.Vector128.Load(pdy);
                     global::System.Runtime.Intrinsics.Vector128<float> xhat = global::System.Runtime.Intrinsics.Vector128.Load(px) * rstd;
                     global::System.Runtime.Intrinsics.Vector128.Store(rstd * (dyr * global::System.Runtime.Intrinsics.Vector128.Create(w[r]) - xhat * gxMean), dx);
@@ -627,6 +641,11 @@ namespace Video
 
             // Parameter gradients accumulate per lane, in slots as wide as the widest vector; the lanes are summed once per block.
             private const int AccumulatorLanes = 8;
+
+            // A column's elements are Inner apart, far beyond what the hardware prefetchers follow; while one block of columns
+            // is finished, each row's line 256 bytes ahead (a block or more later) is requested, so the next blocks find their
+            // rows in cache. Prefetches never fault, so the requests past a panel's end are harmless.
+            private const int PrefetchDistance = 32;
 
             /// <summary>Normalizes every column of <paramref name="input"/> into <paramref name="output"/>, which may be the same memory.</summary>
             /// <exception cref="global::System.ArgumentException">A span's length does not fit the shape, or <paramref name="output"/> partly overlaps <paramref name="input"/>.</exception>
@@ -865,6 +884,7 @@ namespace Video
             {
                 for (int r = 0; r < Reduced; r++, x += xs, y += ys)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(x + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector512.Store((global::System.Runtime.Intrinsics.Vector512.Load(x) - mean) * rstd, y);
                 }
             }
@@ -892,6 +912,8 @@ namespace Video
                 px = x;
                 for (int r = 0; r < Reduced; r++, pdy += dys, px += xs, dx += dxs)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(pdy + PrefetchDistance);
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(px + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector512<double> dyr = global::System.Runtime.Intrinsics.Vector512.Load(pdy);
                     global::System.Runtime.Intrinsics.Vector512<double> xhat = (global::System.Runtime.Intrinsics.Vector512.Load(px) - mean) * rstd;
                     global::System.Runtime.Intrinsics.Vector512.Store(rstd * (dyr - gMean - xhat * gxMean), dx);
@@ -955,6 +977,7 @@ namespace Video
             {
                 for (int r = 0; r < Reduced; r++, x += xs, y += ys)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(x + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector256.Store((global::System.Runtime.Intrinsics.Vector256.Load(x) - mean) * rstd, y);
                 }
             }
@@ -982,6 +1005,8 @@ namespace Video
                 px = x;
                 for (int r = 0; r < Reduced; r++, pdy += dys, px += xs, dx += dxs)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(pdy + PrefetchDistance);
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(px + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector256<double> dyr = global::System.Runtime.Intrinsics.Vector256.Load(pdy);
                     global::System.Runtime.Intrinsics.Vector256<double> xhat = (global::System.Runtime.Intrinsics.Vector256.Load(px) - mean) * rstd;
                     global::System.Runtime.Intrinsics.Vector256.Store(rstd * (dyr - gMean - xhat * gxMean), dx);
@@ -1045,6 +1070,7 @@ namespace Video
             {
                 for (int r = 0; r < Reduced; r++, x += xs, y += ys)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(x + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector128.Store((global::System.Runtime.Intrinsics.Vector128.Load(x) - mean) * rstd, y);
                 }
             }
@@ -1072,6 +1098,8 @@ namespace Video
                 px = x;
                 for (int r = 0; r < Reduced; r++, pdy += dys, px += xs, dx += dxs)
                 {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(pdy + PrefetchDistance);
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.Prefetch0(px + PrefetchDistance);
                     global::System.Runtime.Intrinsics.Vector128<double> dyr = global::System.Runtime.Intrinsics.Vector128.Load(pdy);
                     global::System.Runtime.Intrinsics.Vector128<double> xhat = (global::System.Runtime.Intrinsics.Vector128.Load(px) - mean) * rstd;
                     global::System.Runtime.Intrinsics.Vector128.Store(rstd * (dyr - gMean - xhat * gxMean), dx);
