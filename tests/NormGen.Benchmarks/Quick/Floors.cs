@@ -14,6 +14,8 @@ internal static class Floors
         new("LayerNorm [1,768]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 10),
         new("LayerNorm [8192,4096]", Pass.Forward, "share of copy roofline", r => r.CopyShare, 0.9),
         new("LayerNorm [4096,768]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2.5),
+        new("LayerNorm C of [32,96,56,56]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 3),
+        new("LayerNorm C of [32,96,56,56]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
     ];
 
     /// <summary>Each floor whose case was measured, with the measured value and whether it holds.</summary>

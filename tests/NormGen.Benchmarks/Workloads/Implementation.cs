@@ -16,8 +16,8 @@ internal static class ImplementationExtensions
     public static Workload Create(this Implementation implementation, CaseData data, Pass pass) => implementation switch
     {
         Implementation.NormGen => data.Case.CreateNormGen(data, pass),
-        Implementation.TorchSharp => new TorchSharpWorkload(data, pass),
-        Implementation.TensorPrimitives => new TensorPrimitivesWorkload(data, pass),
+        Implementation.TorchSharp => data.Case.CreateTorchSharp(data, pass),
+        Implementation.TensorPrimitives => data.Case.CreateTensorPrimitives(data, pass),
         Implementation.Copy => new CopyWorkload(data, pass),
         _ => throw new ArgumentOutOfRangeException(nameof(implementation)),
     };
