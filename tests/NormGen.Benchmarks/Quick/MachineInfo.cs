@@ -39,7 +39,7 @@ internal sealed record MachineInfo(int Processors, string Os, string Runtime, st
     }
 
     /// <summary>The one-minute load average where the OS reports it (Linux), else null.</summary>
-    private static double? LoadAverage1Min()
+    public static double? LoadAverage1Min()
     {
         try
         {

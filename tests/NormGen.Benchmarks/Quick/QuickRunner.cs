@@ -8,8 +8,9 @@ using NormGen.Benchmarks.Workloads;
 namespace NormGen.Benchmarks.Quick;
 
 /// <summary>
-/// Every case and pass in one process, each implementation timed right after the others on the same
-/// inputs, so the comparison holds even on a noisy machine. Prints a line per case as it finishes.
+/// Every case and pass in one process: the implementations take turns on the same inputs (see
+/// <see cref="Sampler"/>), after a check that they all compute the same thing. Prints a line per case
+/// as it finishes, then the table, the floors, and optionally JSON and an SVG chart.
 /// </summary>
 internal static class QuickRunner
 {
@@ -88,7 +89,8 @@ internal static class QuickRunner
             log.WriteLine($"Wrote {svgPath}");
         }
 
-        log.WriteLine($"Done in {clock.Elapsed.TotalSeconds:0.0} s.");
+        string loadNow = MachineInfo.LoadAverage1Min() is { } load ? $"; load average now {load:0.0}" : "";
+        log.WriteLine($"Done in {clock.Elapsed.TotalSeconds:0.0} s{loadNow}.");
         return options.CheckFloors && floors.Any(f => !f.Holds) ? 2 : 0;
     }
 

@@ -18,7 +18,8 @@ internal static class SpeedupChart
     private const double LabelRight = 300;
     private const double PlotLeft = 315;
     private const double PlotRight = Width - 60;
-    private const double Top = 92;
+    private const double LegendY = 86;
+    private const double Top = 112;
     private const double BarHeight = 13;
     private const double BarGap = 3;
     private const double GroupGap = 14;
@@ -50,24 +51,27 @@ internal static class SpeedupChart
         svg.Append(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height:0}\" viewBox=\"0 0 {Width} {height:0}\" font-family=\"Segoe UI, Helvetica, Arial, sans-serif\" font-size=\"12\">\n"));
         svg.Append(Invariant($"<rect width=\"{Width}\" height=\"{height:0}\" fill=\"#ffffff\"/>\n"));
         svg.Append(Invariant($"<text x=\"20\" y=\"28\" font-size=\"17\" font-weight=\"600\" fill=\"#111\">NormGen speedup over TorchSharp and a hand-written TensorPrimitives norm</text>\n"));
-        svg.Append(Invariant($"<text x=\"20\" y=\"48\" fill=\"#555\">{Escape(machine.ToString())}. Median time per call, same process, same inputs; log scale, right of 1× is faster.</text>\n"));
+        svg.Append(Invariant($"<text x=\"20\" y=\"46\" fill=\"#555\">{Escape(machine.ToString())}.</text>\n"));
+        svg.Append(Invariant($"<text x=\"20\" y=\"62\" fill=\"#555\">Median time per call, all implementations in one process on the same inputs. Log scale: right of 1× is faster.</text>\n"));
 
         // Legend.
         double legendX = 20;
         foreach ((string name, string color, _) in Series)
         {
-            svg.Append(Invariant($"<rect x=\"{legendX}\" y=\"60\" width=\"12\" height=\"12\" fill=\"{color}\"/>\n"));
-            svg.Append(Invariant($"<text x=\"{legendX + 17}\" y=\"70\" fill=\"#222\">NormGen {Escape(name)}</text>\n"));
-            legendX += 190;
+            string label = "NormGen " + name;
+            svg.Append(Invariant($"<rect x=\"{legendX}\" y=\"{LegendY - 10}\" width=\"12\" height=\"12\" fill=\"{color}\"/>\n"));
+            svg.Append(Invariant($"<text x=\"{legendX + 17}\" y=\"{LegendY}\" fill=\"#222\">{Escape(label)}</text>\n"));
+            legendX += 17 + TextWidth(label) + 24;
         }
 
-        svg.Append(Invariant($"<line x1=\"{legendX}\" y1=\"60\" x2=\"{legendX}\" y2=\"72\" stroke=\"#111\" stroke-width=\"2\"/>\n"));
-        svg.Append(Invariant($"<text x=\"{legendX + 6}\" y=\"70\" fill=\"#222\">floor to hold</text>\n"));
+        svg.Append(Invariant($"<line x1=\"{legendX + 5}\" y1=\"{LegendY - 11}\" x2=\"{legendX + 5}\" y2=\"{LegendY + 2}\" stroke=\"#111\" stroke-width=\"2\"/>\n"));
+        svg.Append(Invariant($"<text x=\"{legendX + 12}\" y=\"{LegendY}\" fill=\"#222\">floor to hold (speedup vs TorchSharp)</text>\n"));
 
-        // Grid: 1, 2, 5 per decade.
+        // Grid: 1, 2 and 5 per decade while they fit, else powers of ten.
+        double[] mantissas = Math.Log10(high / low) <= 3 ? [1.0, 2.0, 5.0] : [1.0];
         for (int exponent = (int)Math.Floor(Math.Log10(low)); exponent <= (int)Math.Ceiling(Math.Log10(high)); exponent++)
         {
-            foreach (double mantissa in new[] { 1.0, 2.0, 5.0 })
+            foreach (double mantissa in mantissas)
             {
                 double tick = mantissa * Math.Pow(10, exponent);
                 if (tick < low || tick > high)
@@ -95,7 +99,7 @@ internal static class SpeedupChart
                 double v = value(result);
                 double from = X(1), to = X(Math.Clamp(v, low, high));
                 svg.Append(Invariant($"<rect x=\"{Math.Min(from, to):0.0}\" y=\"{barY:0.0}\" width=\"{Math.Max(1, Math.Abs(to - from)):0.0}\" height=\"{BarHeight}\" fill=\"{color}\"><title>{Escape(result.Case)} {PassNames.Short(result.Pass)}: {v.ToString("0.00", CultureInfo.InvariantCulture)}× {Escape(name)}</title></rect>\n"));
-                svg.Append(Invariant($"<text x=\"{Math.Max(from, to) + 4:0.0}\" y=\"{barY + BarHeight - 2:0.0}\" fill=\"#222\" font-size=\"11\">{v.ToString(v < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture)}×</text>\n"));
+                svg.Append(Invariant($"<text x=\"{Math.Max(from, to) + 4:0.0}\" y=\"{barY + BarHeight - 2:0.0}\" fill=\"#222\" font-size=\"11\">{v.ToString(v < 10 ? "0.00" : v < 100 ? "0.0" : "0", CultureInfo.InvariantCulture)}×</text>\n"));
                 barY += BarHeight + BarGap;
             }
 
@@ -111,6 +115,9 @@ internal static class SpeedupChart
         svg.Append("</svg>\n");
         return svg.ToString();
     }
+
+    // About 6.5 px per character at 12 px in the usual sans-serif fonts; enough to keep labels apart.
+    private static double TextWidth(string text) => text.Length * 6.5;
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
