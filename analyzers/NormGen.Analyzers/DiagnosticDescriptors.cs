@@ -56,7 +56,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InferenceWithoutEval = Create(
         "NGA005",
         "Inference without eval()",
-        "'{0}' has {1} and runs under {2} without {0}.eval() first, so it uses batch statistics and dropout; call {0}.eval() before the block",
+        "'{0}' has {1} and runs under {2} while still in training mode; call {0}.eval() before the block",
         DiagnosticSeverity.Warning,
         "no_grad() and inference_mode() only turn off autograd: BatchNorm keeps normalizing with (and updating) batch statistics and Dropout keeps dropping until the module is switched to eval().");
 
