@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Xunit;
 using K = NormGen.Tests.ChannelsFirst.ChannelsFirstNorms;
 
@@ -70,11 +71,21 @@ public class ChannelsFirstArgumentTests
     }
 
     [Fact]
+    public void An_empty_input_has_no_outer_indices_and_zero_parameter_gradients()
+    {
+        float[] w = new float[96], b = new float[96], dw = [.. new float[96].Select(_ => 1f)], db = [.. new float[96].Select(_ => 1f)];
+        K.CfC96.Forward([], w, b, [], [], []);
+        K.CfC96.Backward([], [], w, [], [], [], dw, db);
+        Assert.Equal(0, K.CfC96.OuterCount(0));
+        Assert.All(dw, v => Assert.Equal(0f, v));
+        Assert.All(db, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void Empty_statistics_and_parameter_gradients_are_skipped()
     {
         float[] x = new float[Length], w = new float[96], b = new float[96], y = new float[Length];
         float[] mean = new float[2 * K.CfC96.Inner], rstd = new float[2 * K.CfC96.Inner], dx = new float[Length];
-        new Random(1).NextBytes(new byte[1]);
         for (int i = 0; i < x.Length; i++)
         {
             x[i] = MathF.Sin(i);
