@@ -45,6 +45,7 @@ public sealed class NormCase : IComparable<NormCase>, IComparable
         new("RMSNorm [4096,768]", NormKind.RmsNorm, [4096, 768], 1, BenchmarkNorms.Rms768.Epsilon,
             static (data, pass) => new NormGenWorkload<Rms768Kernel>(data, pass)),
         .. ChannelsFirstCases.All,
+        .. ResidualCases.All,
     ];
 
     public string Name { get; }
@@ -75,6 +76,12 @@ public sealed class NormCase : IComparable<NormCase>, IComparable
         string name, long[] shape, float epsilon, Func<CaseData, Pass, Workload> createNormGen,
         Func<CaseData, Pass, Workload> createTorchSharp, Func<CaseData, Pass, Workload> createTensorPrimitives)
         => new(name, NormKind.LayerNorm, shape, [shape[1]], epsilon, createNormGen, createTorchSharp, createTensorPrimitives);
+
+    /// <summary>A LayerNorm or RMSNorm over the trailing axes whose comparisons bring their own workloads (a fused norm, say).</summary>
+    internal static NormCase Trailing(
+        string name, NormKind kind, long[] shape, int normalizedAxes, float epsilon, Func<CaseData, Pass, Workload> createNormGen,
+        Func<CaseData, Pass, Workload> createTorchSharp, Func<CaseData, Pass, Workload> createTensorPrimitives)
+        => new(name, kind, shape, shape[^normalizedAxes..], epsilon, createNormGen, createTorchSharp, createTensorPrimitives);
 
     public int CompareTo(NormCase? other) => other is null ? 1 : Index.CompareTo(other.Index);
 
