@@ -61,6 +61,10 @@ public sealed class TrainingAfterEvalAnalyzer : DiagnosticAnalyzer
         IOperation body = ModeSwitches.BodyRoot(backward);
         int position = backward.Syntax.SpanStart;
 
+        // The modules trained are those run before the backward pass in its own block (the step's
+        // loop body, or the method); modules run elsewhere in the method belong to other steps.
+        SyntaxNode stepBlock = backward.Syntax.FirstAncestorOrSelf<BlockSyntax>() ?? body.Syntax;
+
         // A training step: an optimizer steps after the backward pass.
         bool steps = false;
         var modules = new List<(ISymbol Symbol, IOperation Receiver)>();
@@ -78,6 +82,7 @@ public sealed class TrainingAfterEvalAnalyzer : DiagnosticAnalyzer
                 steps = true;
             }
             else if (invocation.Syntax.SpanStart < position &&
+                     stepBlock.Span.Contains(invocation.Syntax.Span) &&
                      ModeSwitches.IsModuleCall(invocation, torch) &&
                      invocation.Instance.ReferencedSymbol() is { } module &&
                      !modules.Exists(m => SymbolEqualityComparer.Default.Equals(m.Symbol, module)))
