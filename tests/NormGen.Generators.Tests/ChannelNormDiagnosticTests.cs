@@ -286,6 +286,27 @@ public sealed class ChannelNormDiagnosticTests
         """,
         emitted: ["Model.Inorm"]);
 
+    [Theory]
+    [InlineData("forward")]
+    [InlineData("forwardEval")]
+    [InlineData("backward")]
+    [InlineData("epsilon")]
+    [InlineData("channels")]
+    [InlineData("spatial")]
+    [InlineData("momentsVector128")]
+    public Task NG0017_the_kernel_type_name_must_not_be_one_of_the_kernels_own_members(string name) => VerifyAsync(
+        $$"""
+        using NormGen;
+
+        [TensorLayout("N,C=4,H=2,W=2")]
+        [BatchNorm({|NG0017:"{{name}}"|})]
+        [GroupNorm({|NG0017:"{{name}}"|}, 2)]
+        [InstanceNorm({|NG0017:"{{name}}"|}, Layout = "N,H=2,W=2,C=4")]
+        [InstanceNorm("valid")]
+        public partial class Model { }
+        """,
+        emitted: ["Model.Valid"]);
+
     // ------------------------------------------------------------------ NG0019
 
     [Theory]

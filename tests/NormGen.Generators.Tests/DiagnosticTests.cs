@@ -571,6 +571,58 @@ public sealed class DiagnosticTests
         """,
         emitted: ["BaseModel.Ln", "DerivedModel.Ln2"]);
 
+    [Theory]
+    [InlineData("forward")]
+    [InlineData("backward")]
+    [InlineData("epsilon")]
+    [InlineData("normalizedShape")]
+    public Task NG0017_the_kernel_type_name_must_not_be_one_of_the_kernels_own_members(string name) => VerifyAsync(
+        $$"""
+        using NormGen;
+
+        [TensorLayout("N,C=4,H=2,W=2")]
+        [LayerNorm({|NG0017:"{{name}}"|}, Axes = "W")]
+        [RmsNorm({|NG0017:"{{name}}"|}, Axes = "H,W")]
+        [LayerNorm({|NG0017:"{{name}}"|}, Axes = "C")]
+        [LayerNorm("valid", Axes = "W")]
+        public partial class Model { }
+        """,
+        emitted: ["Model.Valid"]);
+
+    [Theory]
+    [InlineData("rowLength", "RowLength")]
+    [InlineData("row", "Row")]
+    [InlineData("forwardRowVector256", "ForwardRowVector256")]
+    public Task NG0017_the_reserved_names_depend_on_the_kernel(string name, string kernel) => VerifyAsync(
+        $$"""
+        using NormGen;
+
+        [TensorLayout("N,C=4,H=2,W=2")]
+        [LayerNorm({|NG0017:"{{name}}"|}, Axes = "W")]     // a member of the row kernel
+        [LayerNorm("{{name}}", Axes = "C")]                // not of the column kernel
+        public partial class Model { }
+        """,
+        emitted: ["Model." + kernel]);
+
+    [Fact]
+    public Task NG0017_the_kernel_type_name_must_not_be_a_type_parameter_of_the_model() => VerifyAsync(
+        """
+        using NormGen;
+
+        [TensorLayout("B,T,D=4")]
+        [LayerNorm({|NG0017:"t"|}, Axes = "D")]
+        [LayerNorm("valid", Axes = "D")]
+        public partial class Model<T> { }
+
+        public partial class Outer<U>
+        {
+            [TensorLayout("B,T,D=4")]
+            [LayerNorm("u", Axes = "D")]   // the outer type's parameter is only hidden
+            public partial class Inner { }
+        }
+        """,
+        emitted: ["Inner.U", "Model.Valid"]);
+
     // ------------------------------------------------------------------ NG0018
 
     [Fact]

@@ -103,7 +103,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NameConflictsWithMember = Error(
         "NG0017",
         "A norm's kernel type name is already taken",
-        "Norm '{0}' emits the nested type '{1}', but '{2}' already has a member named '{1}'");
+        "Norm '{0}' emits the nested type '{1}', but that name is taken: {2}");
 
     public static readonly DiagnosticDescriptor FileLocalModelType = Error(
         "NG0018",

@@ -70,6 +70,15 @@ internal static class ModelParser
                 continue;
             }
 
+            if (KernelMemberNames.Contains(norm, norm.KernelName))
+            {
+                // A type cannot have a member named like itself: the kernel's own members are taken too.
+                diagnostics?.Add(Diagnostic.Create(
+                    DiagnosticDescriptors.NameConflictsWithMember, reader.Location(null), norm.Name, norm.KernelName,
+                    $"the kernel type itself declares a member named '{norm.KernelName}'"));
+                continue;
+            }
+
             if (!kernelNames.Add(norm.KernelName))
             {
                 diagnostics?.Add(Diagnostic.Create(
@@ -77,10 +86,10 @@ internal static class ModelParser
                 continue;
             }
 
-            if (HasUserMemberNamed(type, norm.KernelName))
+            if (NameTakenInModel(type, norm.KernelName) is { } taken)
             {
                 diagnostics?.Add(Diagnostic.Create(
-                    DiagnosticDescriptors.NameConflictsWithMember, reader.Location(null), norm.Name, norm.KernelName, type.Name));
+                    DiagnosticDescriptors.NameConflictsWithMember, reader.Location(null), norm.Name, norm.KernelName, taken));
                 continue;
             }
 
@@ -633,6 +642,18 @@ internal static class ModelParser
         }
 
         return false;
+    }
+
+    /// <summary>What in the model type already uses <paramref name="name"/>, in words, or <see langword="null"/>.</summary>
+    private static string? NameTakenInModel(INamedTypeSymbol type, string name)
+    {
+        if (type.TypeParameters.Any(p => p.Name == name))
+        {
+            // Members and type parameters share the type's declaration space.
+            return $"'{type.Name}' has a type parameter named '{name}'";
+        }
+
+        return HasUserMemberNamed(type, name) ? $"'{type.Name}' has a member named '{name}'" : null;
     }
 
     private static bool HasUserMemberNamed(INamedTypeSymbol type, string name)
