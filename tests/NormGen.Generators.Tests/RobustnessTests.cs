@@ -261,7 +261,6 @@ public sealed class RobustnessTests
         [TensorLayout("N,C=4,H=2,W=2")]
         [BatchNorm("ln")]
         [GroupNorm("gn", 2)]
-        [LayerNorm("cn", Axes = "C")]
         {{declaration}}
         """);
 
