@@ -73,4 +73,18 @@ internal static class DiagnosticDescriptors
         "The bias of this {0} is cancelled by the mean subtraction of the BatchNorm that follows it; create it with {1}: false",
         DiagnosticSeverity.Info,
         "BatchNorm subtracts the per-channel batch mean, so a per-channel bias added just before it has no effect on the output and only costs parameters and memory.");
+
+    public static readonly DiagnosticDescriptor HandWrittenLayerNorm = Create(
+        "NGA008",
+        "Hand-written LayerNorm divides by std + eps",
+        "This divides by {0} + eps: {1}eps outside the square root, which is not what LayerNorm computes; use (x.var(..., unbiased: false) + eps).sqrt() or nn.functional.layer_norm",
+        DiagnosticSeverity.Warning,
+        "LayerNorm divides by sqrt(biased variance + eps). Dividing by std + eps uses the unbiased (n − 1) variance by default and puts eps outside the root, which changes the output for small rows and near-constant inputs and breaks parity with trained PyTorch weights.");
+
+    public static readonly DiagnosticDescriptor DropoutBeforeBatchNorm = Create(
+        "NGA009",
+        "Dropout directly before BatchNorm",
+        "Dropout feeds this BatchNorm directly, so the statistics it learns in training (with dropout) do not match inference (without); put Dropout after the normalization or after the last BatchNorm",
+        DiagnosticSeverity.Info,
+        "Dropout rescales kept activations by 1/(1 − p), which changes their variance in training only. A BatchNorm right after it learns running statistics of the dropped-out activations and applies them at inference to activations without dropout (the \"variance shift\").");
 }

@@ -47,7 +47,7 @@ public sealed class BiasBeforeBatchNormAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        List<IInvocationOperation?> layers = Layers(invocation);
+        List<IInvocationOperation?> layers = SequentialLayers.Of(invocation);
         for (int i = 0; i + 1 < layers.Count; i++)
         {
             if (layers[i] is { } layer &&
@@ -66,30 +66,6 @@ public sealed class BiasBeforeBatchNormAnalyzer : DiagnosticAnalyzer
                     parameter.Name));
             }
         }
-    }
-
-    /// <summary>The factory call behind each module argument of <c>Sequential</c>, in order (null when not a factory call).</summary>
-    private static List<IInvocationOperation?> Layers(IInvocationOperation sequential)
-    {
-        var layers = new List<IInvocationOperation?>();
-        foreach (IArgumentOperation argument in sequential.Arguments)
-        {
-            if (argument.Value.WithoutConversions() is IArrayCreationOperation { Initializer: { } initializer })
-            {
-                foreach (IOperation element in initializer.ElementValues)
-                {
-                    IOperation module = element.WithoutConversions();
-                    if (module is ITupleOperation { Elements.Length: 2 } named)
-                    {
-                        module = named.Elements[1].WithoutConversions();
-                    }
-
-                    layers.Add(module as IInvocationOperation);
-                }
-            }
-        }
-
-        return layers;
     }
 
     private static IParameterSymbol? BiasParameter(IMethodSymbol method)

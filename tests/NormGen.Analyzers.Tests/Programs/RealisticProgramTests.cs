@@ -143,6 +143,9 @@ public class RealisticProgramTests
                     adam.step();
                 }
 
+                var normalized = (tokens - tokens.mean(new long[] { -1 }, keepdim: true)) / (tokens.var(-1, unbiased: false, keepdim: true) + 1e-5).sqrt();
+                var classifier = nn.Sequential(nn.Linear(256, 64, hasBias: false), nn.BatchNorm1d(64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 10));
+
                 transformer.eval();
                 using (torch.inference_mode())
                 {
@@ -183,6 +186,10 @@ public class RealisticProgramTests
                     model.eval();
                     Console.WriteLine(model.call(images).sum().item<float>());
                 }
+
+                var h = torch.randn(4, 64);
+                var manual = (h - h.mean(new long[] { -1 }, keepdim: true)) / ({|NGA008:h.std(-1, keepdim: true) + 1e-5|});
+                var classifier = nn.Sequential(nn.Dropout(0.5), {|NGA009:nn.BatchNorm1d(64)|}, nn.Linear(64, 10));
 
                 var fresh = new ResNet(zeroInitResidual: false);
                 using (torch.no_grad())
