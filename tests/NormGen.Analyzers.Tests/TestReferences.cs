@@ -13,7 +13,12 @@ internal static class TestReferences
     public static ReferenceAssemblies Net80 { get; } = ReferenceAssemblies.Net.Net80;
 
     /// <summary>TorchSharp.dll from the restored package (restore of this project brings it; no libtorch needed).</summary>
-    public static MetadataReference TorchSharp { get; } = MetadataReference.CreateFromFile(FindTorchSharp());
+    public static MetadataReference TorchSharp { get; } = MetadataReference.CreateFromFile(TorchSharpPath);
+
+    /// <summary>Where TorchSharp.dll lies in the NuGet cache.</summary>
+    public static string TorchSharpPath => s_torchSharpPath ??= FindTorchSharp();
+
+    private static string? s_torchSharpPath;
 
     public static MetadataReference NormGen { get; } =
         MetadataReference.CreateFromFile(typeof(global::NormGen.LayerNormAttribute).Assembly.Location);

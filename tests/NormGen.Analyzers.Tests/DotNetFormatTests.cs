@@ -1,0 +1,96 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using Xunit;
+
+namespace NormGen.Analyzers.Tests;
+
+/// <summary>
+/// The code fixes as <c>dotnet format analyzers --diagnostics</c> applies them to a real project on
+/// disk: the analyzer and code-fix assemblies loaded the way a package delivers them.
+/// </summary>
+[Trait("Category", "DotNetFormat")]
+public sealed class DotNetFormatTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("normgen-format-").FullName;
+
+    [Fact]
+    public void Dotnet_format_applies_the_fixes_of_the_requested_rules_only()
+    {
+        string analyzers = Path.Combine(AppContext.BaseDirectory, "NormGen.Analyzers.dll");
+        string codeFixes = Path.Combine(AppContext.BaseDirectory, "NormGen.Analyzers.CodeFixes.dll");
+        File.WriteAllText(Path.Combine(_folder, "Pitfalls.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <Reference Include="TorchSharp" HintPath="{TestReferences.TorchSharpPath}" />
+                <Analyzer Include="{analyzers}" />
+                <Analyzer Include="{codeFixes}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(_folder, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(_folder, "Directory.Packages.props"), "<Project />");
+        File.WriteAllText(Path.Combine(_folder, "Model.cs"), """
+            using TorchSharp;
+            using static TorchSharp.torch;
+
+            static class Blocks
+            {
+                public static object Norm() => nn.GroupNorm(32, 48);
+                public static object Stem() => nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64, momentum: 0.99));
+            }
+            """);
+
+        (int exitCode, string output) = Run("format", "analyzers", "Pitfalls.csproj", "--diagnostics", "NGA001", "NGA007", "--severity", "info", "-v", "diag");
+        Assert.True(exitCode == 0, output);
+
+        string fixedSource = File.ReadAllText(Path.Combine(_folder, "Model.cs"));
+        Assert.Contains("nn.GroupNorm(24, 48)", fixedSource);
+        Assert.Contains("nn.Conv2d(3, 64, 3, bias: false)", fixedSource);
+        // NGA002 was not requested: its momentum stays.
+        Assert.Contains("momentum: 0.99", fixedSource);
+    }
+
+    private (int ExitCode, string Output) Run(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = _folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using Process process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        string stderr = process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, "dotnet format timed out\n" + stdout.Result + stderr);
+        }
+
+        return (process.ExitCode, stdout.Result + stderr);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temporary folder is harmless.
+        }
+    }
+}
