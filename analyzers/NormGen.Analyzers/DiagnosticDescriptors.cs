@@ -87,4 +87,11 @@ internal static class DiagnosticDescriptors
         "Dropout feeds this BatchNorm directly, so the statistics it learns in training (with dropout) do not match inference (without); put Dropout after the normalization or after the last BatchNorm",
         DiagnosticSeverity.Info,
         "Dropout rescales kept activations by 1/(1 − p), which changes their variance in training only. A BatchNorm right after it learns running statistics of the dropped-out activations and applies them at inference to activations without dropout (the \"variance shift\").");
+
+    public static readonly DiagnosticDescriptor UnregisteredSubmodules = Create(
+        "NGA010",
+        "Submodules TorchSharp cannot see",
+        "{0}",
+        DiagnosticSeverity.Warning,
+        "TorchSharp finds submodules through RegisterComponents() (or register_module), and only in fields that are modules, ModuleList or ModuleDict. Anything else is skipped by eval(), train(), parameters(), to(device) and state_dict: a BatchNorm there stays in training mode at inference and its weights are never optimized or saved.");
 }

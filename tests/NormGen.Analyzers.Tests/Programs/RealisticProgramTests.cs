@@ -198,5 +198,15 @@ public class RealisticProgramTests
                 }
             }
         }
+
+        sealed class {|NGA010:Probe|} : nn.Module<Tensor, Tensor>
+        {
+            private readonly Linear fc = nn.Linear(64, 10);
+            private readonly List<BatchNorm1d> {|NGA010:norms|} = new();
+
+            public Probe() : base(nameof(Probe)) { }
+
+            public override Tensor forward(Tensor x) => fc.forward(x);
+        }
         """ + ResNet).RunAsync();
 }
