@@ -94,4 +94,11 @@ internal static class DiagnosticDescriptors
         "{0}",
         DiagnosticSeverity.Warning,
         "TorchSharp finds submodules through RegisterComponents() (or register_module), and only in fields that are modules, ModuleList or ModuleDict. Anything else is skipped by eval(), train(), parameters(), to(device) and state_dict: a BatchNorm there stays in training mode at inference and its weights are never optimized or saved.");
+
+    public static readonly DiagnosticDescriptor LayerNormShapeMismatch = Create(
+        "NGA011",
+        "LayerNorm's normalized shape contradicts the previous layer",
+        "{0} produces {1} {2}, but the LayerNorm after it normalizes a shape whose {3} extent is {4}; the shapes will not match at run time",
+        DiagnosticSeverity.Warning,
+        "LayerNorm's normalized_shape must equal the trailing extents of its input. After a Linear the last extent is its output size; after a convolution normalized over [C, H, W] the first is its output channel count.");
 }
