@@ -50,61 +50,37 @@ internal sealed partial class BatchNormEmitter
         };
     }
 
-    private KernelStruct TrainingChannelsKernel
-    {
-        get
-        {
-            var fields = new List<(string, string)> { ($"{T}*", "x") };
-            if (Affine)
-            {
-                fields.Add(($"{T}*", "w"));
-                fields.Add(($"{T}*", "b"));
-            }
-
-            if (Track)
-            {
-                fields.Add(($"{T}*", "runningMean"));
-                fields.Add(($"{T}*", "runningVar"));
-                fields.Add(("double", "momentum"));
-            }
-
-            fields.Add(($"{A}*", "givenMean"));
-            fields.Add(($"{A}*", "givenM2"));
-            fields.Add(("long", "count"));
-            fields.Add(($"{T}*", "y"));
-            fields.Add(($"{A}*", "saveMean"));
-            fields.Add(($"{A}*", "saveRstd"));
-            fields.Add(($"{A}*", "momentsMean"));
-            fields.Add(($"{A}*", "momentsM2"));
-            fields.Add(("int", "batch"));
-            return new KernelStruct("TrainingChannels", fields);
-        }
-    }
-
     private void WriteKernels(CodeWriter writer)
     {
+        WriteBatchMoments(writer);
+        WriteRunBackward(writer);
         if (ByPosition)
         {
-            WriteBatchMoments(writer);
             WriteStatisticsBlocks(writer);
             WriteAffineRowsByPosition(writer);
-            WriteRunBackwardByPosition(writer);
             WriteGradientSumBlocks(writer);
-            WriteInputGradientRows(writer);
         }
         else
         {
             WriteMerge(writer);
-            WriteTrainingChannels(writer);
-            if (Track)
-            {
-                WriteAffineRowsByChannel(writer);
-            }
-
-            WriteRunBackwardByChannel(writer);
-            WriteBackwardChannels(writer);
+            WriteStatisticsBlocksByChannel(writer);
+            WriteAffineRowsByChannel(writer);
+            WriteGradientSumBlocksByChannel(writer);
         }
+
+        WriteInputGradientRows(writer);
     }
+
+    /// <summary>
+    /// The rows a reduction splits into blocks, as <c>ReductionPlan.For</c> arguments: positions of <c>Channels</c>
+    /// elements, or (sample, channel) runs of <c>Spatial</c> elements. Blocks read contiguous memory in order.
+    /// </summary>
+    private string ReductionRows => ByPosition ? "batch * Spatial, Channels" : "batch * Channels, Spatial";
+
+    private string ReductionRowLength => ByPosition ? "Channels" : "Spatial";
+
+    /// <summary>The row count and row length an elementwise pass hands the scheduler.</summary>
+    private string ElementwiseRows => ByPosition ? "batch * Spatial, Channels" : "batch * Channels, Spatial";
 
     // ---------------------------------------------------------------- segments and scratch
 
@@ -200,14 +176,6 @@ internal sealed partial class BatchNormEmitter
         }
     }
 
-    private void ForEachRunOfChannel(CodeWriter writer, Action body)
-    {
-        using (writer.Block("for (int n = 0; n < _batch; n++)"))
-        {
-            ForEachSegment(writer, "(long)n * SampleLength + (long)c * Spatial", body);
-        }
-    }
-
     /// <summary>Channels-last: loops over a range of positions in chunks: <c>rows</c> positions at offset <c>o</c>, <c>length</c> elements.</summary>
     private static void ForEachChunk(CodeWriter writer, Action body)
     {
@@ -292,6 +260,10 @@ internal sealed partial class BatchNormEmitter
     private void WriteMerge(CodeWriter writer)
     {
         writer.Line();
+        writer.Line("/// <summary>The number of runs of channel <paramref name=\"c\"/> among runs 0 to <paramref name=\"row\"/> - 1.</summary>");
+        writer.Line(Inline);
+        writer.Line("private static long RunsBefore(int row, int c) => ((long)row + Channels - 1 - c) / Channels;");
+        writer.Line();
         writer.Line("/// <summary>Merges a segment's (count, mean, M2) into a channel's with Chan's formula; the weights are formed in double.</summary>");
         writer.Line(Inline);
         using (writer.Block($"private static long Merge(long count, ref {A} mean, ref {A} m2, long otherCount, {A} otherMean, {A} otherM2)"))
@@ -305,59 +277,75 @@ internal sealed partial class BatchNormEmitter
         }
     }
 
-    private void WriteTrainingChannels(CodeWriter writer)
+    private void WriteStatisticsBlocksByChannel(CodeWriter writer)
     {
-        KernelStruct kernel = TrainingChannelsKernel;
         writer.Line();
         writer.Line("/// <summary>");
-        writer.Line("/// Training forward over a range of channels. Per channel: the batch moments (segment by segment, merged in sample order),");
-        writer.Line("/// unless given; then, unless only the moments were asked for, the coefficients, and the channel's runs normalized while");
-        writer.Line("/// they are still in this core's cache.");
+        writer.Line("/// One block of (sample, channel) runs' per-channel (mean, M2), read in memory order: run by run, segment by segment, each");
+        writer.Line("/// merged into its channel's with Chan's formula.");
         writer.Line("/// </summary>");
-        using (writer.Block($"private readonly struct TrainingChannels : {Runtime}.IRowKernel"))
+        using (writer.Block($"private readonly struct StatisticsBlocks : {Runtime}.IRowBlockKernel"))
         {
-            kernel.WriteFieldsAndConstructor(writer);
+            new KernelStruct("StatisticsBlocks", new List<(string, string)> { ($"{T}*", "x"), ($"{A}*", "means"), ($"{A}*", "m2s") })
+                .WriteFieldsAndConstructor(writer);
             writer.Line();
-            using (writer.Block("public void Execute(int firstChannel, int channelCount)"))
+            using (writer.Block("public void Execute(int block, int firstRow, int rowCount)"))
             {
+                writer.Line($"{A}* mean = _means + (long)block * Channels, m2 = _m2s + (long)block * Channels;");
+                writer.Line($"new {Span}<{A}>(mean, Channels).Clear();");
+                writer.Line($"new {Span}<{A}>(m2, Channels).Clear();");
                 WithScratch(writer, ForwardBuffers(), null, null, () =>
                 {
-                    using (writer.Block("for (int c = firstChannel; c < firstChannel + channelCount; c++)"))
+                    using (writer.Block("for (int row = firstRow; row < firstRow + rowCount; row++)"))
                     {
-                        writer.Line($"{A} mean, m2;");
-                        using (writer.Block("if (_givenMean != null)"))
-                        {
-                            writer.Line("mean = _givenMean[c];");
-                            writer.Line("m2 = _givenM2[c];");
-                        }
-
-                        using (writer.Block("else"))
-                        {
-                            writer.Line("long count = 0;");
-                            writer.Line("mean = 0;");
-                            writer.Line("m2 = 0;");
-                            ForEachRunOfChannel(writer, () =>
-                            {
-                                LoadX(writer);
-                                writer.Line($"Moments(xs, length, out {A} segmentMean, out {A} segmentM2);");
-                                writer.Line("count = Merge(count, ref mean, ref m2, length, segmentMean, segmentM2);");
-                            });
-
-                            using (writer.Block("if (_momentsMean != null)"))
-                            {
-                                writer.Line("_momentsMean[c] = mean;");
-                                writer.Line("_momentsM2[c] = m2;");
-                                writer.Line("continue;");
-                            }
-                        }
-
-                        writer.Line();
-                        string pointers = (Affine ? "_w, _b, " : "") + (Track ? "_runningMean, _runningVar, _momentum, " : "");
-                        writer.Line($"TrainingCoefficients(c, _count, mean, m2, {pointers}_saveMean, _saveRstd, out {A} scale, out {A} shift);");
-                        ForEachRunOfChannel(writer, () =>
+                        writer.Line("int c = row % Channels;");
+                        writer.Line("long count = (RunsBefore(row, c) - RunsBefore(firstRow, c)) * Spatial;");
+                        ForEachSegment(writer, "(long)row * Spatial", () =>
                         {
                             LoadX(writer);
-                            StoreOutput(writer, target => $"Normalize(xs, {target}, length, mean, scale, shift);");
+                            writer.Line($"Moments(xs, length, out {A} segmentMean, out {A} segmentM2);");
+                            writer.Line("count = Merge(count, ref mean[c], ref m2[c], length, segmentMean, segmentM2);");
+                        });
+                    }
+                });
+            }
+        }
+    }
+
+    private void WriteGradientSumBlocksByChannel(CodeWriter writer)
+    {
+        writer.Line();
+        writer.Line("/// <summary>One block of (sample, channel) runs' per-channel Σdz and Σdz·(x - mean), read in memory order, into the block's own partial rows.</summary>");
+        using (writer.Block($"private readonly struct GradientSumBlocks : {Runtime}.IRowBlockKernel"))
+        {
+            new KernelStruct("GradientSumBlocks", new List<(string, string)>
+            {
+                ($"{T}*", "dy"), ($"{T}*", "x"), ($"{A}*", "coefficients"), ($"{A}*", "sums"), ($"{A}*", "sumsXmu"),
+            }).WriteFieldsAndConstructor(writer);
+            writer.Line();
+            using (writer.Block("public void Execute(int block, int firstRow, int rowCount)"))
+            {
+                writer.Line($"{A}* sum = _sums + (long)block * Channels, sumXmu = _sumsXmu + (long)block * Channels;");
+                writer.Line($"new {Span}<{A}>(sum, Channels).Clear();");
+                writer.Line($"new {Span}<{A}>(sumXmu, Channels).Clear();");
+                WithScratch(writer, BackwardBuffers(), null, null, () =>
+                {
+                    using (writer.Block("for (int row = firstRow; row < firstRow + rowCount; row++)"))
+                    {
+                        writer.Line("int c = row % Channels;");
+                        writer.Line($"{A} mean = _coefficients[c];");
+                        if (HasActivation)
+                        {
+                            writer.Line($"{A} scale = _coefficients[2 * Channels + c], center = _coefficients[3 * Channels + c], shift = _coefficients[4 * Channels + c];");
+                        }
+
+                        ForEachSegment(writer, "(long)row * Spatial", () =>
+                        {
+                            LoadX(writer);
+                            LoadDz(writer, "Normalize(xs, zBuffer, length, center, scale, shift);");
+                            writer.Line($"GradientSums(dz, xs, length, mean, out {A} segmentDz, out {A} segmentDzXmu);");
+                            writer.Line("sum[c] += segmentDz;");
+                            writer.Line("sumXmu[c] += segmentDzXmu;");
                         });
                     }
                 });
@@ -368,13 +356,16 @@ internal sealed partial class BatchNormEmitter
     private void WriteAffineRowsByChannel(CodeWriter writer)
     {
         writer.Line();
-        writer.Line("/// <summary>Evaluation forward over a range of (sample, channel) runs: <c>y = (x - center)·scale + shift</c> with per-channel coefficients.</summary>");
+        writer.Line("/// <summary>Normalizes a range of (sample, channel) runs: <c>y = (x - center)·scale + shift</c> with per-channel coefficients.</summary>");
         using (writer.Block($"private readonly struct AffineRows : {Runtime}.IRowKernel"))
         {
-            new KernelStruct("AffineRows", new List<(string, string)>
+            var fields = new List<(string, string)> { ($"{T}*", "x"), ($"{T}*", "y"), ($"{A}*", "center"), ($"{A}*", "scale"), ($"{A}*", "shift") };
+            if (CanStream)
             {
-                ($"{T}*", "x"), ($"{T}*", "y"), ($"{A}*", "center"), ($"{A}*", "scale"), ($"{A}*", "shift"),
-            }).WriteFieldsAndConstructor(writer);
+                fields.Add(("bool", "streaming"));
+            }
+
+            new KernelStruct("AffineRows", fields).WriteFieldsAndConstructor(writer);
             writer.Line();
             using (writer.Block("public void Execute(int firstRow, int rowCount)"))
             {
@@ -387,155 +378,91 @@ internal sealed partial class BatchNormEmitter
                         ForEachSegment(writer, "(long)row * Spatial", () =>
                         {
                             LoadX(writer);
-                            StoreOutput(writer, target => $"Normalize(xs, {target}, length, center, scale, shift);");
-                        });
-                    }
-                });
-            }
-        }
-    }
-
-    private string RunBackwardParameters =>
-        $"{T}* dy, {T}* x, {A}* coefficients, bool eval, int batch, long count, {A}* sumIn, {A}* sumXhatIn, {T}* dx, {T}* gw, {T}* gb, {A}* sumOut, {A}* sumXhatOut";
-
-    private void WriteRunBackwardByChannel(CodeWriter writer)
-    {
-        writer.Line();
-        writer.Line("/// <summary>Runs the backward kernels: per channel, the sums of dz and dz·x̂ (unless given or not needed), then dx.</summary>");
-        using (writer.Block($"private static void RunBackward({RunBackwardParameters})"))
-        {
-            writer.Line($"{Runtime}.RowScheduler.Run(new BackwardChannels(dy, x, coefficients, eval, batch, count, sumIn, sumXhatIn, dx, gw, gb, sumOut, sumXhatOut), Channels, batch * Spatial);");
-        }
-    }
-
-    private void WriteBackwardChannels(CodeWriter writer)
-    {
-        writer.Line();
-        writer.Line("/// <summary>");
-        writer.Line("/// Backward over a range of channels. Per channel: Σdz and Σdz·(x - mean) over the batch's runs in sample order, the parameter");
-        writer.Line("/// gradients, then dx over the same runs while they are still in this core's cache.");
-        writer.Line("/// </summary>");
-        using (writer.Block($"private readonly struct BackwardChannels : {Runtime}.IRowKernel"))
-        {
-            new KernelStruct("BackwardChannels", new List<(string, string)>
-            {
-                ($"{T}*", "dy"), ($"{T}*", "x"), ($"{A}*", "coefficients"), ("bool", "eval"), ("int", "batch"), ("long", "count"),
-                ($"{A}*", "sumIn"), ($"{A}*", "sumXhatIn"), ($"{T}*", "dx"), ($"{T}*", "gw"), ($"{T}*", "gb"), ($"{A}*", "sumOut"), ($"{A}*", "sumXhatOut"),
-            }).WriteFieldsAndConstructor(writer);
-            writer.Line();
-            using (writer.Block("public void Execute(int firstChannel, int channelCount)"))
-            {
-                WithScratch(writer, BackwardBuffers(), null, null, () =>
-                {
-                    using (writer.Block("for (int c = firstChannel; c < firstChannel + channelCount; c++)"))
-                    {
-                        writer.Line($"{A} mean = _coefficients[c], rstd = _coefficients[Channels + c], scale = _coefficients[2 * Channels + c];");
-                        if (HasActivation)
-                        {
-                            writer.Line($"{A} center = _coefficients[3 * Channels + c], shift = _coefficients[4 * Channels + c];");
-                        }
-
-                        string recomputeZ = "Normalize(xs, zBuffer, length, center, scale, shift);";
-                        writer.Line($"{A} sumDz = 0, sumDzXhat = 0;");
-                        using (writer.Block("if (_sumIn != null)"))
-                        {
-                            writer.Line("sumDz = _sumIn[c];");
-                            writer.Line("sumDzXhat = _sumXhatIn[c];");
-                        }
-
-                        using (writer.Block("else if (!_eval || _gw != null || _gb != null || _sumOut != null)"))
-                        {
-                            writer.Line($"{A} sumDzXmu = 0;");
-                            ForEachRunOfChannel(writer, () =>
+                            if (CanStream)
                             {
-                                LoadX(writer);
-                                LoadDz(writer, recomputeZ);
-                                writer.Line($"GradientSums(dz, xs, length, mean, out {A} segmentDz, out {A} segmentDzXmu);");
-                                writer.Line("sumDz += segmentDz;");
-                                writer.Line("sumDzXmu += segmentDzXmu;");
-                            });
-
-                            writer.Line("sumDzXhat = sumDzXmu * rstd;");
-                        }
-
-                        writer.Line();
-                        writer.Line($"if (_gw != null) _gw[c] = ({T})sumDzXhat;");
-                        writer.Line($"if (_gb != null) _gb[c] = ({T})sumDz;");
-                        using (writer.Block("if (_sumOut != null)"))
-                        {
-                            writer.Line("_sumOut[c] = sumDz;");
-                            writer.Line("_sumXhatOut[c] = sumDzXhat;");
-                        }
-
-                        using (writer.Block("if (_dx == null)"))
-                        {
-                            writer.Line("continue;");
-                        }
-
-                        writer.Line();
-                        if (Track)
-                        {
-                            using (writer.Block("if (_eval)"))
-                            {
-                                ForEachRunOfChannel(writer, () =>
-                                {
-                                    if (HasActivation)
-                                    {
-                                        LoadX(writer);
-                                    }
-
-                                    LoadDz(writer, recomputeZ);
-                                    writer.Line($"ScaleGradient(dz, {DxTarget}, length, scale);");
-                                    StoreDx(writer);
-                                });
-
-                                writer.Line("continue;");
+                                writer.Line("if (_streaming) NormalizeStreaming(xs, _y + o, length, center, scale, shift);");
+                                writer.Line("else Normalize(xs, _y + o, length, center, scale, shift);");
                             }
-
-                            writer.Line();
-                        }
-
-                        writer.Line($"{A} c1 = sumDz / _count, k = sumDzXhat * rstd / _count;");
-                        ForEachRunOfChannel(writer, () =>
-                        {
-                            LoadX(writer);
-                            LoadDz(writer, recomputeZ);
-                            writer.Line($"InputGradient(dz, xs, {DxTarget}, length, mean, k, scale, c1);");
-                            StoreDx(writer);
+                            else
+                            {
+                                StoreOutput(writer, target => $"Normalize(xs, {target}, length, center, scale, shift);");
+                            }
                         });
                     }
+
+                    WriteStreamingFence(writer);
                 });
             }
         }
     }
 
-    // ---------------------------------------------------------------- channels-last
+    /// <summary>Non-temporal stores are weakly ordered: a worker fences them before the caller may read its output.</summary>
+    private void WriteStreamingFence(CodeWriter writer)
+    {
+        if (!CanStream)
+        {
+            return;
+        }
+
+        writer.Line();
+        using (writer.Block("if (_streaming)"))
+        {
+            writer.Line("if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();");
+            writer.Line("else global::System.Threading.Interlocked.MemoryBarrier();");
+        }
+    }
 
     private void WriteBatchMoments(CodeWriter writer)
     {
         writer.Line();
         writer.Line("/// <summary>");
-        writer.Line("/// The batch's per-channel (mean, M2) over <paramref name=\"positions\"/> positions: blocks of positions fixed by the shape");
-        writer.Line("/// compute their own, merged afterwards in block order. Returns the count.");
+        writer.Line(ByPosition
+            ? "/// The batch's per-channel (mean, M2): blocks of positions fixed by the shape compute their own, merged afterwards in block order."
+            : "/// The batch's per-channel (mean, M2): blocks of runs fixed by the shape compute their own, merged afterwards in block order.");
+        writer.Line("/// Returns the count, samples × <see cref=\"Spatial\"/>.");
         writer.Line("/// </summary>");
-        using (writer.Block($"private static long BatchMoments({T}* x, int positions, {A}* mean, {A}* m2)"))
+        using (writer.Block($"private static long BatchMoments({T}* x, int batch, {A}* mean, {A}* m2)"))
         {
-            writer.Line($"{Runtime}.ReductionPlan plan = {Runtime}.ReductionPlan.For(positions, Channels);");
+            writer.Line($"{Runtime}.ReductionPlan plan = {Runtime}.ReductionPlan.For({ReductionRows});");
             writer.Line("int partialLength = plan.BlockCount * Channels;");
             writer.Line($"{A}[] partials = global::System.Buffers.ArrayPool<{A}>.Shared.Rent(2 * partialLength);");
             using (writer.Block("try"))
             {
                 using (writer.Block($"fixed ({A}* p = partials)"))
                 {
-                    writer.Line($"{Runtime}.RowScheduler.Run(new StatisticsBlocks(x, p, p + partialLength), plan, Channels);");
-                    writer.Line($"{Span}<long> counts = stackalloc long[plan.BlockCount];");
-                    using (writer.Block("for (int block = 0; block < plan.BlockCount; block++)"))
+                    writer.Line($"{Runtime}.RowScheduler.Run(new StatisticsBlocks(x, p, p + partialLength), plan, {ReductionRowLength});");
+                    if (ByPosition)
                     {
-                        writer.Line("counts[block] = plan.RowsIn(block);");
-                    }
+                        writer.Line($"{Span}<long> counts = stackalloc long[plan.BlockCount];");
+                        using (writer.Block("for (int block = 0; block < plan.BlockCount; block++)"))
+                        {
+                            writer.Line("counts[block] = plan.RowsIn(block);");
+                        }
 
-                    writer.Line($"return {Runtime}.BatchStatistics.Merge<{A}>(counts, new {ReadOnlySpan}<{A}>(p, partialLength), new {ReadOnlySpan}<{A}>(p + partialLength, partialLength),");
-                    writer.Line($"    new {Span}<{A}>(mean, Channels), new {Span}<{A}>(m2, Channels));");
+                        writer.Line($"return {Runtime}.BatchStatistics.Merge<{A}>(counts, new {ReadOnlySpan}<{A}>(p, partialLength), new {ReadOnlySpan}<{A}>(p + partialLength, partialLength),");
+                        writer.Line($"    new {Span}<{A}>(mean, Channels), new {Span}<{A}>(m2, Channels));");
+                    }
+                    else
+                    {
+                        // A block covers a range of runs, so how many of a channel's runs it holds depends on the channel.
+                        using (writer.Block("for (int c = 0; c < Channels; c++)"))
+                        {
+                            writer.Line("long count = 0;");
+                            writer.Line($"{A} mu = 0, q = 0;");
+                            using (writer.Block("for (int block = 0; block < plan.BlockCount; block++)"))
+                            {
+                                writer.Line("int first = plan.FirstRow(block);");
+                                writer.Line("long runs = RunsBefore(first + plan.RowsIn(block), c) - RunsBefore(first, c);");
+                                writer.Line("if (runs > 0) count = Merge(count, ref mu, ref q, runs * Spatial, p[block * Channels + c], p[partialLength + block * Channels + c]);");
+                            }
+
+                            writer.Line("mean[c] = mu;");
+                            writer.Line("m2[c] = q;");
+                        }
+
+                        writer.Line();
+                        writer.Line("return (long)batch * Spatial;");
+                    }
                 }
             }
 
@@ -608,16 +535,20 @@ internal sealed partial class BatchNormEmitter
         }
     }
 
-    private void WriteRunBackwardByPosition(CodeWriter writer)
+    private string RunBackwardParameters =>
+        $"{T}* dy, {T}* x, {A}* coefficients, bool eval, int batch, long count, {A}* sumIn, {A}* sumXhatIn, {T}* dx, {T}* gw, {T}* gb, {A}* sumOut, {A}* sumXhatOut";
+
+    private void WriteRunBackward(CodeWriter writer)
     {
         writer.Line();
         writer.Line("/// <summary>");
-        writer.Line("/// Runs the backward kernels: per-channel sums of dz and dz·(x - mean) over blocks of positions fixed by the shape (unless given");
-        writer.Line("/// or not needed), summed in block order; the parameter gradients; then dx over every position.");
+        writer.Line(ByPosition
+            ? "/// Runs the backward kernels: per-channel sums of dz and dz·(x - mean) over blocks of positions fixed by the shape, summed in"
+            : "/// Runs the backward kernels: per-channel sums of dz and dz·(x - mean) over blocks of runs fixed by the shape, summed in");
+        writer.Line("/// block order (unless given or not needed); the parameter gradients; then dx, one sequential pass.");
         writer.Line("/// </summary>");
         using (writer.Block($"private static void RunBackward({RunBackwardParameters})"))
         {
-            writer.Line("int positions = batch * Spatial;");
             writer.Line($"{A}* rstd = coefficients + Channels, sum = coefficients + 5 * Channels, sumXhat = coefficients + 6 * Channels;");
             writer.Line($"{A}* k = coefficients + 7 * Channels, c1 = coefficients + 8 * Channels;");
             using (writer.Block("if (sumIn != null)"))
@@ -628,14 +559,14 @@ internal sealed partial class BatchNormEmitter
 
             using (writer.Block("else if (!eval || gw != null || gb != null || sumOut != null)"))
             {
-                writer.Line($"{Runtime}.ReductionPlan plan = {Runtime}.ReductionPlan.For(positions, Channels);");
+                writer.Line($"{Runtime}.ReductionPlan plan = {Runtime}.ReductionPlan.For({ReductionRows});");
                 writer.Line("int partialLength = plan.BlockCount * Channels;");
                 writer.Line($"{A}[] partials = global::System.Buffers.ArrayPool<{A}>.Shared.Rent(2 * partialLength);");
                 using (writer.Block("try"))
                 {
                     using (writer.Block($"fixed ({A}* p = partials)"))
                     {
-                        writer.Line($"{Runtime}.RowScheduler.Run(new GradientSumBlocks(dy, x, coefficients, p, p + partialLength), plan, Channels);");
+                        writer.Line($"{Runtime}.RowScheduler.Run(new GradientSumBlocks(dy, x, coefficients, p, p + partialLength), plan, {ReductionRowLength});");
                         writer.Line($"{Runtime}.PartialSums.Reduce<{A}>(new {ReadOnlySpan}<{A}>(p, partialLength), plan.BlockCount, new {Span}<{A}>(sum, Channels));");
                         writer.Line($"{Runtime}.PartialSums.Reduce<{A}>(new {ReadOnlySpan}<{A}>(p + partialLength, partialLength), plan.BlockCount, new {Span}<{A}>(sumXhat, Channels));");
                     }
@@ -670,9 +601,10 @@ internal sealed partial class BatchNormEmitter
                 }
             }
 
+            writer.Line();
             using (writer.Block("if (dx != null)"))
             {
-                writer.Line($"{Runtime}.RowScheduler.Run(new InputGradientRows(dy, x, dx, coefficients, eval), positions, Channels);");
+                writer.Line($"{Runtime}.RowScheduler.Run(new InputGradientRows(dy, x, dx, coefficients, eval{(CanStream ? ", (long)batch * SampleLength * sizeof(" + T + ") >= StreamingBytes" : "")}), {ElementwiseRows});");
             }
         }
     }
@@ -719,52 +651,93 @@ internal sealed partial class BatchNormEmitter
     private void WriteInputGradientRows(CodeWriter writer)
     {
         writer.Line();
-        writer.Line("/// <summary>dx over a range of positions: <c>(dz - c1 - (x - mean)·k)·scale</c> in training, <c>dz·scale</c> in evaluation.</summary>");
+        writer.Line(ByPosition
+            ? "/// <summary>dx over a range of positions: <c>(dz - c1 - (x - mean)·k)·scale</c> in training, <c>dz·scale</c> in evaluation.</summary>"
+            : "/// <summary>dx over a range of (sample, channel) runs: <c>(dz - c1 - (x - mean)·k)·scale</c> in training, <c>dz·scale</c> in evaluation.</summary>");
         using (writer.Block($"private readonly struct InputGradientRows : {Runtime}.IRowKernel"))
         {
-            new KernelStruct("InputGradientRows", new List<(string, string)>
+            var fields = new List<(string, string)> { ($"{T}*", "dy"), ($"{T}*", "x"), ($"{T}*", "dx"), ($"{A}*", "coefficients"), ("bool", "eval") };
+            if (CanStream)
             {
-                ($"{T}*", "dy"), ($"{T}*", "x"), ($"{T}*", "dx"), ($"{A}*", "coefficients"), ("bool", "eval"),
-            }).WriteFieldsAndConstructor(writer);
+                fields.Add(("bool", "streaming"));
+            }
+
+            new KernelStruct("InputGradientRows", fields).WriteFieldsAndConstructor(writer);
             writer.Line();
             using (writer.Block("public void Execute(int firstRow, int rowCount)"))
             {
-                WriteCoefficientPointers(writer);
-                writer.Line($"{A}* k = _coefficients + 7 * Channels, c1 = _coefficients + 8 * Channels;");
-                string recomputeZ = "Normalize(xs, zBuffer, rows, center, scale, shift);";
                 WithScratch(writer, BackwardBuffers(), null, null, () =>
                 {
-                    if (Track)
+                    if (ByPosition)
                     {
-                        using (writer.Block("if (_eval)"))
-                        {
-                            ForEachChunk(writer, () =>
-                            {
-                                if (HasActivation)
-                                {
-                                    LoadX(writer);
-                                }
-
-                                LoadDz(writer, recomputeZ);
-                                writer.Line($"ScaleGradient(dz, {DxTarget}, rows, scale);");
-                                StoreDx(writer);
-                            });
-
-                            writer.Line("return;");
-                        }
-
-                        writer.Line();
+                        WriteCoefficientPointers(writer);
+                        writer.Line($"{A}* k = _coefficients + 7 * Channels, c1 = _coefficients + 8 * Channels;");
+                        WriteInputGradientBody(writer, "rows", "Normalize(xs, zBuffer, rows, center, scale, shift);", body => ForEachChunk(writer, body));
+                        return;
                     }
 
-                    ForEachChunk(writer, () =>
+                    using (writer.Block("for (int row = firstRow; row < firstRow + rowCount; row++)"))
                     {
-                        LoadX(writer);
-                        LoadDz(writer, recomputeZ);
-                        writer.Line($"InputGradient(dz, xs, {DxTarget}, rows, mean, k, scale, c1);");
-                        StoreDx(writer);
-                    });
+                        writer.Line("int c = row % Channels;");
+                        writer.Line($"{A} mean = _coefficients[c], scale = _coefficients[2 * Channels + c], k = _coefficients[7 * Channels + c], c1 = _coefficients[8 * Channels + c];");
+                        if (HasActivation)
+                        {
+                            writer.Line($"{A} center = _coefficients[3 * Channels + c], shift = _coefficients[4 * Channels + c];");
+                        }
+
+                        WriteInputGradientBody(writer, "length", "Normalize(xs, zBuffer, length, center, scale, shift);", body => ForEachSegment(writer, "(long)row * Spatial", body));
+                    }
+
+                    WriteStreamingFence(writer);
                 });
             }
+        }
+    }
+
+    /// <summary>The dx loop: the evaluation branch reads x only to recompute an activation's input.</summary>
+    private void WriteInputGradientBody(CodeWriter writer, string extent, string recomputeZ, Action<Action> loop)
+    {
+        void Training() => loop(() =>
+        {
+            LoadX(writer);
+            LoadDz(writer, recomputeZ);
+            if (CanStream)
+            {
+                writer.Line($"if (_streaming) InputGradientStreaming(dz, xs, {DxTarget}, {extent}, mean, k, scale, c1);");
+                writer.Line($"else InputGradient(dz, xs, {DxTarget}, {extent}, mean, k, scale, c1);");
+            }
+            else
+            {
+                writer.Line($"InputGradient(dz, xs, {DxTarget}, {extent}, mean, k, scale, c1);");
+            }
+
+            StoreDx(writer);
+        });
+
+        if (!Track)
+        {
+            Training();
+            return;
+        }
+
+        using (writer.Block("if (_eval)"))
+        {
+            loop(() =>
+            {
+                if (HasActivation)
+                {
+                    LoadX(writer);
+                }
+
+                LoadDz(writer, recomputeZ);
+                writer.Line($"ScaleGradient(dz, {DxTarget}, {extent}, scale);");
+                StoreDx(writer);
+            });
+        }
+
+        using (writer.Block("else"))
+        {
+            Training();
         }
     }
 }

@@ -44,6 +44,17 @@ internal sealed partial class BatchNormEmitter
                 "Σdz and Σdz·(x - mean) over a contiguous segment.", GradientSumsContiguous);
             WriteRoutine(writer, "InputGradient", $"{A}* dz, {x}, {A}* dx, int length, {A} mean, {A} k, {A} scale, {A} c1",
                 "dx = (dz - c1 - (x - mean)·k)·scale over a contiguous segment; dx may be dz or x.", InputGradientContiguous);
+            if (CanStream)
+            {
+                WriteRoutine(writer, "NormalizeStreaming", $"{x}, {A}* y, int length, {A} center, {A} scale, {A} shift",
+                    "Normalize with non-temporal stores from the first vector-aligned element of y on.", (wr, w) => Streaming(wr, w, "y", "(x[i] - center) * scale + shift",
+                        v => $"({v}.Load(x + i) - m) * s + t", v => $"({v}.Load(x + i + Lanes) - m) * s + t",
+                        v => $"{Vt(w!)} m = {v}.Create(center), s = {v}.Create(scale), t = {v}.Create(shift);"));
+                WriteRoutine(writer, "InputGradientStreaming", $"{A}* dz, {x}, {A}* dx, int length, {A} mean, {A} k, {A} scale, {A} c1",
+                    "InputGradient with non-temporal stores from the first vector-aligned element of dx on.", (wr, w) => Streaming(wr, w, "dx", "(dz[i] - c1 - (x[i] - mean) * k) * scale",
+                        v => $"({v}.Load(dz + i) - c - ({v}.Load(x + i) - m) * kk) * s", v => $"({v}.Load(dz + i + Lanes) - c - ({v}.Load(x + i + Lanes) - m) * kk) * s",
+                        v => $"{Vt(w!)} m = {v}.Create(mean), kk = {v}.Create(k), s = {v}.Create(scale), c = {v}.Create(c1);"));
+            }
             if (Track)
             {
                 WriteRoutine(writer, "ScaleGradient", $"{A}* dz, {A}* dx, int length, {A} scale",
@@ -261,6 +272,39 @@ internal sealed partial class BatchNormEmitter
 
             for (; i <= length - Lanes; i += Lanes) {{v}}.Store(({{v}}.Load(dz + i) - c - ({{v}}.Load(x + i) - m) * kk) * s, dx + i);
             for (; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
+            """);
+    }
+
+    /// <summary>
+    /// An elementwise loop whose vector stores bypass the cache: a scalar head up to the first vector-aligned element
+    /// of the destination, aligned non-temporal stores, a scalar tail. Only for outputs too large to stay in cache.
+    /// </summary>
+    private void Streaming(CodeWriter writer, VectorWidth? w, string destination, string scalar, System.Func<string, string> first, System.Func<string, string> second, System.Func<string, string> setup)
+    {
+        if (w is null)
+        {
+            writer.Line($"for (int i = 0; i < length; i++) {destination}[i] = {scalar};");
+            return;
+        }
+
+        string v = w.Helper;
+        string mask = Number(w.Bytes - 1);
+        writer.Line($$"""
+            {{setup(v)}}
+            int head = (int)((({{Number(w.Bytes)}} - ((nuint){{destination}} & {{mask}})) & {{mask}}) / sizeof({{A}}));
+            if (head > length) head = length;
+            int i = 0;
+            for (; i < head; i++) {{destination}}[i] = {{scalar}};
+            for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+            {
+                {{Vt(w)}} r0 = {{first(v)}};
+                {{Vt(w)}} r1 = {{second(v)}};
+                {{v}}.StoreAlignedNonTemporal(r0, {{destination}} + i);
+                {{v}}.StoreAlignedNonTemporal(r1, {{destination}} + i + Lanes);
+            }
+
+            for (; i <= length - Lanes; i += Lanes) {{v}}.StoreAlignedNonTemporal({{first(v)}}, {{destination}} + i);
+            for (; i < length; i++) {{destination}}[i] = {{scalar}};
             """);
     }
 

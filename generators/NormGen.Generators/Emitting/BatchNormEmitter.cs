@@ -14,12 +14,11 @@ namespace NormGen.Generators.Emitting;
 /// <remarks>
 /// <para>
 /// Two memory arrangements. Channels-first (<c>N,C,…</c>): every (n, c) is a contiguous run of
-/// <c>Spatial</c> elements, and the kernels work channel by channel: one worker takes a channel's runs
-/// in every sample, reduces them, then normalizes them while they are still in its cache; SIMD runs
-/// along the runs. Channels-last (<c>N,…,C</c>, and <c>N,C</c>, whose runs have one element): every
-/// position is a contiguous run of <c>Channels</c> elements; SIMD runs across channels with one
-/// accumulator per lane, reductions go over blocks of positions fixed by the shape, and a second
-/// pass normalizes.
+/// <c>Spatial</c> elements, and SIMD runs along the runs. Channels-last (<c>N,…,C</c>, and <c>N,C</c>,
+/// whose runs have one element): every position is a contiguous run of <c>Channels</c> elements, and
+/// SIMD runs across channels with one accumulator per lane. Either way, reductions split the rows
+/// (runs or positions) into blocks fixed by the shape, each read in memory order, and a second,
+/// sequential pass writes the output.
 /// </para>
 /// <para>
 /// Statistics are (count, mean, M2) triples: each contiguous segment gets an exact two-pass mean and
@@ -84,6 +83,12 @@ internal sealed partial class BatchNormEmitter
 
     /// <summary>Elements in one segment or chunk: the size of a scratch buffer.</summary>
     private int SegmentElements => ByPosition ? ChunkRows * Channels : SegmentLength;
+
+    /// <summary>
+    /// Whether large outputs are written with non-temporal stores: channels-first float/double outputs that nothing
+    /// reads back (a fused activation re-reads the normalized values; Half output goes through a conversion).
+    /// </summary>
+    private bool CanStream => !ByPosition && !IsHalf && !HasActivation;
 
     private string ActivationName => _norm.Activation switch
     {
@@ -168,6 +173,9 @@ internal sealed partial class BatchNormEmitter
         writer.Line("/// </remarks>");
     }
 
+    /// <summary>The streaming flag a kernel of an elementwise pass takes: whether its output is large enough.</summary>
+    private string StreamingArgument(string output) => CanStream ? $", (long){output}.Length * sizeof({T}) >= StreamingBytes" : "";
+
     private string AffineText(string normalized) => Affine ? normalized + " * weight + bias" : normalized;
 
     private void WriteConstants(CodeWriter writer)
@@ -194,6 +202,17 @@ internal sealed partial class BatchNormEmitter
         writer.Line("/// <summary>The number of samples in an input of <paramref name=\"length\"/> elements.</summary>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"length\"/> is not a multiple of <see cref=\"SampleLength\"/>.</exception>");
         writer.Line($"public static int BatchSize(int length) => {Arguments}.RowCount(length, SampleLength, nameof(length));");
+        writer.Line();
+        if (CanStream)
+        {
+            writer.Line();
+            writer.Line("/// <summary>");
+            writer.Line("/// Outputs at least this large (bytes) are written with non-temporal stores: they would push the input out of cache anyway,");
+            writer.Line("/// and skipping the read-for-ownership of every output line measures faster.");
+            writer.Line("/// </summary>");
+            writer.Line("private const long StreamingBytes = 4L << 20;");
+        }
+
         writer.Line();
         writer.Line("/// <summary>Epsilon exactly as declared, for the statistics computed in double.</summary>");
         writer.Line($"private const double EpsilonValue = {Number(_norm.Epsilon)};");
@@ -360,34 +379,7 @@ internal sealed partial class BatchNormEmitter
             statPins.Add("m2In = m2");
         }
 
-        string count = synchronized ? "count" : "(long)batch * Spatial";
         string fixedHead = $"fixed ({T}* {string.Join(", ", pins)})\nfixed ({A}* {string.Join(", ", statPins)})";
-        if (!ByPosition)
-        {
-            using (writer.Block(fixedHead))
-            {
-                var arguments = new Dictionary<string, string>
-                {
-                    ["x"] = "x",
-                    ["y"] = "y",
-                    ["saveMean"] = "meanOut",
-                    ["saveRstd"] = "rstdOut",
-                    ["count"] = count,
-                    ["batch"] = "batch",
-                };
-                AddAffineAndRunning(arguments);
-                if (synchronized)
-                {
-                    arguments["givenMean"] = "meanIn";
-                    arguments["givenM2"] = "m2In";
-                }
-
-                writer.Line($"{Runtime}.RowScheduler.Run({TrainingChannelsKernel.New(arguments)}, Channels, batch * Spatial);");
-            }
-
-            return;
-        }
-
         writer.Line($"{A}[] work = global::System.Buffers.ArrayPool<{A}>.Shared.Rent(3 * Channels);");
         using (writer.Block("try"))
         {
@@ -401,7 +393,7 @@ internal sealed partial class BatchNormEmitter
                 }
                 else
                 {
-                    writer.Line("long count = BatchMoments(x, batch * Spatial, center, scale);");
+                    writer.Line("long count = BatchMoments(x, batch, center, scale);");
                 }
 
                 using (writer.Block("for (int c = 0; c < Channels; c++)"))
@@ -409,29 +401,14 @@ internal sealed partial class BatchNormEmitter
                     writer.Line($"TrainingCoefficients(c, count, center[c], scale[c], {TrainingCoefficientPointers()}meanOut, rstdOut, out scale[c], out shift[c]);");
                 }
 
-                writer.Line($"{Runtime}.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Spatial, Channels);");
+                writer.Line();
+                writer.Line($"{Runtime}.RowScheduler.Run(new AffineRows(x, y, center, scale, shift{StreamingArgument("output")}), {ElementwiseRows});");
             }
         }
 
         using (writer.Block("finally"))
         {
             writer.Line($"global::System.Buffers.ArrayPool<{A}>.Shared.Return(work);");
-        }
-    }
-
-    private void AddAffineAndRunning(Dictionary<string, string> arguments)
-    {
-        if (Affine)
-        {
-            arguments["w"] = "w";
-            arguments["b"] = "b";
-        }
-
-        if (Track)
-        {
-            arguments["runningMean"] = "runMean";
-            arguments["runningVar"] = "runVar";
-            arguments["momentum"] = "momentum";
         }
     }
 
@@ -479,9 +456,8 @@ internal sealed partial class BatchNormEmitter
                         writer.Line($"EvalCoefficients(c, {(Affine ? "w, b, " : "")}runMean, runVar, out _, out scale[c], out shift[c]);");
                     }
 
-                    writer.Line(ByPosition
-                        ? $"{Runtime}.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Spatial, Channels);"
-                        : $"{Runtime}.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Channels, Spatial);");
+                    writer.Line();
+                    writer.Line($"{Runtime}.RowScheduler.Run(new AffineRows(x, y, center, scale, shift{StreamingArgument("output")}), {ElementwiseRows});");
                 }
             }
 
@@ -751,23 +727,7 @@ internal sealed partial class BatchNormEmitter
             writer.Line();
             using (writer.Block($"fixed ({T}* x = input)\nfixed ({A}* meanOut = mean, m2Out = m2)"))
             {
-                if (ByPosition)
-                {
-                    writer.Line("return BatchMoments(x, batch * Spatial, meanOut, m2Out);");
-                }
-                else
-                {
-                    var arguments = new Dictionary<string, string>
-                    {
-                        ["x"] = "x",
-                        ["momentsMean"] = "meanOut",
-                        ["momentsM2"] = "m2Out",
-                        ["count"] = "(long)batch * Spatial",
-                        ["batch"] = "batch",
-                    };
-                    writer.Line($"{Runtime}.RowScheduler.Run({TrainingChannelsKernel.New(arguments)}, Channels, batch * Spatial);");
-                    writer.Line("return (long)batch * Spatial;");
-                }
+                writer.Line("return BatchMoments(x, batch, meanOut, m2Out);");
             }
         }
 
@@ -904,8 +864,11 @@ internal sealed partial class BatchNormEmitter
     private void WriteHelpers(CodeWriter writer)
     {
         writer.Line();
-        writer.Line("/// <summary>Backward coefficients per channel: mean, rstd, scale (γ·rstd), and the pre-activation's center and shift.</summary>");
-        writer.Line($"private const int BackwardCoefficients = {(ByPosition ? 9 : 5)};");
+        writer.Line("/// <summary>");
+        writer.Line("/// Backward coefficients per channel: mean, rstd, scale (γ·rstd), the pre-activation's center and shift, then the sums of dz and");
+        writer.Line("/// dz·x̂ and the input gradient's k and c1.");
+        writer.Line("/// </summary>");
+        writer.Line("private const int BackwardCoefficients = 9;");
         writer.Line();
         writer.Line("/// <summary>PyTorch refuses to normalize a channel that holds a single value in training.</summary>");
         using (writer.Block("private static void RequireMoreThanOneValue(int batch, string paramName)"))

@@ -36,6 +36,7 @@ partial class Tabular
         /// <exception cref="global::System.ArgumentException"><paramref name="length"/> is not a multiple of <see cref="SampleLength"/>.</exception>
         public static int BatchSize(int length) => global::NormGen.Kernels.KernelArguments.RowCount(length, SampleLength, nameof(length));
 
+
         /// <summary>Epsilon exactly as declared, for the statistics computed in double.</summary>
         private const double EpsilonValue = 0.001;
 
@@ -81,11 +82,12 @@ partial class Tabular
                 fixed (double* coefficients = work)
                 {
                     double* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
-                    long count = BatchMoments(x, batch * Spatial, center, scale);
+                    long count = BatchMoments(x, batch, center, scale);
                     for (int c = 0; c < Channels; c++)
                     {
                         TrainingCoefficients(c, count, center[c], scale[c], runMean, runVar, momentum, meanOut, rstdOut, out scale[c], out shift[c]);
                     }
+
                     global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Spatial, Channels);
                 }
             }
@@ -120,6 +122,7 @@ partial class Tabular
                         center[c] = 0;
                         EvalCoefficients(c, runMean, runVar, out _, out scale[c], out shift[c]);
                     }
+
                     global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Spatial, Channels);
                 }
             }
@@ -238,7 +241,7 @@ partial class Tabular
             fixed (double* x = input)
             fixed (double* meanOut = mean, m2Out = m2)
             {
-                return BatchMoments(x, batch * Spatial, meanOut, m2Out);
+                return BatchMoments(x, batch, meanOut, m2Out);
             }
         }
 
@@ -277,6 +280,7 @@ partial class Tabular
                     {
                         TrainingCoefficients(c, count, center[c], scale[c], runMean, runVar, momentum, meanOut, rstdOut, out scale[c], out shift[c]);
                     }
+
                     global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Spatial, Channels);
                 }
             }
@@ -373,7 +377,10 @@ partial class Tabular
             }
         }
 
-        /// <summary>Backward coefficients per channel: mean, rstd, scale (γ·rstd), and the pre-activation's center and shift.</summary>
+        /// <summary>
+        /// Backward coefficients per channel: mean, rstd, scale (γ·rstd), the pre-activation's center and shift, then the sums of dz and
+        /// dz·x̂ and the input gradient's k and c1.
+        /// </summary>
         private const int BackwardCoefficients = 9;
 
         /// <summary>PyTorch refuses to normalize a channel that holds a single value in training.</summary>
@@ -424,12 +431,12 @@ partial class Tabular
         }
 
         /// <summary>
-        /// The batch's per-channel (mean, M2) over <paramref name="positions"/> positions: blocks of positions fixed by the shape
-        /// compute their own, merged afterwards in block order. Returns the count.
+        /// The batch's per-channel (mean, M2): blocks of positions fixed by the shape compute their own, merged afterwards in block order.
+        /// Returns the count, samples × <see cref="Spatial"/>.
         /// </summary>
-        private static long BatchMoments(double* x, int positions, double* mean, double* m2)
+        private static long BatchMoments(double* x, int batch, double* mean, double* m2)
         {
-            global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(positions, Channels);
+            global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(batch * Spatial, Channels);
             int partialLength = plan.BlockCount * Channels;
             double[] partials = global::System.Buffers.ArrayPool<double>.Shared.Rent(2 * partialLength);
             try
@@ -449,6 +456,65 @@ partial class Tabular
             finally
             {
                 global::System.Buffers.ArrayPool<double>.Shared.Return(partials);
+            }
+        }
+
+        /// <summary>
+        /// Runs the backward kernels: per-channel sums of dz and dz·(x - mean) over blocks of positions fixed by the shape, summed in
+        /// block order (unless given or not needed); the parameter gradients; then dx, one sequential pass.
+        /// </summary>
+        private static void RunBackward(double* dy, double* x, double* coefficients, bool eval, int batch, long count, double* sumIn, double* sumXhatIn, double* dx, double* gw, double* gb, double* sumOut, double* sumXhatOut)
+        {
+            double* rstd = coefficients + Channels, sum = coefficients + 5 * Channels, sumXhat = coefficients + 6 * Channels;
+            double* k = coefficients + 7 * Channels, c1 = coefficients + 8 * Channels;
+            if (sumIn != null)
+            {
+                new global::System.ReadOnlySpan<double>(sumIn, Channels).CopyTo(new global::System.Span<double>(sum, Channels));
+                new global::System.ReadOnlySpan<double>(sumXhatIn, Channels).CopyTo(new global::System.Span<double>(sumXhat, Channels));
+            }
+            else if (!eval || gw != null || gb != null || sumOut != null)
+            {
+                global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(batch * Spatial, Channels);
+                int partialLength = plan.BlockCount * Channels;
+                double[] partials = global::System.Buffers.ArrayPool<double>.Shared.Rent(2 * partialLength);
+                try
+                {
+                    fixed (double* p = partials)
+                    {
+                        global::NormGen.Kernels.RowScheduler.Run(new GradientSumBlocks(dy, x, coefficients, p, p + partialLength), plan, Channels);
+                        global::NormGen.Kernels.PartialSums.Reduce<double>(new global::System.ReadOnlySpan<double>(p, partialLength), plan.BlockCount, new global::System.Span<double>(sum, Channels));
+                        global::NormGen.Kernels.PartialSums.Reduce<double>(new global::System.ReadOnlySpan<double>(p + partialLength, partialLength), plan.BlockCount, new global::System.Span<double>(sumXhat, Channels));
+                    }
+                }
+                finally
+                {
+                    global::System.Buffers.ArrayPool<double>.Shared.Return(partials);
+                }
+                for (int c = 0; c < Channels; c++)
+                {
+                    sumXhat[c] *= rstd[c];
+                }
+            }
+
+            for (int c = 0; c < Channels; c++)
+            {
+                if (gw != null) gw[c] = (double)sumXhat[c];
+                if (gb != null) gb[c] = (double)sum[c];
+                if (sumOut != null)
+                {
+                    sumOut[c] = sum[c];
+                    sumXhatOut[c] = sumXhat[c];
+                }
+                if (!eval)
+                {
+                    c1[c] = sum[c] / count;
+                    k[c] = sumXhat[c] * rstd[c] / count;
+                }
+            }
+
+            if (dx != null)
+            {
+                global::NormGen.Kernels.RowScheduler.Run(new InputGradientRows(dy, x, dx, coefficients, eval), batch * Spatial, Channels);
             }
         }
 
@@ -535,65 +601,6 @@ partial class Tabular
             }
         }
 
-        /// <summary>
-        /// Runs the backward kernels: per-channel sums of dz and dz·(x - mean) over blocks of positions fixed by the shape (unless given
-        /// or not needed), summed in block order; the parameter gradients; then dx over every position.
-        /// </summary>
-        private static void RunBackward(double* dy, double* x, double* coefficients, bool eval, int batch, long count, double* sumIn, double* sumXhatIn, double* dx, double* gw, double* gb, double* sumOut, double* sumXhatOut)
-        {
-            int positions = batch * Spatial;
-            double* rstd = coefficients + Channels, sum = coefficients + 5 * Channels, sumXhat = coefficients + 6 * Channels;
-            double* k = coefficients + 7 * Channels, c1 = coefficients + 8 * Channels;
-            if (sumIn != null)
-            {
-                new global::System.ReadOnlySpan<double>(sumIn, Channels).CopyTo(new global::System.Span<double>(sum, Channels));
-                new global::System.ReadOnlySpan<double>(sumXhatIn, Channels).CopyTo(new global::System.Span<double>(sumXhat, Channels));
-            }
-            else if (!eval || gw != null || gb != null || sumOut != null)
-            {
-                global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(positions, Channels);
-                int partialLength = plan.BlockCount * Channels;
-                double[] partials = global::System.Buffers.ArrayPool<double>.Shared.Rent(2 * partialLength);
-                try
-                {
-                    fixed (double* p = partials)
-                    {
-                        global::NormGen.Kernels.RowScheduler.Run(new GradientSumBlocks(dy, x, coefficients, p, p + partialLength), plan, Channels);
-                        global::NormGen.Kernels.PartialSums.Reduce<double>(new global::System.ReadOnlySpan<double>(p, partialLength), plan.BlockCount, new global::System.Span<double>(sum, Channels));
-                        global::NormGen.Kernels.PartialSums.Reduce<double>(new global::System.ReadOnlySpan<double>(p + partialLength, partialLength), plan.BlockCount, new global::System.Span<double>(sumXhat, Channels));
-                    }
-                }
-                finally
-                {
-                    global::System.Buffers.ArrayPool<double>.Shared.Return(partials);
-                }
-                for (int c = 0; c < Channels; c++)
-                {
-                    sumXhat[c] *= rstd[c];
-                }
-            }
-
-            for (int c = 0; c < Channels; c++)
-            {
-                if (gw != null) gw[c] = (double)sumXhat[c];
-                if (gb != null) gb[c] = (double)sum[c];
-                if (sumOut != null)
-                {
-                    sumOut[c] = sum[c];
-                    sumXhatOut[c] = sumXhat[c];
-                }
-                if (!eval)
-                {
-                    c1[c] = sum[c] / count;
-                    k[c] = sumXhat[c] * rstd[c] / count;
-                }
-            }
-            if (dx != null)
-            {
-                global::NormGen.Kernels.RowScheduler.Run(new InputGradientRows(dy, x, dx, coefficients, eval), positions, Channels);
-            }
-        }
-
         /// <summary>One block's per-channel Σdz and Σdz·(x - mean), into the block's own partial rows.</summary>
         private readonly struct GradientSumBlocks : global::NormGen.Kernels.IRowBlockKernel
         {
@@ -662,17 +669,18 @@ partial class Tabular
                         double* dz = _dy + o;
                         ScaleGradient(dz, _dx + o, rows, scale);
                     }
-                    return;
                 }
-
-                for (int first = firstRow; first < firstRow + rowCount; first += ChunkRows)
+                else
                 {
-                    int rows = firstRow + rowCount - first < ChunkRows ? firstRow + rowCount - first : ChunkRows;
-                    long o = (long)first * Channels;
-                    int length = rows * Channels;
-                    double* xs = _x + o;
-                    double* dz = _dy + o;
-                    InputGradient(dz, xs, _dx + o, rows, mean, k, scale, c1);
+                    for (int first = firstRow; first < firstRow + rowCount; first += ChunkRows)
+                    {
+                        int rows = firstRow + rowCount - first < ChunkRows ? firstRow + rowCount - first : ChunkRows;
+                        long o = (long)first * Channels;
+                        int length = rows * Channels;
+                        double* xs = _x + o;
+                        double* dz = _dy + o;
+                        InputGradient(dz, xs, _dx + o, rows, mean, k, scale, c1);
+                    }
                 }
             }
         }

@@ -41,6 +41,13 @@ namespace Vision
             /// <exception cref="global::System.ArgumentException"><paramref name="length"/> is not a multiple of <see cref="SampleLength"/>.</exception>
             public static int BatchSize(int length) => global::NormGen.Kernels.KernelArguments.RowCount(length, SampleLength, nameof(length));
 
+
+            /// <summary>
+            /// Outputs at least this large (bytes) are written with non-temporal stores: they would push the input out of cache anyway,
+            /// and skipping the read-for-ownership of every output line measures faster.
+            /// </summary>
+            private const long StreamingBytes = 4L << 20;
+
             /// <summary>Epsilon exactly as declared, for the statistics computed in double.</summary>
             private const double EpsilonValue = 1E-05;
 
@@ -80,10 +87,26 @@ namespace Vision
                 }
 
                 double momentum = Momentum;
-                fixed (float* x = input, w = weight, b = bias, runMean = runningMean, runVar = runningVar, y = output)
-                fixed (float* meanOut = saveMean, rstdOut = saveRstd)
+                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * Channels);
+                try
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new TrainingChannels(x, w, b, runMean, runVar, momentum, null, null, (long)batch * Spatial, y, meanOut, rstdOut, null, null, batch), Channels, batch * Spatial);
+                    fixed (float* x = input, w = weight, b = bias, runMean = runningMean, runVar = runningVar, y = output)
+                    fixed (float* meanOut = saveMean, rstdOut = saveRstd)
+                    fixed (float* coefficients = work)
+                    {
+                        float* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
+                        long count = BatchMoments(x, batch, center, scale);
+                        for (int c = 0; c < Channels; c++)
+                        {
+                            TrainingCoefficients(c, count, center[c], scale[c], w, b, runMean, runVar, momentum, meanOut, rstdOut, out scale[c], out shift[c]);
+                        }
+
+                        global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(float) >= StreamingBytes), batch * Channels, Spatial);
+                    }
+                }
+                finally
+                {
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(work);
                 }
             }
 
@@ -114,7 +137,8 @@ namespace Vision
                             center[c] = 0;
                             EvalCoefficients(c, w, b, runMean, runVar, out _, out scale[c], out shift[c]);
                         }
-                        global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Channels, Spatial);
+
+                        global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(float) >= StreamingBytes), batch * Channels, Spatial);
                     }
                 }
                 finally
@@ -243,8 +267,7 @@ namespace Vision
                 fixed (float* x = input)
                 fixed (float* meanOut = mean, m2Out = m2)
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new TrainingChannels(x, null, null, null, null, 0, null, null, (long)batch * Spatial, null, null, null, meanOut, m2Out, batch), Channels, batch * Spatial);
-                    return (long)batch * Spatial;
+                    return BatchMoments(x, batch, meanOut, m2Out);
                 }
             }
 
@@ -271,10 +294,27 @@ namespace Vision
                 numBatchesTracked++;
                 double momentum = Momentum;
 
-                fixed (float* x = input, w = weight, b = bias, runMean = runningMean, runVar = runningVar, y = output)
-                fixed (float* meanOut = saveMean, rstdOut = saveRstd, meanIn = mean, m2In = m2)
+                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * Channels);
+                try
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new TrainingChannels(x, w, b, runMean, runVar, momentum, meanIn, m2In, count, y, meanOut, rstdOut, null, null, batch), Channels, batch * Spatial);
+                    fixed (float* x = input, w = weight, b = bias, runMean = runningMean, runVar = runningVar, y = output)
+                    fixed (float* meanOut = saveMean, rstdOut = saveRstd, meanIn = mean, m2In = m2)
+                    fixed (float* coefficients = work)
+                    {
+                        float* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
+                        new global::System.ReadOnlySpan<float>(meanIn, Channels).CopyTo(new global::System.Span<float>(center, Channels));
+                        new global::System.ReadOnlySpan<float>(m2In, Channels).CopyTo(new global::System.Span<float>(scale, Channels));
+                        for (int c = 0; c < Channels; c++)
+                        {
+                            TrainingCoefficients(c, count, center[c], scale[c], w, b, runMean, runVar, momentum, meanOut, rstdOut, out scale[c], out shift[c]);
+                        }
+
+                        global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(float) >= StreamingBytes), batch * Channels, Spatial);
+                    }
+                }
+                finally
+                {
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(work);
                 }
             }
 
@@ -366,8 +406,11 @@ namespace Vision
                 }
             }
 
-            /// <summary>Backward coefficients per channel: mean, rstd, scale (γ·rstd), and the pre-activation's center and shift.</summary>
-            private const int BackwardCoefficients = 5;
+            /// <summary>
+            /// Backward coefficients per channel: mean, rstd, scale (γ·rstd), the pre-activation's center and shift, then the sums of dz and
+            /// dz·x̂ and the input gradient's k and c1.
+            /// </summary>
+            private const int BackwardCoefficients = 9;
 
             /// <summary>PyTorch refuses to normalize a channel that holds a single value in training.</summary>
             private static void RequireMoreThanOneValue(int batch, string paramName)
@@ -416,6 +459,106 @@ namespace Vision
                 shift = (float)((b == null ? 0 : (double)b[c]) - (double)runningMean[c] * s);
             }
 
+            /// <summary>
+            /// The batch's per-channel (mean, M2): blocks of runs fixed by the shape compute their own, merged afterwards in block order.
+            /// Returns the count, samples × <see cref="Spatial"/>.
+            /// </summary>
+            private static long BatchMoments(float* x, int batch, float* mean, float* m2)
+            {
+                global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(batch * Channels, Spatial);
+                int partialLength = plan.BlockCount * Channels;
+                float[] partials = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * partialLength);
+                try
+                {
+                    fixed (float* p = partials)
+                    {
+                        global::NormGen.Kernels.RowScheduler.Run(new StatisticsBlocks(x, p, p + partialLength), plan, Spatial);
+                        for (int c = 0; c < Channels; c++)
+                        {
+                            long count = 0;
+                            float mu = 0, q = 0;
+                            for (int block = 0; block < plan.BlockCount; block++)
+                            {
+                                int first = plan.FirstRow(block);
+                                long runs = RunsBefore(first + plan.RowsIn(block), c) - RunsBefore(first, c);
+                                if (runs > 0) count = Merge(count, ref mu, ref q, runs * Spatial, p[block * Channels + c], p[partialLength + block * Channels + c]);
+                            }
+                            mean[c] = mu;
+                            m2[c] = q;
+                        }
+
+                        return (long)batch * Spatial;
+                    }
+                }
+                finally
+                {
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(partials);
+                }
+            }
+
+            /// <summary>
+            /// Runs the backward kernels: per-channel sums of dz and dz·(x - mean) over blocks of runs fixed by the shape, summed in
+            /// block order (unless given or not needed); the parameter gradients; then dx, one sequential pass.
+            /// </summary>
+            private static void RunBackward(float* dy, float* x, float* coefficients, bool eval, int batch, long count, float* sumIn, float* sumXhatIn, float* dx, float* gw, float* gb, float* sumOut, float* sumXhatOut)
+            {
+                float* rstd = coefficients + Channels, sum = coefficients + 5 * Channels, sumXhat = coefficients + 6 * Channels;
+                float* k = coefficients + 7 * Channels, c1 = coefficients + 8 * Channels;
+                if (sumIn != null)
+                {
+                    new global::System.ReadOnlySpan<float>(sumIn, Channels).CopyTo(new global::System.Span<float>(sum, Channels));
+                    new global::System.ReadOnlySpan<float>(sumXhatIn, Channels).CopyTo(new global::System.Span<float>(sumXhat, Channels));
+                }
+                else if (!eval || gw != null || gb != null || sumOut != null)
+                {
+                    global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(batch * Channels, Spatial);
+                    int partialLength = plan.BlockCount * Channels;
+                    float[] partials = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * partialLength);
+                    try
+                    {
+                        fixed (float* p = partials)
+                        {
+                            global::NormGen.Kernels.RowScheduler.Run(new GradientSumBlocks(dy, x, coefficients, p, p + partialLength), plan, Spatial);
+                            global::NormGen.Kernels.PartialSums.Reduce<float>(new global::System.ReadOnlySpan<float>(p, partialLength), plan.BlockCount, new global::System.Span<float>(sum, Channels));
+                            global::NormGen.Kernels.PartialSums.Reduce<float>(new global::System.ReadOnlySpan<float>(p + partialLength, partialLength), plan.BlockCount, new global::System.Span<float>(sumXhat, Channels));
+                        }
+                    }
+                    finally
+                    {
+                        global::System.Buffers.ArrayPool<float>.Shared.Return(partials);
+                    }
+                    for (int c = 0; c < Channels; c++)
+                    {
+                        sumXhat[c] *= rstd[c];
+                    }
+                }
+
+                for (int c = 0; c < Channels; c++)
+                {
+                    if (gw != null) gw[c] = (float)sumXhat[c];
+                    if (gb != null) gb[c] = (float)sum[c];
+                    if (sumOut != null)
+                    {
+                        sumOut[c] = sum[c];
+                        sumXhatOut[c] = sumXhat[c];
+                    }
+                    if (!eval)
+                    {
+                        c1[c] = sum[c] / count;
+                        k[c] = sumXhat[c] * rstd[c] / count;
+                    }
+                }
+
+                if (dx != null)
+                {
+                    global::NormGen.Kernels.RowScheduler.Run(new InputGradientRows(dy, x, dx, coefficients, eval, (long)batch * SampleLength * sizeof(float) >= StreamingBytes), batch * Channels, Spatial);
+                }
+            }
+
+            /// <summary>The number of runs of channel <paramref name="c"/> among runs 0 to <paramref name="row"/> - 1.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static long RunsBefore(int row, int c) => ((long)row + Channels - 1 - c) / Channels;
+
             /// <summary>Merges a segment's (count, mean, M2) into a channel's with Chan's formula; the weights are formed in double.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static long Merge(long count, ref float mean, ref float m2, long otherCount, float otherMean, float otherM2)
@@ -429,91 +572,41 @@ namespace Vision
             }
 
             /// <summary>
-            /// Training forward over a range of channels. Per channel: the batch moments (segment by segment, merged in sample order),
-            /// unless given; then, unless only the moments were asked for, the coefficients, and the channel's runs normalized while
-            /// they are still in this core's cache.
+            /// One block of (sample, channel) runs' per-channel (mean, M2), read in memory order: run by run, segment by segment, each
+            /// merged into its channel's with Chan's formula.
             /// </summary>
-            private readonly struct TrainingChannels : global::NormGen.Kernels.IRowKernel
+            private readonly struct StatisticsBlocks : global::NormGen.Kernels.IRowBlockKernel
             {
                 private readonly float* _x;
-                private readonly float* _w;
-                private readonly float* _b;
-                private readonly float* _runningMean;
-                private readonly float* _runningVar;
-                private readonly double _momentum;
-                private readonly float* _givenMean;
-                private readonly float* _givenM2;
-                private readonly long _count;
-                private readonly float* _y;
-                private readonly float* _saveMean;
-                private readonly float* _saveRstd;
-                private readonly float* _momentsMean;
-                private readonly float* _momentsM2;
-                private readonly int _batch;
+                private readonly float* _means;
+                private readonly float* _m2s;
 
-                public TrainingChannels(float* x, float* w, float* b, float* runningMean, float* runningVar, double momentum, float* givenMean, float* givenM2, long count, float* y, float* saveMean, float* saveRstd, float* momentsMean, float* momentsM2, int batch)
+                public StatisticsBlocks(float* x, float* means, float* m2s)
                 {
                     _x = x;
-                    _w = w;
-                    _b = b;
-                    _runningMean = runningMean;
-                    _runningVar = runningVar;
-                    _momentum = momentum;
-                    _givenMean = givenMean;
-                    _givenM2 = givenM2;
-                    _count = count;
-                    _y = y;
-                    _saveMean = saveMean;
-                    _saveRstd = saveRstd;
-                    _momentsMean = momentsMean;
-                    _momentsM2 = momentsM2;
-                    _batch = batch;
+                    _means = means;
+                    _m2s = m2s;
                 }
 
-                public void Execute(int firstChannel, int channelCount)
+                public void Execute(int block, int firstRow, int rowCount)
                 {
-                    for (int c = firstChannel; c < firstChannel + channelCount; c++)
+                    float* mean = _means + (long)block * Channels, m2 = _m2s + (long)block * Channels;
+                    new global::System.Span<float>(mean, Channels).Clear();
+                    new global::System.Span<float>(m2, Channels).Clear();
+                    for (int row = firstRow; row < firstRow + rowCount; row++)
                     {
-                        float mean, m2;
-                        if (_givenMean != null)
-                        {
-                            mean = _givenMean[c];
-                            m2 = _givenM2[c];
-                        }
-                        else
-                        {
-                            long count = 0;
-                            mean = 0;
-                            m2 = 0;
-                            for (int n = 0; n < _batch; n++)
-                            {
-                                long o = (long)n * SampleLength + (long)c * Spatial;
-                                const int length = Spatial;
-                                float* xs = _x + o;
-                                Moments(xs, length, out float segmentMean, out float segmentM2);
-                                count = Merge(count, ref mean, ref m2, length, segmentMean, segmentM2);
-                            }
-                            if (_momentsMean != null)
-                            {
-                                _momentsMean[c] = mean;
-                                _momentsM2[c] = m2;
-                                continue;
-                            }
-                        }
-
-                        TrainingCoefficients(c, _count, mean, m2, _w, _b, _runningMean, _runningVar, _momentum, _saveMean, _saveRstd, out float scale, out float shift);
-                        for (int n = 0; n < _batch; n++)
-                        {
-                            long o = (long)n * SampleLength + (long)c * Spatial;
-                            const int length = Spatial;
-                            float* xs = _x + o;
-                            Normalize(xs, _y + o, length, mean, scale, shift);
-                        }
+                        int c = row % Channels;
+                        long count = (RunsBefore(row, c) - RunsBefore(firstRow, c)) * Spatial;
+                        long o = (long)row * Spatial;
+                        const int length = Spatial;
+                        float* xs = _x + o;
+                        Moments(xs, length, out float segmentMean, out float segmentM2);
+                        count = Merge(count, ref mean[c], ref m2[c], length, segmentMean, segmentM2);
                     }
                 }
             }
 
-            /// <summary>Evaluation forward over a range of (sample, channel) runs: <c>y = (x - center)·scale + shift</c> with per-channel coefficients.</summary>
+            /// <summary>Normalizes a range of (sample, channel) runs: <c>y = (x - center)·scale + shift</c> with per-channel coefficients.</summary>
             private readonly struct AffineRows : global::NormGen.Kernels.IRowKernel
             {
                 private readonly float* _x;
@@ -521,14 +614,16 @@ namespace Vision
                 private readonly float* _center;
                 private readonly float* _scale;
                 private readonly float* _shift;
+                private readonly bool _streaming;
 
-                public AffineRows(float* x, float* y, float* center, float* scale, float* shift)
+                public AffineRows(float* x, float* y, float* center, float* scale, float* shift, bool streaming)
                 {
                     _x = x;
                     _y = y;
                     _center = center;
                     _scale = scale;
                     _shift = shift;
+                    _streaming = streaming;
                 }
 
                 public void Execute(int firstRow, int rowCount)
@@ -540,114 +635,104 @@ namespace Vision
                         long o = (long)row * Spatial;
                         const int length = Spatial;
                         float* xs = _x + o;
-                        Normalize(xs, _y + o, length, center, scale, shift);
+                        if (_streaming) NormalizeStreaming(xs, _y + o, length, center, scale, shift);
+                        else Normalize(xs, _y + o, length, center, scale, shift);
+                    }
+
+                    if (_streaming)
+                    {
+                        if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                        else global::System.Threading.Interlocked.MemoryBarrier();
                     }
                 }
             }
 
-            /// <summary>Runs the backward kernels: per channel, the sums of dz and dz·x̂ (unless given or not needed), then dx.</summary>
-            private static void RunBackward(float* dy, float* x, float* coefficients, bool eval, int batch, long count, float* sumIn, float* sumXhatIn, float* dx, float* gw, float* gb, float* sumOut, float* sumXhatOut)
-            {
-                global::NormGen.Kernels.RowScheduler.Run(new BackwardChannels(dy, x, coefficients, eval, batch, count, sumIn, sumXhatIn, dx, gw, gb, sumOut, sumXhatOut), Channels, batch * Spatial);
-            }
-
-            /// <summary>
-            /// Backward over a range of channels. Per channel: Σdz and Σdz·(x - mean) over the batch's runs in sample order, the parameter
-            /// gradients, then dx over the same runs while they are still in this core's cache.
-            /// </summary>
-            private readonly struct BackwardChannels : global::NormGen.Kernels.IRowKernel
+            /// <summary>One block of (sample, channel) runs' per-channel Σdz and Σdz·(x - mean), read in memory order, into the block's own partial rows.</summary>
+            private readonly struct GradientSumBlocks : global::NormGen.Kernels.IRowBlockKernel
             {
                 private readonly float* _dy;
                 private readonly float* _x;
                 private readonly float* _coefficients;
-                private readonly bool _eval;
-                private readonly int _batch;
-                private readonly long _count;
-                private readonly float* _sumIn;
-                private readonly float* _sumXhatIn;
-                private readonly float* _dx;
-                private readonly float* _gw;
-                private readonly float* _gb;
-                private readonly float* _sumOut;
-                private readonly float* _sumXhatOut;
+                private readonly float* _sums;
+                private readonly float* _sumsXmu;
 
-                public BackwardChannels(float* dy, float* x, float* coefficients, bool eval, int batch, long count, float* sumIn, float* sumXhatIn, float* dx, float* gw, float* gb, float* sumOut, float* sumXhatOut)
+                public GradientSumBlocks(float* dy, float* x, float* coefficients, float* sums, float* sumsXmu)
                 {
                     _dy = dy;
                     _x = x;
                     _coefficients = coefficients;
-                    _eval = eval;
-                    _batch = batch;
-                    _count = count;
-                    _sumIn = sumIn;
-                    _sumXhatIn = sumXhatIn;
-                    _dx = dx;
-                    _gw = gw;
-                    _gb = gb;
-                    _sumOut = sumOut;
-                    _sumXhatOut = sumXhatOut;
+                    _sums = sums;
+                    _sumsXmu = sumsXmu;
                 }
 
-                public void Execute(int firstChannel, int channelCount)
+                public void Execute(int block, int firstRow, int rowCount)
                 {
-                    for (int c = firstChannel; c < firstChannel + channelCount; c++)
+                    float* sum = _sums + (long)block * Channels, sumXmu = _sumsXmu + (long)block * Channels;
+                    new global::System.Span<float>(sum, Channels).Clear();
+                    new global::System.Span<float>(sumXmu, Channels).Clear();
+                    for (int row = firstRow; row < firstRow + rowCount; row++)
                     {
-                        float mean = _coefficients[c], rstd = _coefficients[Channels + c], scale = _coefficients[2 * Channels + c];
-                        float sumDz = 0, sumDzXhat = 0;
-                        if (_sumIn != null)
-                        {
-                            sumDz = _sumIn[c];
-                            sumDzXhat = _sumXhatIn[c];
-                        }
-                        else if (!_eval || _gw != null || _gb != null || _sumOut != null)
-                        {
-                            float sumDzXmu = 0;
-                            for (int n = 0; n < _batch; n++)
-                            {
-                                long o = (long)n * SampleLength + (long)c * Spatial;
-                                const int length = Spatial;
-                                float* xs = _x + o;
-                                float* dz = _dy + o;
-                                GradientSums(dz, xs, length, mean, out float segmentDz, out float segmentDzXmu);
-                                sumDz += segmentDz;
-                                sumDzXmu += segmentDzXmu;
-                            }
-                            sumDzXhat = sumDzXmu * rstd;
-                        }
+                        int c = row % Channels;
+                        float mean = _coefficients[c];
+                        long o = (long)row * Spatial;
+                        const int length = Spatial;
+                        float* xs = _x + o;
+                        float* dz = _dy + o;
+                        GradientSums(dz, xs, length, mean, out float segmentDz, out float segmentDzXmu);
+                        sum[c] += segmentDz;
+                        sumXmu[c] += segmentDzXmu;
+                    }
+                }
+            }
 
-                        if (_gw != null) _gw[c] = (float)sumDzXhat;
-                        if (_gb != null) _gb[c] = (float)sumDz;
-                        if (_sumOut != null)
-                        {
-                            _sumOut[c] = sumDz;
-                            _sumXhatOut[c] = sumDzXhat;
-                        }
-                        if (_dx == null)
-                        {
-                            continue;
-                        }
+            /// <summary>dx over a range of (sample, channel) runs: <c>(dz - c1 - (x - mean)·k)·scale</c> in training, <c>dz·scale</c> in evaluation.</summary>
+            private readonly struct InputGradientRows : global::NormGen.Kernels.IRowKernel
+            {
+                private readonly float* _dy;
+                private readonly float* _x;
+                private readonly float* _dx;
+                private readonly float* _coefficients;
+                private readonly bool _eval;
+                private readonly bool _streaming;
 
+                public InputGradientRows(float* dy, float* x, float* dx, float* coefficients, bool eval, bool streaming)
+                {
+                    _dy = dy;
+                    _x = x;
+                    _dx = dx;
+                    _coefficients = coefficients;
+                    _eval = eval;
+                    _streaming = streaming;
+                }
+
+                public void Execute(int firstRow, int rowCount)
+                {
+                    for (int row = firstRow; row < firstRow + rowCount; row++)
+                    {
+                        int c = row % Channels;
+                        float mean = _coefficients[c], scale = _coefficients[2 * Channels + c], k = _coefficients[7 * Channels + c], c1 = _coefficients[8 * Channels + c];
                         if (_eval)
                         {
-                            for (int n = 0; n < _batch; n++)
-                            {
-                                long o = (long)n * SampleLength + (long)c * Spatial;
-                                const int length = Spatial;
-                                float* dz = _dy + o;
-                                ScaleGradient(dz, _dx + o, length, scale);
-                            }
-                            continue;
+                            long o = (long)row * Spatial;
+                            const int length = Spatial;
+                            float* dz = _dy + o;
+                            ScaleGradient(dz, _dx + o, length, scale);
                         }
-
-                        float c1 = sumDz / _count, k = sumDzXhat * rstd / _count;
-                        for (int n = 0; n < _batch; n++)
+                        else
                         {
-                            long o = (long)n * SampleLength + (long)c * Spatial;
+                            long o = (long)row * Spatial;
                             const int length = Spatial;
                             float* xs = _x + o;
                             float* dz = _dy + o;
-                            InputGradient(dz, xs, _dx + o, length, mean, k, scale, c1);
+                            if (_streaming) InputGradientStreaming(dz, xs, _dx + o, length, mean, k, scale, c1);
+                            else InputGradient(dz, xs, _dx + o, length, mean, k, scale, c1);
                         }
+                    }
+
+                    if (_streaming)
+                    {
+                        if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                        else global::System.Threading.Interlocked.MemoryBarrier();
                     }
                 }
             }
@@ -1094,6 +1179,180 @@ namespace Vision
             }
 
             private static void InputGradientScalar(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
+            {
+                for (int i = 0; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
+            }
+
+            /// <summary>Normalize with non-temporal stores from the first vector-aligned element of y on.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void NormalizeStreaming(float* x, float* y, int length, float center, float scale, float shift)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && length >= 16)
+                {
+                    NormalizeStreamingVector512(x, y, length, center, scale, shift);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && length >= 8)
+                {
+                    NormalizeStreamingVector256(x, y, length, center, scale, shift);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && length >= 4)
+                {
+                    NormalizeStreamingVector128(x, y, length, center, scale, shift);
+                }
+                else
+                {
+                    NormalizeStreamingScalar(x, y, length, center, scale, shift);
+                }
+            }
+
+            private static void NormalizeStreamingVector512(float* x, float* y, int length, float center, float scale, float shift)
+            {
+                const int Lanes = 16;
+                global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(center), s = global::System.Runtime.Intrinsics.Vector512.Create(scale), t = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                int head = (int)(((64 - ((nuint)y & 63)) & 63) / sizeof(float));
+                if (head > length) head = length;
+                int i = 0;
+                for (; i < head; i++) y[i] = (x[i] - center) * scale + shift;
+                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> r0 = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * s + t;
+                    global::System.Runtime.Intrinsics.Vector512<float> r1 = (global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m) * s + t;
+                    global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r0, y + i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r1, y + i + Lanes);
+                }
+
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * s + t, y + i);
+                for (; i < length; i++) y[i] = (x[i] - center) * scale + shift;
+            }
+
+            private static void NormalizeStreamingVector256(float* x, float* y, int length, float center, float scale, float shift)
+            {
+                const int Lanes = 8;
+                global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(center), s = global::System.Runtime.Intrinsics.Vector256.Create(scale), t = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                int head = (int)(((32 - ((nuint)y & 31)) & 31) / sizeof(float));
+                if (head > length) head = length;
+                int i = 0;
+                for (; i < head; i++) y[i] = (x[i] - center) * scale + shift;
+                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> r0 = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * s + t;
+                    global::System.Runtime.Intrinsics.Vector256<float> r1 = (global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m) * s + t;
+                    global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r0, y + i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r1, y + i + Lanes);
+                }
+
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * s + t, y + i);
+                for (; i < length; i++) y[i] = (x[i] - center) * scale + shift;
+            }
+
+            private static void NormalizeStreamingVector128(float* x, float* y, int length, float center, float scale, float shift)
+            {
+                const int Lanes = 4;
+                global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(center), s = global::System.Runtime.Intrinsics.Vector128.Create(scale), t = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+                int head = (int)(((16 - ((nuint)y & 15)) & 15) / sizeof(float));
+                if (head > length) head = length;
+                int i = 0;
+                for (; i < head; i++) y[i] = (x[i] - center) * scale + shift;
+                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> r0 = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * s + t;
+                    global::System.Runtime.Intrinsics.Vector128<float> r1 = (global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m) * s + t;
+                    global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r0, y + i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r1, y + i + Lanes);
+                }
+
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * s + t, y + i);
+                for (; i < length; i++) y[i] = (x[i] - center) * scale + shift;
+            }
+
+            private static void NormalizeStreamingScalar(float* x, float* y, int length, float center, float scale, float shift)
+            {
+                for (int i = 0; i < length; i++) y[i] = (x[i] - center) * scale + shift;
+            }
+
+            /// <summary>InputGradient with non-temporal stores from the first vector-aligned element of dx on.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void InputGradientStreaming(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && length >= 16)
+                {
+                    InputGradientStreamingVector512(dz, x, dx, length, mean, k, scale, c1);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && length >= 8)
+                {
+                    InputGradientStreamingVector256(dz, x, dx, length, mean, k, scale, c1);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && length >= 4)
+                {
+                    InputGradientStreamingVector128(dz, x, dx, length, mean, k, scale, c1);
+                }
+                else
+                {
+                    InputGradientStreamingScalar(dz, x, dx, length, mean, k, scale, c1);
+                }
+            }
+
+            private static void InputGradientStreamingVector512(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
+            {
+                const int Lanes = 16;
+                global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean), kk = global::System.Runtime.Intrinsics.Vector512.Create(k), s = global::System.Runtime.Intrinsics.Vector512.Create(scale), c = global::System.Runtime.Intrinsics.Vector512.Create(c1);
+                int head = (int)(((64 - ((nuint)dx & 63)) & 63) / sizeof(float));
+                if (head > length) head = length;
+                int i = 0;
+                for (; i < head; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
+                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> r0 = (global::System.Runtime.Intrinsics.Vector512.Load(dz + i) - c - (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * kk) * s;
+                    global::System.Runtime.Intrinsics.Vector512<float> r1 = (global::System.Runtime.Intrinsics.Vector512.Load(dz + i + Lanes) - c - (global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m) * kk) * s;
+                    global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r0, dx + i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r1, dx + i + Lanes);
+                }
+
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector512.Load(dz + i) - c - (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * kk) * s, dx + i);
+                for (; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
+            }
+
+            private static void InputGradientStreamingVector256(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
+            {
+                const int Lanes = 8;
+                global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean), kk = global::System.Runtime.Intrinsics.Vector256.Create(k), s = global::System.Runtime.Intrinsics.Vector256.Create(scale), c = global::System.Runtime.Intrinsics.Vector256.Create(c1);
+                int head = (int)(((32 - ((nuint)dx & 31)) & 31) / sizeof(float));
+                if (head > length) head = length;
+                int i = 0;
+                for (; i < head; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
+                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> r0 = (global::System.Runtime.Intrinsics.Vector256.Load(dz + i) - c - (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * kk) * s;
+                    global::System.Runtime.Intrinsics.Vector256<float> r1 = (global::System.Runtime.Intrinsics.Vector256.Load(dz + i + Lanes) - c - (global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m) * kk) * s;
+                    global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r0, dx + i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r1, dx + i + Lanes);
+                }
+
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector256.Load(dz + i) - c - (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * kk) * s, dx + i);
+                for (; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
+            }
+
+            private static void InputGradientStreamingVector128(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
+            {
+                const int Lanes = 4;
+                global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean), kk = global::System.Runtime.Intrinsics.Vector128.Create(k), s = global::System.Runtime.Intrinsics.Vector128.Create(scale), c = global::System.Runtime.Intrinsics.Vector128.Create(c1);
+                int head = (int)(((16 - ((nuint)dx & 15)) & 15) / sizeof(float));
+                if (head > length) head = length;
+                int i = 0;
+                for (; i < head; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
+                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> r0 = (global::System.Runtime.Intrinsics.Vector128.Load(dz + i) - c - (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * kk) * s;
+                    global::System.Runtime.Intrinsics.Vector128<float> r1 = (global::System.Runtime.Intrinsics.Vector128.Load(dz + i + Lanes) - c - (global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m) * kk) * s;
+                    global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r0, dx + i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r1, dx + i + Lanes);
+                }
+
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector128.Load(dz + i) - c - (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * kk) * s, dx + i);
+                for (; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
+            }
+
+            private static void InputGradientStreamingScalar(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
             {
                 for (int i = 0; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
             }

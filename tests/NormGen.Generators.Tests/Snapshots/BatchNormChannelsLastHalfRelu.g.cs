@@ -38,6 +38,7 @@ namespace Vision
             /// <exception cref="global::System.ArgumentException"><paramref name="length"/> is not a multiple of <see cref="SampleLength"/>.</exception>
             public static int BatchSize(int length) => global::NormGen.Kernels.KernelArguments.RowCount(length, SampleLength, nameof(length));
 
+
             /// <summary>Epsilon exactly as declared, for the statistics computed in double.</summary>
             private const double EpsilonValue = 1E-05;
 
@@ -81,11 +82,12 @@ namespace Vision
                     fixed (float* coefficients = work)
                     {
                         float* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
-                        long count = BatchMoments(x, batch * Spatial, center, scale);
+                        long count = BatchMoments(x, batch, center, scale);
                         for (int c = 0; c < Channels; c++)
                         {
                             TrainingCoefficients(c, count, center[c], scale[c], w, b, meanOut, rstdOut, out scale[c], out shift[c]);
                         }
+
                         global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Spatial, Channels);
                     }
                 }
@@ -173,7 +175,7 @@ namespace Vision
                 fixed (global::System.Half* x = input)
                 fixed (float* meanOut = mean, m2Out = m2)
                 {
-                    return BatchMoments(x, batch * Spatial, meanOut, m2Out);
+                    return BatchMoments(x, batch, meanOut, m2Out);
                 }
             }
 
@@ -210,6 +212,7 @@ namespace Vision
                         {
                             TrainingCoefficients(c, count, center[c], scale[c], w, b, meanOut, rstdOut, out scale[c], out shift[c]);
                         }
+
                         global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Spatial, Channels);
                     }
                 }
@@ -314,7 +317,10 @@ namespace Vision
                 }
             }
 
-            /// <summary>Backward coefficients per channel: mean, rstd, scale (γ·rstd), and the pre-activation's center and shift.</summary>
+            /// <summary>
+            /// Backward coefficients per channel: mean, rstd, scale (γ·rstd), the pre-activation's center and shift, then the sums of dz and
+            /// dz·x̂ and the input gradient's k and c1.
+            /// </summary>
             private const int BackwardCoefficients = 9;
 
             /// <summary>PyTorch refuses to normalize a channel that holds a single value in training.</summary>
@@ -352,12 +358,12 @@ namespace Vision
             }
 
             /// <summary>
-            /// The batch's per-channel (mean, M2) over <paramref name="positions"/> positions: blocks of positions fixed by the shape
-            /// compute their own, merged afterwards in block order. Returns the count.
+            /// The batch's per-channel (mean, M2): blocks of positions fixed by the shape compute their own, merged afterwards in block order.
+            /// Returns the count, samples × <see cref="Spatial"/>.
             /// </summary>
-            private static long BatchMoments(global::System.Half* x, int positions, float* mean, float* m2)
+            private static long BatchMoments(global::System.Half* x, int batch, float* mean, float* m2)
             {
-                global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(positions, Channels);
+                global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(batch * Spatial, Channels);
                 int partialLength = plan.BlockCount * Channels;
                 float[] partials = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * partialLength);
                 try
@@ -377,6 +383,65 @@ namespace Vision
                 finally
                 {
                     global::System.Buffers.ArrayPool<float>.Shared.Return(partials);
+                }
+            }
+
+            /// <summary>
+            /// Runs the backward kernels: per-channel sums of dz and dz·(x - mean) over blocks of positions fixed by the shape, summed in
+            /// block order (unless given or not needed); the parameter gradients; then dx, one sequential pass.
+            /// </summary>
+            private static void RunBackward(global::System.Half* dy, global::System.Half* x, float* coefficients, bool eval, int batch, long count, float* sumIn, float* sumXhatIn, global::System.Half* dx, global::System.Half* gw, global::System.Half* gb, float* sumOut, float* sumXhatOut)
+            {
+                float* rstd = coefficients + Channels, sum = coefficients + 5 * Channels, sumXhat = coefficients + 6 * Channels;
+                float* k = coefficients + 7 * Channels, c1 = coefficients + 8 * Channels;
+                if (sumIn != null)
+                {
+                    new global::System.ReadOnlySpan<float>(sumIn, Channels).CopyTo(new global::System.Span<float>(sum, Channels));
+                    new global::System.ReadOnlySpan<float>(sumXhatIn, Channels).CopyTo(new global::System.Span<float>(sumXhat, Channels));
+                }
+                else if (!eval || gw != null || gb != null || sumOut != null)
+                {
+                    global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(batch * Spatial, Channels);
+                    int partialLength = plan.BlockCount * Channels;
+                    float[] partials = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * partialLength);
+                    try
+                    {
+                        fixed (float* p = partials)
+                        {
+                            global::NormGen.Kernels.RowScheduler.Run(new GradientSumBlocks(dy, x, coefficients, p, p + partialLength), plan, Channels);
+                            global::NormGen.Kernels.PartialSums.Reduce<float>(new global::System.ReadOnlySpan<float>(p, partialLength), plan.BlockCount, new global::System.Span<float>(sum, Channels));
+                            global::NormGen.Kernels.PartialSums.Reduce<float>(new global::System.ReadOnlySpan<float>(p + partialLength, partialLength), plan.BlockCount, new global::System.Span<float>(sumXhat, Channels));
+                        }
+                    }
+                    finally
+                    {
+                        global::System.Buffers.ArrayPool<float>.Shared.Return(partials);
+                    }
+                    for (int c = 0; c < Channels; c++)
+                    {
+                        sumXhat[c] *= rstd[c];
+                    }
+                }
+
+                for (int c = 0; c < Channels; c++)
+                {
+                    if (gw != null) gw[c] = (global::System.Half)sumXhat[c];
+                    if (gb != null) gb[c] = (global::System.Half)sum[c];
+                    if (sumOut != null)
+                    {
+                        sumOut[c] = sum[c];
+                        sumXhatOut[c] = sumXhat[c];
+                    }
+                    if (!eval)
+                    {
+                        c1[c] = sum[c] / count;
+                        k[c] = sumXhat[c] * rstd[c] / count;
+                    }
+                }
+
+                if (dx != null)
+                {
+                    global::NormGen.Kernels.RowScheduler.Run(new InputGradientRows(dy, x, dx, coefficients, eval), batch * Spatial, Channels);
                 }
             }
 
@@ -479,65 +544,6 @@ namespace Vision
                 }
             }
 
-            /// <summary>
-            /// Runs the backward kernels: per-channel sums of dz and dz·(x - mean) over blocks of positions fixed by the shape (unless given
-            /// or not needed), summed in block order; the parameter gradients; then dx over every position.
-            /// </summary>
-            private static void RunBackward(global::System.Half* dy, global::System.Half* x, float* coefficients, bool eval, int batch, long count, float* sumIn, float* sumXhatIn, global::System.Half* dx, global::System.Half* gw, global::System.Half* gb, float* sumOut, float* sumXhatOut)
-            {
-                int positions = batch * Spatial;
-                float* rstd = coefficients + Channels, sum = coefficients + 5 * Channels, sumXhat = coefficients + 6 * Channels;
-                float* k = coefficients + 7 * Channels, c1 = coefficients + 8 * Channels;
-                if (sumIn != null)
-                {
-                    new global::System.ReadOnlySpan<float>(sumIn, Channels).CopyTo(new global::System.Span<float>(sum, Channels));
-                    new global::System.ReadOnlySpan<float>(sumXhatIn, Channels).CopyTo(new global::System.Span<float>(sumXhat, Channels));
-                }
-                else if (!eval || gw != null || gb != null || sumOut != null)
-                {
-                    global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(positions, Channels);
-                    int partialLength = plan.BlockCount * Channels;
-                    float[] partials = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * partialLength);
-                    try
-                    {
-                        fixed (float* p = partials)
-                        {
-                            global::NormGen.Kernels.RowScheduler.Run(new GradientSumBlocks(dy, x, coefficients, p, p + partialLength), plan, Channels);
-                            global::NormGen.Kernels.PartialSums.Reduce<float>(new global::System.ReadOnlySpan<float>(p, partialLength), plan.BlockCount, new global::System.Span<float>(sum, Channels));
-                            global::NormGen.Kernels.PartialSums.Reduce<float>(new global::System.ReadOnlySpan<float>(p + partialLength, partialLength), plan.BlockCount, new global::System.Span<float>(sumXhat, Channels));
-                        }
-                    }
-                    finally
-                    {
-                        global::System.Buffers.ArrayPool<float>.Shared.Return(partials);
-                    }
-                    for (int c = 0; c < Channels; c++)
-                    {
-                        sumXhat[c] *= rstd[c];
-                    }
-                }
-
-                for (int c = 0; c < Channels; c++)
-                {
-                    if (gw != null) gw[c] = (global::System.Half)sumXhat[c];
-                    if (gb != null) gb[c] = (global::System.Half)sum[c];
-                    if (sumOut != null)
-                    {
-                        sumOut[c] = sum[c];
-                        sumXhatOut[c] = sumXhat[c];
-                    }
-                    if (!eval)
-                    {
-                        c1[c] = sum[c] / count;
-                        k[c] = sumXhat[c] * rstd[c] / count;
-                    }
-                }
-                if (dx != null)
-                {
-                    global::NormGen.Kernels.RowScheduler.Run(new InputGradientRows(dy, x, dx, coefficients, eval), positions, Channels);
-                }
-            }
-
             /// <summary>One block's per-channel Σdz and Σdz·(x - mean), into the block's own partial rows.</summary>
             private readonly struct GradientSumBlocks : global::NormGen.Kernels.IRowBlockKernel
             {
@@ -611,15 +617,15 @@ namespace Vision
 
                 public void Execute(int firstRow, int rowCount)
                 {
-                    float* mean = _coefficients, scale = _coefficients + 2 * Channels;
-                    float* center = _coefficients + 3 * Channels, shift = _coefficients + 4 * Channels;
-                    float* k = _coefficients + 7 * Channels, c1 = _coefficients + 8 * Channels;
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * ChunkRows * Channels);
                     try
                     {
                         fixed (float* buffer = scratch)
                         {
                             float* xBuffer = buffer, dzBuffer = buffer + ChunkRows * Channels, zBuffer = buffer + ChunkRows * Channels + ChunkRows * Channels;
+                            float* mean = _coefficients, scale = _coefficients + 2 * Channels;
+                            float* center = _coefficients + 3 * Channels, shift = _coefficients + 4 * Channels;
+                            float* k = _coefficients + 7 * Channels, c1 = _coefficients + 8 * Channels;
                             for (int first = firstRow; first < firstRow + rowCount; first += ChunkRows)
                             {
                                 int rows = firstRow + rowCount - first < ChunkRows ? firstRow + rowCount - first : ChunkRows;
