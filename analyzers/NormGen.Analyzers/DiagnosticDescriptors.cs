@@ -101,4 +101,11 @@ internal static class DiagnosticDescriptors
         "{0} produces {1} {2}, but the LayerNorm after it normalizes a shape whose {3} extent is {4}; the shapes will not match at run time",
         DiagnosticSeverity.Warning,
         "LayerNorm's normalized_shape must equal the trailing extents of its input. After a Linear the last extent is its output size; after a convolution normalized over [C, H, W] the first is its output channel count.");
+
+    public static readonly DiagnosticDescriptor LayerNormFixedResolution = Create(
+        "NGA012",
+        "LayerNorm over [C, H, W] fixes the input resolution",
+        "LayerNorm over {0} ties the model to {1} inputs; to normalize each sample over all channels and positions at any resolution use nn.GroupNorm(1, {2}), or normalize over channels only with a channels-first LayerNorm",
+        DiagnosticSeverity.Info,
+        "A LayerNorm whose normalized shape includes the spatial extents only accepts that exact resolution, and learns a separate γ and β for every position. GroupNorm(1, C) computes the same statistics at any resolution with per-channel γ and β.");
 }
