@@ -9,7 +9,8 @@ namespace NormGen.Benchmarks.Quick;
 /// <summary>The quick mode's rows as JSON: one object per case and pass, plus the floors and the machine.</summary>
 internal static class JsonReport
 {
-    public static void Write(string path, MachineInfo machine, IReadOnlyList<QuickResult> results, IReadOnlyList<FloorOutcome> floors)
+    public static void Write(
+        string path, MachineInfo machine, double? othersDuringRun, IReadOnlyList<QuickResult> results, IReadOnlyList<FloorOutcome> floors)
     {
         CreateDirectoryFor(path);
         using FileStream stream = File.Create(path);
@@ -22,9 +23,14 @@ internal static class JsonReport
         json.WriteString("runtime", machine.Runtime);
         json.WriteString("simd", machine.Simd);
         json.WriteNumber("torch_threads", machine.TorchThreads);
-        if (machine.LoadAverage is { } load)
+        if (machine.OtherProcessesCores is { } before)
         {
-            json.WriteNumber("load_average", load);
+            json.WriteNumber("other_processes_cores_at_start", Round(before));
+        }
+
+        if (othersDuringRun is { } during)
+        {
+            json.WriteNumber("other_processes_cores_during_run", Round(during));
         }
 
         json.WriteEndObject();

@@ -8,7 +8,7 @@ using TorchSharp;
 namespace NormGen.Benchmarks.Quick;
 
 /// <summary>What the numbers were measured on.</summary>
-internal sealed record MachineInfo(int Processors, string Os, string Runtime, string Simd, int TorchThreads, double? LoadAverage, string? Warning)
+internal sealed record MachineInfo(int Processors, string Os, string Runtime, string Simd, int TorchThreads, double? OtherProcessesCores, string? Warning)
 {
     public static MachineInfo Describe()
     {
@@ -26,33 +26,22 @@ internal sealed record MachineInfo(int Processors, string Os, string Runtime, st
             }
         }
 
-        double? load = LoadAverage1Min();
-        if (load >= 1.0)
+        // A short sample before any work starts: what else is running right now.
+        CpuUsage usage = CpuUsage.Start();
+        System.Threading.Thread.Sleep(500);
+        double? others = usage.OtherProcessesCores();
+        if (others >= 0.25)
         {
             warning = (warning is null ? "" : warning + " ") +
-                $"Other processes keep {load:0.0} cores busy; multi-threaded timings (TorchSharp's most) will be noisy.";
+                $"Other processes keep {others:0.0} of {Environment.ProcessorCount} cores busy; multi-threaded timings (TorchSharp's most) will be noisy.";
         }
 
         return new MachineInfo(
             Environment.ProcessorCount, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription,
-            simd, torch.get_num_threads(), load, warning);
-    }
-
-    /// <summary>The one-minute load average where the OS reports it (Linux), else null.</summary>
-    public static double? LoadAverage1Min()
-    {
-        try
-        {
-            string text = System.IO.File.ReadAllText("/proc/loadavg");
-            return double.Parse(text.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException or FormatException)
-        {
-            return null;
-        }
+            simd, torch.get_num_threads(), others, warning);
     }
 
     public override string ToString() =>
         $"{Processors} cores, {Simd}, {Runtime}, {Os}, TorchSharp on {TorchThreads} threads" +
-        (LoadAverage is { } load ? $", load average {load:0.0}" : "");
+        (OtherProcessesCores is { } others ? $", other processes using {others:0.0} cores" : "");
 }

@@ -21,8 +21,9 @@ internal static class QuickRunner
     public static int Run(QuickOptions options)
     {
         TextWriter log = Console.Out;
-        var clock = Stopwatch.StartNew();
         MachineInfo machine = MachineInfo.Describe();
+        var clock = Stopwatch.StartNew();
+        CpuUsage usage = CpuUsage.Start();
         log.WriteLine($"NormGen quick benchmark: {machine}");
         if (machine.Warning is { } warning)
         {
@@ -77,9 +78,10 @@ internal static class QuickRunner
             log.WriteLine($"  {(outcome.Holds ? "PASS" : "FAIL")}  {outcome.Floor.Description}: measured {outcome.Value:0.00}");
         }
 
+        double? othersDuringRun = usage.OtherProcessesCores();
         if (options.JsonPath is { } jsonPath)
         {
-            JsonReport.Write(jsonPath, machine, results, floors);
+            JsonReport.Write(jsonPath, machine, othersDuringRun, results, floors);
             log.WriteLine($"Wrote {jsonPath}");
         }
 
@@ -89,8 +91,8 @@ internal static class QuickRunner
             log.WriteLine($"Wrote {svgPath}");
         }
 
-        string loadNow = MachineInfo.LoadAverage1Min() is { } load ? $"; load average now {load:0.0}" : "";
-        log.WriteLine($"Done in {clock.Elapsed.TotalSeconds:0.0} s{loadNow}.");
+        string others = othersDuringRun is { } cores ? $"; other processes used {cores:0.00} cores on average meanwhile" : "";
+        log.WriteLine($"Done in {clock.Elapsed.TotalSeconds:0.0} s{others}.");
         return options.CheckFloors && floors.Any(f => !f.Holds) ? 2 : 0;
     }
 
