@@ -108,4 +108,11 @@ internal static class DiagnosticDescriptors
         "LayerNorm over {0} ties the model to {1} inputs; to normalize each sample over all channels and positions at any resolution use nn.GroupNorm(1, {2}), or normalize over channels only with a channels-first LayerNorm",
         DiagnosticSeverity.Info,
         "A LayerNorm whose normalized shape includes the spatial extents only accepts that exact resolution, and learns a separate γ and β for every position. GroupNorm(1, C) computes the same statistics at any resolution with per-channel γ and β.");
+
+    public static readonly DiagnosticDescriptor BatchNormOverSequences = Create(
+        "NGA013",
+        "BatchNorm over sequences",
+        "'{0}' holds {1}, so this BatchNorm1d most likely normalizes token features across the batch and time steps, mixing positions and padding into its statistics; use nn.LayerNorm({2})",
+        DiagnosticSeverity.Warning,
+        "In a sequence model the features of a [B, T, D] tensor are usually flattened to [B·T, D] or transposed for BatchNorm1d: its statistics then mix time steps, sentence lengths and padding, and differ between training and inference. LayerNorm normalizes each token on its own.");
 }
