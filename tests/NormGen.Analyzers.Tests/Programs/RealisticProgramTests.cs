@@ -87,6 +87,7 @@ public class RealisticProgramTests
 
         sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         {
+            private readonly Embedding positions = nn.Embedding(512, 256);
             private readonly LayerNorm ln1 = nn.LayerNorm(256);
             private readonly Linear qkv = nn.Linear(256, 768);
             private readonly LayerNorm ln2 = nn.LayerNorm(256, eps: 1e-6);
@@ -197,6 +198,18 @@ public class RealisticProgramTests
                     Console.WriteLine({|NGA005:fresh.call(images)|}.sum().item<float>());
                 }
             }
+        }
+
+        sealed class Tagger : nn.Module<Tensor, Tensor>
+        {
+            private readonly Embedding embedding = nn.Embedding(1000, 256);
+            private readonly BatchNorm1d norm = {|NGA013:nn.BatchNorm1d(256)|};
+            private readonly Sequential head = nn.Sequential(nn.Linear(256, 128), nn.LayerNorm({|NGA011:64|}));
+            private readonly LayerNorm image = nn.LayerNorm({|NGA012:new long[] { 3, 32, 32 }|});
+
+            public Tagger() : base(nameof(Tagger)) => RegisterComponents();
+
+            public override Tensor forward(Tensor tokens) => head.forward(norm.forward(embedding.forward(tokens)));
         }
 
         sealed class {|NGA010:Probe|} : nn.Module<Tensor, Tensor>
