@@ -38,8 +38,8 @@ internal static class KernelMemberNames
         "ForwardTraining", "GradientSumBlocks", "GradientSumChannels", "GradientSums", "InputGradient",
         "InputGradientRows", "InputGradientStreaming", "Merge", "Moments", "MomentsChannels", "Momentum",
         "Normalize", "NormalizeStreaming", "RequireMoreThanOneValue", "RequireSynchronizedCount", "RunBackward",
-        "SampleLength", "ScaleGradient", "SegmentLength", "Spatial", "StatisticsBlocks", "StreamingBytes",
-        "TrainingChannels", "TrainingCoefficients",
+        "RunsBefore", "SampleLength", "ScaleGradient", "SegmentLength", "Spatial", "StatisticsBlocks",
+        "StreamingBytes", "TrainingChannels", "TrainingCoefficients",
     };
 
     private static readonly HashSet<string> GroupNorm = new(StringComparer.Ordinal)
