@@ -516,10 +516,13 @@ internal sealed partial class BatchNormEmitter
         writer.Line("/// <summary>Normalizes a range of positions: <c>y = (x - center)·scale + shift</c> with per-channel coefficients.</summary>");
         using (writer.Block($"private readonly struct AffineRows : {Runtime}.IRowKernel"))
         {
-            new KernelStruct("AffineRows", new List<(string, string)>
+            var fields = new List<(string, string)> { ($"{T}*", "x"), ($"{T}*", "y"), ($"{A}*", "center"), ($"{A}*", "scale"), ($"{A}*", "shift") };
+            if (CanStream)
             {
-                ($"{T}*", "x"), ($"{T}*", "y"), ($"{A}*", "center"), ($"{A}*", "scale"), ($"{A}*", "shift"),
-            }).WriteFieldsAndConstructor(writer);
+                fields.Add(("bool", "streaming"));
+            }
+
+            new KernelStruct("AffineRows", fields).WriteFieldsAndConstructor(writer);
             writer.Line();
             using (writer.Block("public void Execute(int firstRow, int rowCount)"))
             {
@@ -528,8 +531,18 @@ internal sealed partial class BatchNormEmitter
                     ForEachChunk(writer, () =>
                     {
                         LoadX(writer);
-                        StoreOutput(writer, target => $"Normalize(xs, {target}, rows, _center, _scale, _shift);");
+                        if (CanStream)
+                        {
+                            writer.Line("if (_streaming) NormalizeStreaming(xs, _y + o, rows, _center, _scale, _shift);");
+                            writer.Line("else Normalize(xs, _y + o, rows, _center, _scale, _shift);");
+                        }
+                        else
+                        {
+                            StoreOutput(writer, target => $"Normalize(xs, {target}, rows, _center, _scale, _shift);");
+                        }
                     });
+
+                    WriteStreamingFence(writer);
                 });
             }
         }
@@ -598,6 +611,18 @@ internal sealed partial class BatchNormEmitter
                 {
                     writer.Line("c1[c] = sum[c] / count;");
                     writer.Line("k[c] = sumXhat[c] * rstd[c] / count;");
+                }
+            }
+
+            if (RepeatsCoefficients)
+            {
+                writer.Line();
+                using (writer.Block("for (int c = 0; c < Channels; c++)"))
+                {
+                    writer.Line("coefficients[9 * Channels + c] = coefficients[10 * Channels + c] = coefficients[c];");
+                    writer.Line("coefficients[11 * Channels + c] = coefficients[12 * Channels + c] = coefficients[2 * Channels + c];");
+                    writer.Line("coefficients[13 * Channels + c] = coefficients[14 * Channels + c] = k[c];");
+                    writer.Line("coefficients[15 * Channels + c] = coefficients[16 * Channels + c] = c1[c];");
                 }
             }
 
@@ -673,6 +698,7 @@ internal sealed partial class BatchNormEmitter
                         WriteCoefficientPointers(writer);
                         writer.Line($"{A}* k = _coefficients + 7 * Channels, c1 = _coefficients + 8 * Channels;");
                         WriteInputGradientBody(writer, "rows", "Normalize(xs, zBuffer, rows, center, scale, shift);", body => ForEachChunk(writer, body));
+                        WriteStreamingFence(writer);
                         return;
                     }
 
@@ -703,7 +729,9 @@ internal sealed partial class BatchNormEmitter
             LoadDz(writer, recomputeZ);
             if (CanStream)
             {
-                writer.Line($"if (_streaming) InputGradientStreaming(dz, xs, {DxTarget}, {extent}, mean, k, scale, c1);");
+                writer.Line(ByPosition
+                    ? $"if (_streaming) InputGradientStreaming(dz, xs, {DxTarget}, {extent}, _coefficients + 9 * Channels, _coefficients + 13 * Channels, _coefficients + 11 * Channels, _coefficients + 15 * Channels);"
+                    : $"if (_streaming) InputGradientStreaming(dz, xs, {DxTarget}, {extent}, mean, k, scale, c1);");
                 writer.Line($"else InputGradient(dz, xs, {DxTarget}, {extent}, mean, k, scale, c1);");
             }
             else

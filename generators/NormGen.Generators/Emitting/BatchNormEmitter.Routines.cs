@@ -28,6 +28,18 @@ internal sealed partial class BatchNormEmitter
                 "Adds a chunk's per-channel Σdz and Σdz·(x - mean) to the sums.", GradientSumsByPosition);
             WriteRoutine(writer, "InputGradient", $"{A}* dz, {x}, {A}* dx, int rows, {A}* mean, {A}* k, {A}* scale, {A}* c1",
                 "dx = (dz - c1 - (x - mean)·k)·scale per channel over a chunk of positions; dx may be dz or x.", InputGradientByPosition);
+            if (CanStream)
+            {
+                WriteRoutine(writer, "NormalizeStreaming", $"{x}, {A}* y, int rows, {A}* center, {A}* scale, {A}* shift",
+                    "Normalize with non-temporal stores, walking the chunk flat; the coefficient rows are stored twice in a row.",
+                    (wr, w) => StreamingByPosition(wr, w, "y", "(x[i] - center[ch]) * scale[ch] + shift[ch]",
+                        v => $"({v}.Load(x + i) - {v}.Load(center + ch)) * {v}.Load(scale + ch) + {v}.Load(shift + ch)"));
+                WriteRoutine(writer, "InputGradientStreaming", $"{A}* dz, {x}, {A}* dx, int rows, {A}* mean, {A}* k, {A}* scale, {A}* c1",
+                    "InputGradient with non-temporal stores, walking the chunk flat; the coefficient rows are stored twice in a row.",
+                    (wr, w) => StreamingByPosition(wr, w, "dx", "(dz[i] - c1[ch] - (x[i] - mean[ch]) * k[ch]) * scale[ch]",
+                        v => $"({v}.Load(dz + i) - {v}.Load(c1 + ch) - ({v}.Load(x + i) - {v}.Load(mean + ch)) * {v}.Load(k + ch)) * {v}.Load(scale + ch)"));
+            }
+
             if (Track)
             {
                 WriteRoutine(writer, "ScaleGradient", $"{A}* dz, {A}* dx, int rows, {A}* scale",
@@ -308,6 +320,43 @@ internal sealed partial class BatchNormEmitter
             """);
     }
 
+    /// <summary>
+    /// The channels-last streaming loop: the chunk as one flat run, a scalar head up to the first vector-aligned element of
+    /// the destination, aligned non-temporal stores, a scalar tail; <c>ch</c> is the channel of element <c>i</c>.
+    /// </summary>
+    private void StreamingByPosition(CodeWriter writer, VectorWidth? w, string destination, string scalar, System.Func<string, string> vector)
+    {
+        writer.Line("int length = rows * Channels, i = 0, ch = 0;");
+        if (w is not null)
+        {
+            string v = w.Helper;
+            string mask = Number(w.Bytes - 1);
+            writer.Line($$"""
+                int head = (int)((({{Number(w.Bytes)}} - ((nuint){{destination}} & {{mask}})) & {{mask}}) / sizeof({{A}}));
+                if (head > length) head = length;
+
+                // The head is shorter than a vector, so shorter than a position: element i is channel i.
+                for (; i < head; i++) {{destination}}[i] = {{scalar.Replace("[ch]", "[i]")}};
+                ch = head;
+                for (; i <= length - Lanes; i += Lanes)
+                {
+                    {{v}}.StoreAlignedNonTemporal({{vector(v)}}, {{destination}} + i);
+                    ch += Lanes;
+                    if (ch >= Channels) ch -= Channels;
+                }
+
+                """);
+        }
+
+        writer.Line($$"""
+            for (; i < length; i++)
+            {
+                {{destination}}[i] = {{scalar}};
+                if (++ch == Channels) ch = 0;
+            }
+            """);
+    }
+
     private void ScaleGradientContiguous(CodeWriter writer, VectorWidth? w)
     {
         if (w is null)
@@ -330,52 +379,70 @@ internal sealed partial class BatchNormEmitter
     /// <summary>The scalar loop over the channels a vector routine leaves (or all of them, in the scalar routine).</summary>
     private static string ChannelTail(VectorWidth? w) => w is null ? "for (int j = 0; j < Channels; j++)" : "for (; j < Channels; j++)";
 
+    /// <summary>
+    /// Writes the vector part of a channels-last routine: the channels in groups of four, two, then one vector, each group
+    /// swept over the chunk's positions with its accumulators or coefficients in registers. A group reads a contiguous run of
+    /// every position, so with up to four vectors of channels the sweep reads the chunk in memory order. Only the loops the
+    /// channel count needs are written.
+    /// </summary>
+    private void WriteChannelGroups(CodeWriter writer, VectorWidth w, System.Func<int, string> group)
+    {
+        int lanes = w.Lanes(_a);
+        writer.Line("int j = 0;");
+        int left = Channels;
+        foreach (int size in new[] { 4, 2, 1 })
+        {
+            if (left < size * lanes)
+            {
+                continue;
+            }
+
+            string step = size == 1 ? "Lanes" : $"{size} * Lanes";
+            bool once = left < 2 * size * lanes;
+            using (writer.Block(once ? $"if (j <= Channels - {step})" : $"for (; j <= Channels - {step}; j += {step})"))
+            {
+                writer.Line(group(size));
+                if (once)
+                {
+                    writer.Line($"j += {step};");
+                }
+            }
+
+            writer.Line();
+            left %= size * lanes;
+        }
+    }
+
+    /// <summary>One line per vector of a group, with <c>{k}</c> replaced by the vector's index.</summary>
+    private static string Each(int size, string line, string separator = "\n") =>
+        string.Join(separator, Enumerable.Range(0, size).Select(k => line.Replace("{k}", k.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("{offset}", k == 0 ? "" : $" + {k} * Lanes")));
+
     private void MomentsByPosition(CodeWriter writer, VectorWidth? w)
     {
         if (w is not null)
         {
             string v = w.Helper, vt = Vt(w);
-            writer.Line($$"""
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+            WriteChannelGroups(writer, w, g => $$"""
+                // One lane per channel; first pass: the sums.
+                {{vt}} {{Each(g, "s{k} = " + vt + ".Zero", ", ")}};
+                for (int r = 0; r < rows; r++)
                 {
-                    // One lane per channel; two accumulators over alternate positions.
-                    {{vt}} s0 = {{vt}}.Zero, s1 = s0;
-                    int r = 0;
-                    for (; r <= rows - 2; r += 2)
-                    {
-                        s0 += {{v}}.Load(x + r * Channels + j);
-                        s1 += {{v}}.Load(x + (r + 1) * Channels + j);
-                    }
-
-                    if (r < rows) s0 += {{v}}.Load(x + r * Channels + j);
-                    {{vt}} n = {{v}}.Create(({{A}})rows);
-                    {{vt}} mu = (s0 + s1) / n;
-
-                    // Second pass over the chunk, still in L1: deviations and their squares.
-                    {{vt}} e0 = {{vt}}.Zero, e1 = e0, q0 = e0, q1 = e0;
-                    for (r = 0; r <= rows - 2; r += 2)
-                    {
-                        {{vt}} d0 = {{v}}.Load(x + r * Channels + j) - mu;
-                        {{vt}} d1 = {{v}}.Load(x + (r + 1) * Channels + j) - mu;
-                        e0 += d0;
-                        e1 += d1;
-                        q0 += d0 * d0;
-                        q1 += d1 * d1;
-                    }
-
-                    if (r < rows)
-                    {
-                        {{vt}} d = {{v}}.Load(x + r * Channels + j) - mu;
-                        e0 += d;
-                        q0 += d * d;
-                    }
-
-                    {{vt}} deviations = e0 + e1, shift = deviations / n, squares = (q0 + q1) - deviations * shift;
-                    {{v}}.Store(mu + shift, mean + j);
-                    {{v}}.Store({{v}}.ConditionalSelect({{v}}.LessThan(squares, {{vt}}.Zero), {{vt}}.Zero, squares), m2 + j);
+                    {{A}}* p = x + r * Channels + j;
+                {{Each(g, "    s{k} += " + v + ".Load(p{offset});")}}
                 }
 
+                {{vt}} n = {{v}}.Create(({{A}})rows);
+                {{vt}} {{Each(g, "mu{k} = s{k} / n", ", ")}};
+
+                // Second pass over the chunk, still in L1: deviations and their squares.
+                {{vt}} {{Each(g, "e{k} = " + vt + ".Zero, q{k} = e{k}", ", ")}};
+                for (int r = 0; r < rows; r++)
+                {
+                    {{A}}* p = x + r * Channels + j;
+                {{Each(g, "    " + vt + " d{k} = " + v + ".Load(p{offset}) - mu{k};\n    e{k} += d{k};\n    q{k} += d{k} * d{k};")}}
+                }
+
+                {{Each(g, vt + " shift{k} = e{k} / n, squares{k} = q{k} - e{k} * shift{k};\n" + v + ".Store(mu{k} + shift{k}, mean + j{offset});\n" + v + ".Store(" + v + ".ConditionalSelect(" + v + ".LessThan(squares{k}, " + vt + ".Zero), " + vt + ".Zero, squares{k}), m2 + j{offset});")}}
                 """);
         }
 
@@ -396,21 +463,24 @@ internal sealed partial class BatchNormEmitter
 
     private void NormalizeByPosition(CodeWriter writer, VectorWidth? w)
     {
-        string v = w?.Helper ?? "";
-        writer.Line("for (int r = 0; r < rows; r++)");
-        writer.Line("{");
-        writer.Line($"    {A}* xr = x + r * Channels, yr = y + r * Channels;");
         if (w is not null)
         {
-            writer.Line("    int j = 0;");
-            writer.Line("    for (; j <= Channels - Lanes; j += Lanes)");
-            writer.Line("    {");
-            writer.Line($"        {v}.Store(({v}.Load(xr + j) - {v}.Load(center + j)) * {v}.Load(scale + j) + {v}.Load(shift + j), yr + j);");
-            writer.Line("    }");
-            writer.Line();
+            string v = w.Helper, vt = Vt(w);
+            WriteChannelGroups(writer, w, g => $$"""
+                {{Each(g, vt + " c{k} = " + v + ".Load(center + j{offset}), s{k} = " + v + ".Load(scale + j{offset}), t{k} = " + v + ".Load(shift + j{offset});")}}
+                for (int r = 0; r < rows; r++)
+                {
+                    {{A}}* xr = x + r * Channels + j, yr = y + r * Channels + j;
+                {{Each(g, "    " + vt + " y{k} = (" + v + ".Load(xr{offset}) - c{k}) * s{k} + t{k};")}}
+                {{Each(g, "    " + v + ".Store(y{k}, yr{offset});")}}
+                }
+                """);
         }
 
-        writer.Line($"    {ChannelTail(w)} yr[j] = (xr[j] - center[j]) * scale[j] + shift[j];");
+        writer.Line($"{ChannelTail(w)}");
+        writer.Line("{");
+        writer.Line($"    {A} c = center[j], s = scale[j], t = shift[j];");
+        writer.Line("    for (int r = 0; r < rows; r++) y[r * Channels + j] = (x[r * Channels + j] - c) * s + t;");
         writer.Line("}");
     }
 
@@ -419,33 +489,15 @@ internal sealed partial class BatchNormEmitter
         if (w is not null)
         {
             string v = w.Helper, vt = Vt(w);
-            writer.Line($$"""
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+            WriteChannelGroups(writer, w, g => $$"""
+                {{Each(g, vt + " m{k} = " + v + ".Load(mean + j{offset}), g{k} = " + v + ".Load(sum + j{offset}), p{k} = " + v + ".Load(sumXmu + j{offset});")}}
+                for (int r = 0; r < rows; r++)
                 {
-                    {{vt}} m = {{v}}.Load(mean + j), g0 = {{v}}.Load(sum + j), g1 = {{vt}}.Zero, p0 = {{v}}.Load(sumXmu + j), p1 = g1;
-                    int r = 0;
-                    for (; r <= rows - 2; r += 2)
-                    {
-                        {{vt}} d0 = {{v}}.Load(dz + r * Channels + j);
-                        {{vt}} d1 = {{v}}.Load(dz + (r + 1) * Channels + j);
-                        g0 += d0;
-                        g1 += d1;
-                        p0 += d0 * ({{v}}.Load(x + r * Channels + j) - m);
-                        p1 += d1 * ({{v}}.Load(x + (r + 1) * Channels + j) - m);
-                    }
-
-                    if (r < rows)
-                    {
-                        {{vt}} d = {{v}}.Load(dz + r * Channels + j);
-                        g0 += d;
-                        p0 += d * ({{v}}.Load(x + r * Channels + j) - m);
-                    }
-
-                    {{v}}.Store(g0 + g1, sum + j);
-                    {{v}}.Store(p0 + p1, sumXmu + j);
+                    {{A}}* zr = dz + r * Channels + j, xr = x + r * Channels + j;
+                {{Each(g, "    " + vt + " d{k} = " + v + ".Load(zr{offset});\n    g{k} += d{k};\n    p{k} += d{k} * (" + v + ".Load(xr{offset}) - m{k});")}}
                 }
 
+                {{Each(g, v + ".Store(g{k}, sum + j{offset});\n" + v + ".Store(p{k}, sumXmu + j{offset});")}}
                 """);
         }
 
@@ -462,37 +514,46 @@ internal sealed partial class BatchNormEmitter
 
     private void InputGradientByPosition(CodeWriter writer, VectorWidth? w)
     {
-        string v = w?.Helper ?? "";
-        writer.Line("for (int r = 0; r < rows; r++)");
-        writer.Line("{");
-        writer.Line($"    {A}* dzr = dz + r * Channels, xr = x + r * Channels, dxr = dx + r * Channels;");
         if (w is not null)
         {
-            writer.Line("    int j = 0;");
-            writer.Line("    for (; j <= Channels - Lanes; j += Lanes)");
-            writer.Line("    {");
-            writer.Line($"        {v}.Store(({v}.Load(dzr + j) - {v}.Load(c1 + j) - ({v}.Load(xr + j) - {v}.Load(mean + j)) * {v}.Load(k + j)) * {v}.Load(scale + j), dxr + j);");
-            writer.Line("    }");
-            writer.Line();
+            string v = w.Helper, vt = Vt(w);
+            WriteChannelGroups(writer, w, g => $$"""
+                {{Each(g, vt + " mu{k} = " + v + ".Load(mean + j{offset}), kk{k} = " + v + ".Load(k + j{offset}), sc{k} = " + v + ".Load(scale + j{offset}), cc{k} = " + v + ".Load(c1 + j{offset});")}}
+                for (int r = 0; r < rows; r++)
+                {
+                    {{A}}* zr = dz + r * Channels + j, xr = x + r * Channels + j, dr = dx + r * Channels + j;
+                {{Each(g, "    " + vt + " r{k} = (" + v + ".Load(zr{offset}) - cc{k} - (" + v + ".Load(xr{offset}) - mu{k}) * kk{k}) * sc{k};")}}
+                {{Each(g, "    " + v + ".Store(r{k}, dr{offset});")}}
+                }
+                """);
         }
 
-        writer.Line($"    {ChannelTail(w)} dxr[j] = (dzr[j] - c1[j] - (xr[j] - mean[j]) * k[j]) * scale[j];");
+        writer.Line($"{ChannelTail(w)}");
+        writer.Line("{");
+        writer.Line($"    {A} m = mean[j], kk = k[j], s = scale[j], c = c1[j];");
+        writer.Line("    for (int r = 0; r < rows; r++) dx[r * Channels + j] = (dz[r * Channels + j] - c - (x[r * Channels + j] - m) * kk) * s;");
         writer.Line("}");
     }
 
     private void ScaleGradientByPosition(CodeWriter writer, VectorWidth? w)
     {
-        string v = w?.Helper ?? "";
-        writer.Line("for (int r = 0; r < rows; r++)");
-        writer.Line("{");
-        writer.Line($"    {A}* dzr = dz + r * Channels, dxr = dx + r * Channels;");
         if (w is not null)
         {
-            writer.Line("    int j = 0;");
-            writer.Line($"    for (; j <= Channels - Lanes; j += Lanes) {v}.Store({v}.Load(dzr + j) * {v}.Load(scale + j), dxr + j);");
+            string v = w.Helper, vt = Vt(w);
+            WriteChannelGroups(writer, w, g => $$"""
+                {{Each(g, vt + " s{k} = " + v + ".Load(scale + j{offset});")}}
+                for (int r = 0; r < rows; r++)
+                {
+                    {{A}}* zr = dz + r * Channels + j, dr = dx + r * Channels + j;
+                {{Each(g, "    " + v + ".Store(" + v + ".Load(zr{offset}) * s{k}, dr{offset});")}}
+                }
+                """);
         }
 
-        writer.Line($"    {ChannelTail(w)} dxr[j] = dzr[j] * scale[j];");
+        writer.Line($"{ChannelTail(w)}");
+        writer.Line("{");
+        writer.Line($"    {A} s = scale[j];");
+        writer.Line("    for (int r = 0; r < rows; r++) dx[r * Channels + j] = dz[r * Channels + j] * s;");
         writer.Line("}");
     }
 }

@@ -85,10 +85,17 @@ internal sealed partial class BatchNormEmitter
     private int SegmentElements => ByPosition ? ChunkRows * Channels : SegmentLength;
 
     /// <summary>
-    /// Whether large outputs are written with non-temporal stores: channels-first float/double outputs that nothing
-    /// reads back (a fused activation re-reads the normalized values; Half output goes through a conversion).
+    /// Whether large outputs are written with non-temporal stores: float/double outputs that nothing reads back (a fused
+    /// activation re-reads the normalized values; Half output goes through a conversion).
     /// </summary>
-    private bool CanStream => !ByPosition && !IsHalf && !HasActivation;
+    private bool CanStream => !IsHalf && !HasActivation;
+
+    /// <summary>
+    /// Channels-last streaming walks a chunk flat, one aligned vector after another, so a vector's channels may wrap around
+    /// the end of a position: its per-channel coefficients are stored twice in a row, and any C consecutive channels are a
+    /// contiguous slice.
+    /// </summary>
+    private bool RepeatsCoefficients => ByPosition && CanStream;
 
     private string ActivationName => _norm.Activation switch
     {
@@ -380,12 +387,12 @@ internal sealed partial class BatchNormEmitter
         }
 
         string fixedHead = $"fixed ({T}* {string.Join(", ", pins)})\nfixed ({A}* {string.Join(", ", statPins)})";
-        writer.Line($"{A}[] work = global::System.Buffers.ArrayPool<{A}>.Shared.Rent(3 * Channels);");
+        writer.Line($"{A}[] work = global::System.Buffers.ArrayPool<{A}>.Shared.Rent(6 * Channels);");
         using (writer.Block("try"))
         {
             using (writer.Block($"{fixedHead}\nfixed ({A}* coefficients = work)"))
             {
-                writer.Line($"{A}* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;");
+                writer.Line($"{A}* center = coefficients, scale = coefficients + 2 * Channels, shift = coefficients + 4 * Channels;");
                 if (synchronized)
                 {
                     writer.Line("new " + ReadOnlySpan + $"<{A}>(meanIn, Channels).CopyTo(new {Span}<{A}>(center, Channels));");
@@ -401,6 +408,7 @@ internal sealed partial class BatchNormEmitter
                     writer.Line($"TrainingCoefficients(c, count, center[c], scale[c], {TrainingCoefficientPointers()}meanOut, rstdOut, out scale[c], out shift[c]);");
                 }
 
+                WriteRepeat(writer, "center", "scale", "shift");
                 writer.Line();
                 writer.Line($"{Runtime}.RowScheduler.Run(new AffineRows(x, y, center, scale, shift{StreamingArgument("output")}), {ElementwiseRows});");
             }
@@ -409,6 +417,20 @@ internal sealed partial class BatchNormEmitter
         using (writer.Block("finally"))
         {
             writer.Line($"global::System.Buffers.ArrayPool<{A}>.Shared.Return(work);");
+        }
+    }
+
+    /// <summary>Stores each named coefficient row a second time after itself, for channels-last streaming.</summary>
+    private void WriteRepeat(CodeWriter writer, params string[] rows)
+    {
+        if (!RepeatsCoefficients)
+        {
+            return;
+        }
+
+        foreach (string row in rows)
+        {
+            writer.Line($"new {ReadOnlySpan}<{A}>({row}, Channels).CopyTo(new {Span}<{A}>({row} + Channels, Channels));");
         }
     }
 
@@ -439,7 +461,7 @@ internal sealed partial class BatchNormEmitter
             Require(writer, "output", "input.Length");
             writer.Line($"{Arguments}.RequireNoPartialOverlap(input, output, nameof(output));");
             writer.Line();
-            writer.Line($"{A}[] work = global::System.Buffers.ArrayPool<{A}>.Shared.Rent(3 * Channels);");
+            writer.Line($"{A}[] work = global::System.Buffers.ArrayPool<{A}>.Shared.Rent(6 * Channels);");
             using (writer.Block("try"))
             {
                 var pins = new List<string> { "x = input" };
@@ -449,13 +471,14 @@ internal sealed partial class BatchNormEmitter
                 pins.Add("y = output");
                 using (writer.Block($"fixed ({T}* {string.Join(", ", pins)})\nfixed ({A}* coefficients = work)"))
                 {
-                    writer.Line($"{A}* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;");
+                    writer.Line($"{A}* center = coefficients, scale = coefficients + 2 * Channels, shift = coefficients + 4 * Channels;");
                     using (writer.Block("for (int c = 0; c < Channels; c++)"))
                     {
                         writer.Line("center[c] = 0;");
                         writer.Line($"EvalCoefficients(c, {(Affine ? "w, b, " : "")}runMean, runVar, out _, out scale[c], out shift[c]);");
                     }
 
+                    WriteRepeat(writer, "center", "scale", "shift");
                     writer.Line();
                     writer.Line($"{Runtime}.RowScheduler.Run(new AffineRows(x, y, center, scale, shift{StreamingArgument("output")}), {ElementwiseRows});");
                 }
@@ -866,9 +889,11 @@ internal sealed partial class BatchNormEmitter
         writer.Line();
         writer.Line("/// <summary>");
         writer.Line("/// Backward coefficients per channel: mean, rstd, scale (γ·rstd), the pre-activation's center and shift, then the sums of dz and");
-        writer.Line("/// dz·x̂ and the input gradient's k and c1.");
+        writer.Line(RepeatsCoefficients
+            ? "/// dz·x̂ and the input gradient's k and c1; then mean, scale, k and c1 each stored twice in a row, for streaming."
+            : "/// dz·x̂ and the input gradient's k and c1.");
         writer.Line("/// </summary>");
-        writer.Line("private const int BackwardCoefficients = 9;");
+        writer.Line($"private const int BackwardCoefficients = {(RepeatsCoefficients ? 17 : 9)};");
         writer.Line();
         writer.Line("/// <summary>PyTorch refuses to normalize a channel that holds a single value in training.</summary>");
         using (writer.Block("private static void RequireMoreThanOneValue(int batch, string paramName)"))
