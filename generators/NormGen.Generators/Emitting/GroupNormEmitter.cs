@@ -35,6 +35,12 @@ internal sealed class GroupNormEmitter
     private const string Span = "global::System.Span";
     private const string HalfType = "global::System.Half";
 
+    /// <summary>
+    /// Loops that run once per call over a large block would otherwise start in unoptimized code and wait for
+    /// on-stack replacement; they are compiled fully optimized from the first call instead.
+    /// </summary>
+    private const string Optimized = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     /// <summary>Bytes of input a block covers, so that the second pass over it hits L1.</summary>
     private const int BlockBytes = 32 * 1024;
 
@@ -843,6 +849,7 @@ internal sealed class GroupNormEmitter
             writer.Line("/// PyTorch's update: every (sample, channel) moves a copy of the channel's running statistics by Momentum towards its");
             writer.Line("/// mean and unbiased variance, and the channel keeps the average of those copies over the batch.");
             writer.Line("/// </summary>");
+            writer.Line(Optimized);
             writer.Line($"private static void UpdateRunningStatistics({T}* mean, {T}* m2, {S}* runningMean, {S}* runningVar, int batch)");
             writer.Line("{");
             writer.Line("    for (int c = 0; c < Channels; c++)");
@@ -864,6 +871,7 @@ internal sealed class GroupNormEmitter
 
         writer.Line();
         writer.Line("/// <summary>Merges the per-block statistics of one unit in block order (Chan et al.), then turns the variance into rstd.</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void MergeStatistics({T}* blockMean, {T}* blockM2, {T}* mean, {T}* rstd, {T}* m2)");
         writer.Line("{");
         writer.Line("    for (int g = 0; g < UnitGroups; g++)");
@@ -1051,6 +1059,7 @@ internal sealed class GroupNormEmitter
 
             writer.Line("}");
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block("public void Execute(int firstRow, int rowCount)"))
             {
                 if (scratch is null)
@@ -1090,6 +1099,7 @@ internal sealed class GroupNormEmitter
     private void WriteChannelsFirstHelpers(CodeWriter writer)
     {
         writer.Line("/// <summary>The mean and sum of squared deviations of one block of a (sample, group).</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void BlockStatistics({T}* x, int block, {T}* mean, {T}* m2, {T}* work)");
         writer.Line("{");
         writer.Line($"    Moments(x + block * BlockLength, BlockSize(block), out {T} blockMean, out {T} blockM2);");
@@ -1098,6 +1108,7 @@ internal sealed class GroupNormEmitter
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>Normalizes elements [start, end) of a (sample, group), channel by channel with a folded scale.</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void NormalizeRange({T}* x, {T}* y, int unit, int start, int end, {T}* mean, {T}* rstd, {T}* w, {T}* b, {T}* work)");
         writer.Line("{");
         writer.Line("    int first = unit % Groups * ChannelsPerGroup;");
@@ -1110,6 +1121,7 @@ internal sealed class GroupNormEmitter
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>Per channel of one block: Σ dy·(x - mean) and Σ dy, zero for channels the block does not touch.</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void GradientSums({T}* dy, {T}* x, int block, {T}* mean, {T}* partialA, {T}* partialB, {T}* work)");
         writer.Line("{");
         writer.Line($"    new {Span}<{T}>(partialA, UnitChannels).Clear();");
@@ -1126,6 +1138,7 @@ internal sealed class GroupNormEmitter
         writer.Line("/// From the channel sums of a (sample, group): its parameter gradients, and the coefficients of");
         writer.Line("/// <c>dx = p[j]·dy + q·(x - mean) + k</c>, stored as p[0..ChannelsPerGroup), q, k.");
         writer.Line("/// </summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void GradientCoefficients(int unit, {T}* totalA, {T}* totalB, {T}* w, {T}* mean, {T}* rstd, {T}* dwPartial, {T}* dbPartial, {T}* coefficients, {T}* work)");
         writer.Line("{");
         writer.Line("    int sample = unit / Groups, first = unit % Groups * ChannelsPerGroup;");
@@ -1155,6 +1168,7 @@ internal sealed class GroupNormEmitter
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>Writes the input gradient of elements [start, end) of a (sample, group).</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void GradientInputRange({T}* dy, {T}* x, {T}* dx, int unit, int start, int end, {T}* mean, {T}* coefficients)");
         writer.Line("{");
         writer.Line($"    {T} q = coefficients[ChannelsPerGroup], k = coefficients[ChannelsPerGroup + 1];");
@@ -1169,29 +1183,52 @@ internal sealed class GroupNormEmitter
     private void WriteChannelsLastHelpers(CodeWriter writer)
     {
         writer.Line("/// <summary>Adds up the lanes of every group: <c>groups[g] = Σ slots[p]</c> over the lanes p of group g's channels.</summary>");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
         writer.Line($"private static void FoldToGroups({T}* slots, {T}* groups)");
         writer.Line("{");
-        writer.Line($"    new {Span}<{T}>(groups, Groups).Clear();");
-        writer.Line("    for (int p = 0; p < Period; p++) groups[p % Channels / ChannelsPerGroup] += slots[p];");
+        writer.Line("    for (int g = 0; g < Groups; g++)");
+        writer.Line("    {");
+        writer.Line($"        {T} sum = 0;");
+        writer.Line("        for (int p = g * ChannelsPerGroup; p < Period; p += Channels)");
+        writer.Line("        {");
+        writer.Line("            for (int j = p; j < p + ChannelsPerGroup; j++) sum += slots[j];");
+        writer.Line("        }");
+        writer.Line();
+        writer.Line("        groups[g] = sum;");
+        writer.Line("    }");
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>Adds up the lanes of every channel.</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void FoldToChannels({T}* slots, {T}* channels)");
         writer.Line("{");
         writer.Line($"    new {ReadOnlySpan}<{T}>(slots, Channels).CopyTo(new {Span}<{T}>(channels, Channels));");
-        writer.Line("    for (int p = Channels; p < Period; p++) channels[p % Channels] += slots[p];");
+        writer.Line("    for (int p = Channels; p < Period; p += Channels)");
+        writer.Line("    {");
+        writer.Line("        for (int c = 0; c < Channels; c++) channels[c] += slots[p + c];");
+        writer.Line("    }");
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>Gives every lane its group's value.</summary>");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
         writer.Line($"private static void SpreadGroups({T}* groups, {T}* slots)");
         writer.Line("{");
-        writer.Line("    for (int p = 0; p < Period; p++) slots[p] = groups[p % Channels / ChannelsPerGroup];");
+        writer.Line("    for (int g = 0; g < Groups; g++)");
+        writer.Line("    {");
+        writer.Line($"        {T} value = groups[g];");
+        writer.Line("        for (int p = g * ChannelsPerGroup; p < Period; p += Channels)");
+        writer.Line("        {");
+        writer.Line("            for (int j = p; j < p + ChannelsPerGroup; j++) slots[j] = value;");
+        writer.Line("        }");
+        writer.Line("    }");
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>");
         writer.Line("/// Per group, the mean and sum of squared deviations of one block of a sample: per-lane sums, merged by group,");
-        writer.Line("/// then per-lane deviations from the group means, which also correct the means' rounding error.");
+        writer.Line("/// then, over the block again while it is in L1, per-lane deviations from the group means, which also correct the");
+        writer.Line("/// means' rounding error (the corrected two-pass algorithm).");
         writer.Line("/// </summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void BlockStatistics({T}* x, int block, {T}* mean, {T}* m2, {T}* work)");
         writer.Line("{");
         writer.Line("    int length = BlockSize(block);");
@@ -1215,6 +1252,7 @@ internal sealed class GroupNormEmitter
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>Normalizes elements [start, end) of a sample; start is a multiple of Period.</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void NormalizeRange({T}* x, {T}* y, int unit, int start, int end, {T}* mean, {T}* rstd, {T}* w, {T}* b, {T}* work)");
         writer.Line("{");
         writer.Line($"    {T}* slotMean = work, slotScale = work + Period, slotShift = work + 2 * Period;");
@@ -1230,6 +1268,7 @@ internal sealed class GroupNormEmitter
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>Per channel of one block of a sample: Σ dy·(x - mean) and Σ dy.</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void GradientSums({T}* dy, {T}* x, int block, {T}* mean, {T}* partialA, {T}* partialB, {T}* work)");
         writer.Line("{");
         writer.Line("    int start = block * BlockLength;");
@@ -1244,6 +1283,7 @@ internal sealed class GroupNormEmitter
         writer.Line("/// From the channel sums of a sample: its parameter gradients, and per lane the coefficients of");
         writer.Line("/// <c>dx = p·dy + q·(x - mean) + k</c>, stored as Period lanes each of mean, p, q and k.");
         writer.Line("/// </summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void GradientCoefficients(int unit, {T}* totalA, {T}* totalB, {T}* w, {T}* mean, {T}* rstd, {T}* dwPartial, {T}* dbPartial, {T}* coefficients, {T}* work)");
         writer.Line("{");
         writer.Line($"    {T}* q = work, k = work + Groups;");
@@ -1282,6 +1322,7 @@ internal sealed class GroupNormEmitter
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>Writes the input gradient of elements [start, end) of a sample; start is a multiple of Period.</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void GradientInputRange({T}* dy, {T}* x, {T}* dx, int unit, int start, int end, {T}* mean, {T}* coefficients)");
         writer.Line("    => PeriodicGradientInput(dy + start, x + start, dx + start, end - start, coefficients, coefficients + Period, coefficients + 2 * Period, coefficients + 3 * Period);");
     }
@@ -1291,6 +1332,7 @@ internal sealed class GroupNormEmitter
     private void WritePrimitives(CodeWriter writer)
     {
         var widths = VectorWidth.All.Select(w => Simd.Vector(w, _t)).Concat([Simd.Scalar(_t)]).ToList();
+        WriteMulAdd(writer);
         if (_channelsLast)
         {
             WritePrimitive(writer, widths, "PeriodicSums", "Per lane of the period, the sum over the periods of a run (the run's elements past its whole periods included).",
@@ -1306,7 +1348,7 @@ internal sealed class GroupNormEmitter
         }
         else
         {
-            WritePrimitive(writer, widths, "Moments", "The mean and the sum of squared deviations of a contiguous run (corrected two-pass).",
+            WritePrimitive(writer, widths, "Moments", "The mean and the sum of squared deviations of a contiguous run, in one pass.",
                 $"{T}* x, int length, out {T} mean, out {T} m2", "BlockLength", Moments);
             WritePrimitive(writer, widths, "AffineRun", "y = (x - mean)·scale + shift over a contiguous run.",
                 $"{T}* x, {T}* y, int length, {T} mean, {T} scale, {T} shift", "Spatial", AffineRun);
@@ -1315,6 +1357,37 @@ internal sealed class GroupNormEmitter
             WritePrimitive(writer, widths, "GradientInputRun", "dx = p·dy + q·(x - mean) + k over a contiguous run.",
                 $"{T}* dy, {T}* x, {T}* dx, int length, {T} p, {T} mean, {T} q, {T} k", "Spatial", GradientInputRun);
         }
+    }
+
+    /// <summary>
+    /// Writes <c>MulAdd(a, b, c) = a·b + c</c> for every width and for scalars: fused (one rounding) where the machine
+    /// has FMA, and decided alike for every width and the scalar tails, so an element's result never depends on
+    /// which of them computed it.
+    /// </summary>
+    private void WriteMulAdd(CodeWriter writer)
+    {
+        const string X86 = "global::System.Runtime.Intrinsics.X86";
+        const string Arm = "global::System.Runtime.Intrinsics.Arm";
+        string arm = _t.Size == 8 ? $"{Arm}.AdvSimd.Arm64" : $"{Arm}.AdvSimd";
+        string math = _t.Size == 8 ? "global::System.Math" : "global::System.MathF";
+        const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+        foreach (VectorWidth width in VectorWidth.All)
+        {
+            string vt = $"{width.Helper}<{T}>";
+            string fused = width.Name switch
+            {
+                "Vector512" => $"{X86}.Avx512F.IsSupported ? {X86}.Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c",
+                "Vector256" => $"{X86}.Fma.IsSupported ? {X86}.Fma.MultiplyAdd(a, b, c) : a * b + c",
+                _ => $"{X86}.Fma.IsSupported ? {X86}.Fma.MultiplyAdd(a, b, c) : {arm}.IsSupported ? {arm}.FusedMultiplyAdd(c, a, b) : a * b + c",
+            };
+            writer.Line();
+            writer.Line(Inline);
+            writer.Line($"private static {vt} MulAdd({vt} a, {vt} b, {vt} c) => {fused};");
+        }
+
+        writer.Line();
+        writer.Line(Inline);
+        writer.Line($"private static {T} MulAdd({T} a, {T} b, {T} c) => {X86}.Fma.IsSupported || {arm}.IsSupported ? {math}.FusedMultiplyAdd(a, b, c) : a * b + c;");
     }
 
     private void WritePrimitive(CodeWriter writer, List<Simd> widths, string name, string summary, string parameters, string hint, Action<CodeWriter, Simd> body)
@@ -1344,6 +1417,7 @@ internal sealed class GroupNormEmitter
         foreach (Simd v in widths)
         {
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block($"private static void {name}{v.Name}({parameters})"))
             {
                 writer.Line($"const int Lanes = {v.Lanes};");
@@ -1352,56 +1426,109 @@ internal sealed class GroupNormEmitter
         }
     }
 
+    /// <summary>The sum of eight values as a balanced tree, so eight equal values sum exactly.</summary>
+    private static string Tree8(Func<int, string> value) =>
+        $"(({value(0)} + {value(1)}) + ({value(2)} + {value(3)})) + (({value(4)} + {value(5)}) + ({value(6)} + {value(7)}))";
+
+    private static string SquaresTree8(Simd v) =>
+        $"({v.MulAdd("d0", "d0", "d1 * d1")} + {v.MulAdd("d2", "d2", "d3 * d3")}) + ({v.MulAdd("d4", "d4", "d5 * d5")} + {v.MulAdd("d6", "d6", "d7 * d7")})";
+
+    /// <summary>
+    /// Writes one chunk of eight values per lane (loaded by <paramref name="load"/>): its mean and squared deviations,
+    /// kept in registers, merged into the running per-lane <paramref name="mean"/> and <paramref name="m2"/> with Chan's
+    /// formula (the share of the new chunk and the cross term are precomputed per chunk in <c>share</c> and <c>cross</c>).
+    /// <paramref name="setMean"/> and <paramref name="setM2"/> write the statements that store the merged values.
+    /// </summary>
+    private void ChunkOfEight(CodeWriter w, Simd v, Func<int, string> load, string mean, string m2, Func<string, string> setMean, Func<string, string> setM2)
+    {
+        w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, 8).Select(k => $"a{k} = {load(k)}"))};");
+        w.Line($"{v.Type} cm = ({Tree8(k => $"a{k}")}) * {v.Splat(_t.Literal(0.125))};");
+        w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, 8).Select(k => $"d{k} = a{k} - cm"))};");
+        w.Line($"{v.Type} delta = cm - {mean};");
+        w.Line(setMean(v.MulAdd("delta", v.Splat("share"), mean)));
+        w.Line(setM2(v.MulAdd("delta * delta", v.Splat("cross"), $"{m2} + ({SquaresTree8(v)})")));
+    }
+
+    /// <summary>Writes a chunk of <c>count</c> (fewer than eight) values per lane, with a corrected mean, merged like <c>ChunkOfEight</c>.</summary>
+    private void ShortChunk(CodeWriter w, Simd v, Func<string, string> load, string mean, string m2, Func<string, string> setMean, Func<string, string> setM2)
+    {
+        w.Line($"{v.Type} sum = {v.Zero}, dsum = {v.Zero}, q = {v.Zero};");
+        w.Line($"for (int t = 0; t < count; t++) sum += {load("t")};");
+        w.Line($"{v.Type} cm = sum / {v.Splat($"({T})count")};");
+        w.Line("for (int t = 0; t < count; t++)");
+        w.Line("{");
+        w.Line($"    {v.Type} d = {load("t")} - cm;");
+        w.Line("    dsum += d;");
+        w.Line($"    q = {v.MulAdd("d", "d", "q")};");
+        w.Line("}");
+        w.Line();
+        w.Line($"{v.Type} shift = dsum / {v.Splat($"({T})count")};");
+        w.Line("cm += shift;");
+        w.Line("q -= dsum * shift;");
+        w.Line($"{v.Type} delta = cm - {mean};");
+        w.Line(setMean(v.MulAdd("delta", v.Splat("share"), mean)));
+        w.Line(setM2(v.MulAdd("delta * delta", v.Splat("cross"), $"{m2} + q")));
+    }
+
     private void Moments(CodeWriter w, Simd v)
     {
         string vt = v.Type;
-        w.Line($"{vt} s0 = {v.Zero}, s1 = s0, s2 = s0, s3 = s0;");
-        w.Line("int i = 0;");
-        w.Line("for (; i <= length - 4 * Lanes; i += 4 * Lanes)");
+        w.Line("// Per lane: chunks of eight vectors, each with its own mean and squared deviations (in registers),");
+        w.Line("// merged into running per-lane statistics with Chan's formula. One pass over the data.");
+        w.Line($"{vt} laneMean = {v.Zero}, laneM2 = {v.Zero};");
+        w.Line("int chunks = length / (8 * Lanes), i = 0;");
+        w.Line("for (int c = 0; c < chunks; c++, i += 8 * Lanes)");
         w.Line("{");
-        w.Line($"    s0 += {v.Load("x", "i")};");
-        w.Line($"    s1 += {v.Load("x", "i + Lanes")};");
-        w.Line($"    s2 += {v.Load("x", "i + 2 * Lanes")};");
-        w.Line($"    s3 += {v.Load("x", "i + 3 * Lanes")};");
+        w.Line($"    {T} share = 1 / ({T})(c + 1), cross = 8 * c * share;");
+        var chunk = new CodeWriter();
+        ChunkOfEight(chunk, v, k => v.Load("x", k == 0 ? "i" : $"i + {k} * Lanes"), "laneMean", "laneM2", value => $"laneMean = {value};", value => $"laneM2 = {value};");
+        w.Line(Indent(chunk.ToString()));
         w.Line("}");
         w.Line();
-        w.Line($"for (; i <= length - Lanes; i += Lanes) s0 += {v.Load("x", "i")};");
-        w.Line($"{T} sum = {v.Sum("(s0 + s1) + (s2 + s3)")};");
-        if (!v.IsScalar)
+        w.Line($"{T} laneCount = 8 * chunks;");
+        w.Line("int count = (length - i) / Lanes;");
+        w.Line("if (count > 0)");
+        w.Line("{");
+        w.Line($"    {T} share = count / (laneCount + count), cross = laneCount * share;");
+        var tail = new CodeWriter();
+        ShortChunk(tail, v, t => v.Load("x", $"i + {t} * Lanes"), "laneMean", "laneM2", value => $"laneMean = {value};", value => $"laneM2 = {value};");
+        w.Line(Indent(tail.ToString()));
+        w.Line("    laneCount += count;");
+        w.Line("    i += count * Lanes;");
+        w.Line("}");
+        w.Line();
+        if (v.IsScalar)
         {
-            w.Line("for (; i < length; i++) sum += x[i];");
+            w.Line($"{T} mu = laneMean, squares = laneM2;");
+        }
+        else
+        {
+            w.Line("// The lanes have equal counts: the mean of their means (corrected), and the spread of their means.");
+            w.Line($"{T} mu = {v.Sum("laneMean")} / Lanes;");
+            w.Line($"{vt} spread = laneMean - {v.Splat("mu")};");
+            w.Line($"{T} deviations = {v.Sum("spread")};");
+            w.Line("mu += deviations / Lanes;");
+            w.Line($"{T} squares = {v.Sum("laneM2")} + laneCount * ({v.Sum("spread * spread")} - deviations * (deviations / Lanes));");
+            w.Line();
+            w.Line("// The last elements, fewer than a vector: their own corrected two-pass, merged.");
+            w.Line("int rest = length - i;");
+            w.Line("if (rest > 0)");
+            w.Line("{");
+            w.Line($"    {T} restSum = 0, restDeviations = 0, restSquares = 0;");
+            w.Line("    for (int t = i; t < length; t++) restSum += x[t];");
+            w.Line($"    {T} restMean = restSum / rest;");
+            w.Line($"    for (int t = i; t < length; t++) {{ {T} d = x[t] - restMean; restDeviations += d; restSquares = MulAdd(d, d, restSquares); }}");
+            w.Line($"    {T} restShift = restDeviations / rest;");
+            w.Line("    restMean += restShift;");
+            w.Line("    restSquares -= restDeviations * restShift;");
+            w.Line($"    {T} before = laneCount * Lanes, share = rest / (before + rest), delta = restMean - mu;");
+            w.Line("    mu = MulAdd(delta, share, mu);");
+            w.Line("    squares = MulAdd(delta * delta, before * share, squares + restSquares);");
+            w.Line("}");
         }
 
-        w.Line("mean = sum / length;");
         w.Line();
-        w.Line("// Second pass, over data still in L1: deviations from that mean and their squares; the deviations' sum");
-        w.Line("// corrects the mean's rounding error, so a constant run gets its exact value as mean.");
-        w.Line($"{vt} m = {v.Splat("mean")}, d0 = {v.Zero}, d1 = d0, q0 = d0, q1 = d0;");
-        w.Line("for (i = 0; i <= length - 2 * Lanes; i += 2 * Lanes)");
-        w.Line("{");
-        w.Line($"    {vt} a = {v.Load("x", "i")} - m, c = {v.Load("x", "i + Lanes")} - m;");
-        w.Line("    d0 += a;");
-        w.Line("    d1 += c;");
-        w.Line("    q0 += a * a;");
-        w.Line("    q1 += c * c;");
-        w.Line("}");
-        w.Line();
-        w.Line("for (; i <= length - Lanes; i += Lanes)");
-        w.Line("{");
-        w.Line($"    {vt} a = {v.Load("x", "i")} - m;");
-        w.Line("    d0 += a;");
-        w.Line("    q0 += a * a;");
-        w.Line("}");
-        w.Line();
-        w.Line($"{T} deviations = {v.Sum("d0 + d1")}, squares = {v.Sum("q0 + q1")};");
-        if (!v.IsScalar)
-        {
-            w.Line($"for (; i < length; i++) {{ {T} a = x[i] - mean; deviations += a; squares += a * a; }}");
-        }
-
-        w.Line($"{T} shift = deviations / length;");
-        w.Line("mean += shift;");
-        w.Line("squares -= deviations * shift;");
+        w.Line("mean = mu;");
         w.Line("m2 = squares < 0 ? 0 : squares;");
     }
 
@@ -1411,15 +1538,15 @@ internal sealed class GroupNormEmitter
         w.Line("int i = 0;");
         w.Line("for (; i <= length - 2 * Lanes; i += 2 * Lanes)");
         w.Line("{");
-        w.Line($"    {v.Type} y0 = ({v.Load("x", "i")} - m) * a + b, y1 = ({v.Load("x", "i + Lanes")} - m) * a + b;");
+        w.Line($"    {v.Type} y0 = {v.MulAdd($"{v.Load("x", "i")} - m", "a", "b")}, y1 = {v.MulAdd($"{v.Load("x", "i + Lanes")} - m", "a", "b")};");
         w.Line($"    {v.Store("y0", "y", "i")}");
         w.Line($"    {v.Store("y1", "y", "i + Lanes")}");
         w.Line("}");
         w.Line();
-        w.Line($"for (; i <= length - Lanes; i += Lanes) {v.Store($"({v.Load("x", "i")} - m) * a + b", "y", "i")}");
+        w.Line($"for (; i <= length - Lanes; i += Lanes) {v.Store(v.MulAdd($"{v.Load("x", "i")} - m", "a", "b"), "y", "i")}");
         if (!v.IsScalar)
         {
-            w.Line("for (; i < length; i++) y[i] = (x[i] - mean) * scale + shift;");
+            w.Line("for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);");
         }
     }
 
@@ -1431,8 +1558,8 @@ internal sealed class GroupNormEmitter
         w.Line("for (; i <= length - 2 * Lanes; i += 2 * Lanes)");
         w.Line("{");
         w.Line($"    {vt} g0 = {v.Load("dy", "i")}, g1 = {v.Load("dy", "i + Lanes")};");
-        w.Line($"    a0 += g0 * ({v.Load("x", "i")} - m);");
-        w.Line($"    a1 += g1 * ({v.Load("x", "i + Lanes")} - m);");
+        w.Line($"    a0 = {v.MulAdd("g0", $"{v.Load("x", "i")} - m", "a0")};");
+        w.Line($"    a1 = {v.MulAdd("g1", $"{v.Load("x", "i + Lanes")} - m", "a1")};");
         w.Line("    b0 += g0;");
         w.Line("    b1 += g1;");
         w.Line("}");
@@ -1440,7 +1567,7 @@ internal sealed class GroupNormEmitter
         w.Line("for (; i <= length - Lanes; i += Lanes)");
         w.Line("{");
         w.Line($"    {vt} g0 = {v.Load("dy", "i")};");
-        w.Line($"    a0 += g0 * ({v.Load("x", "i")} - m);");
+        w.Line($"    a0 = {v.MulAdd("g0", $"{v.Load("x", "i")} - m", "a0")};");
         w.Line("    b0 += g0;");
         w.Line("}");
         w.Line();
@@ -1448,7 +1575,7 @@ internal sealed class GroupNormEmitter
         w.Line($"sum = {v.Sum("b0 + b1")};");
         if (!v.IsScalar)
         {
-            w.Line("for (; i < length; i++) { dotDeviation += dy[i] * (x[i] - mean); sum += dy[i]; }");
+            w.Line("for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }");
         }
     }
 
@@ -1456,10 +1583,10 @@ internal sealed class GroupNormEmitter
     {
         w.Line($"{v.Type} vp = {v.Splat("p")}, vm = {v.Splat("mean")}, vq = {v.Splat("q")}, vk = {v.Splat("k")};");
         w.Line("int i = 0;");
-        w.Line($"for (; i <= length - Lanes; i += Lanes) {v.Store($"vp * {v.Load("dy", "i")} + vq * ({v.Load("x", "i")} - vm) + vk", "dx", "i")}");
+        w.Line($"for (; i <= length - Lanes; i += Lanes) {v.Store(v.MulAdd("vp", v.Load("dy", "i"), v.MulAdd("vq", $"{v.Load("x", "i")} - vm", "vk")), "dx", "i")}");
         if (!v.IsScalar)
         {
-            w.Line("for (; i < length; i++) dx[i] = p * dy[i] + q * (x[i] - mean) + k;");
+            w.Line("for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));");
         }
     }
 
@@ -1488,118 +1615,214 @@ internal sealed class GroupNormEmitter
 
     private static string Indent(string text) => string.Join("\n", text.TrimEnd('\n').Split('\n').Select(l => l.Length == 0 ? l : "    " + l));
 
-    private void PeriodicSums(CodeWriter w, Simd v)
+    /// <summary>
+    /// Whether a period's vectors of <paramref name="arrays"/> lane arrays and <paramref name="accumulators"/> accumulator
+    /// arrays (repeated for the unrolled periods) fit in vector registers, so the loop over the periods keeps them there
+    /// instead of reloading them (the stores to the output could alias them, so the JIT would not hoist the loads).
+    /// </summary>
+    private bool InRegisters(Simd v, int arrays, int accumulators = 0)
     {
-        w.Line($"new {Span}<{T}>(acc, Period).Clear();");
-        w.Line("int periods = length / Period, r = 0;");
-        w.Line("for (; r <= periods - 4; r += 4, x += 4 * Period)");
-        w.Line("{");
-        var unrolled = new CodeWriter();
-        PeriodLoop(unrolled, v, (c, s, j) =>
-            c.Line(s.Store($"{s.Load("acc", j)} + (({s.Load("x", j)} + {s.Load("x", j + " + Period")}) + ({s.Load("x", j + " + 2 * Period")} + {s.Load("x", j + " + 3 * Period")}))", "acc", j)));
-        w.Line(Indent(unrolled.ToString()));
-        w.Line("}");
-        w.Line();
-        w.Line("for (; r < periods; r++, x += Period)");
-        w.Line("{");
-        var single = new CodeWriter();
-        PeriodLoop(single, v, (c, s, j) => c.Line(s.Store($"{s.Load("acc", j)} + {s.Load("x", j)}", "acc", j)));
-        w.Line(Indent(single.ToString()));
-        w.Line("}");
-        w.Line();
-        w.Line("for (int j = 0; j < length - periods * Period; j++) acc[j] += x[j];");
+        if (v.IsScalar || _period % v.Lanes != 0)
+        {
+            return false;
+        }
+
+        int vectors = _period / v.Lanes;
+        int registers = v.Lanes * _t.Size == 64 ? 26 : 13;
+        return vectors * (arrays + accumulators * Unroll(v)) <= registers;
     }
 
-    private void PeriodicDeviations(CodeWriter w, Simd v)
+    /// <summary>Periods handled per iteration by register accumulators, so that at least four add chains run at once.</summary>
+    private int Unroll(Simd v)
     {
-        w.Line($"new {Span}<{T}>(accD, Period).Clear();");
-        w.Line($"new {Span}<{T}>(accQ, Period).Clear();");
-        w.Line("int periods = length / Period, r = 0;");
-        w.Line("for (; r <= periods - 2; r += 2, x += 2 * Period)");
-        w.Line("{");
-        var unrolled = new CodeWriter();
-        PeriodLoop(unrolled, v, (c, s, j) =>
-        {
-            c.Line($"{s.Type} mj = {s.Load("m", j)}, d0 = {s.Load("x", j)} - mj, d1 = {s.Load("x", j + " + Period")} - mj;");
-            c.Line(s.Store($"{s.Load("accD", j)} + (d0 + d1)", "accD", j));
-            c.Line(s.Store($"{s.Load("accQ", j)} + (d0 * d0 + d1 * d1)", "accQ", j));
-        });
-        w.Line(Indent(unrolled.ToString()));
-        w.Line("}");
-        w.Line();
-        w.Line("for (; r < periods; r++, x += Period)");
-        w.Line("{");
-        var single = new CodeWriter();
-        PeriodLoop(single, v, (c, s, j) =>
-        {
-            c.Line($"{s.Type} d0 = {s.Load("x", j)} - {s.Load("m", j)};");
-            c.Line(s.Store($"{s.Load("accD", j)} + d0", "accD", j));
-            c.Line(s.Store($"{s.Load("accQ", j)} + d0 * d0", "accQ", j));
-        });
-        w.Line(Indent(single.ToString()));
-        w.Line("}");
-        w.Line();
-        w.Line($"for (int j = 0; j < length - periods * Period; j++) {{ {T} d0 = x[j] - m[j]; accD[j] += d0; accQ[j] += d0 * d0; }}");
+        int vectors = _period / v.Lanes;
+        return vectors >= 4 ? 1 : vectors >= 2 ? 2 : 4;
     }
 
-    private void PeriodicAffine(CodeWriter w, Simd v)
+    private static string Offset(int vector, int period) => (vector, period) switch
     {
+        (0, 0) => "0",
+        (_, 0) => $"{vector} * Lanes",
+        (0, 1) => "Period",
+        (0, _) => $"{period} * Period",
+        (_, 1) => $"Period + {vector} * Lanes",
+        _ => $"{period} * Period + {vector} * Lanes",
+    };
+
+    /// <summary>
+    /// Writes a sum over the periods of a run into <paramref name="accumulators"/> (lane arrays, overwritten), with
+    /// <paramref name="coefficients"/> lane arrays read alongside; <paramref name="terms"/> gives, for a period index
+    /// expression and a way to load a lane array, the value added to each accumulator. Register-resident when it fits.
+    /// </summary>
+    private void PeriodicReduction(CodeWriter w, Simd v, string[] pointers, string[] coefficients, string[] accumulators,
+        Func<Func<string, string>, string, (string? Let, Func<string, string>[] Updates)> terms, string scalarTail)
+    {
+        string advance = string.Concat(pointers.Select(p => $", {p} += Period"));
+        string advanceBy(int n) => string.Concat(pointers.Select(p => $", {p} += {n} * Period"));
+        if (InRegisters(v, coefficients.Length, accumulators.Length))
+        {
+            int vectors = _period / v.Lanes, unroll = Unroll(v);
+            w.Line("// The period's coefficients and accumulators stay in registers.");
+            foreach (string c in coefficients)
+            {
+                w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, vectors).Select(k => $"{c}{k} = {v.Load(c, Offset(k, 0))}"))};");
+            }
+
+            foreach (string a in accumulators)
+            {
+                w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, vectors * unroll).Select(k => $"{a}{k} = {v.Zero}"))};");
+            }
+
+            w.Line("int periods = length / Period, r = 0;");
+            w.Line($"for (; r <= periods - {unroll}; r += {unroll}{advanceBy(unroll)})");
+            w.Line("{");
+            for (int u = 0; u < unroll; u++)
+            {
+                for (int k = 0; k < vectors; k++)
+                {
+                    int kk = k, uu = u;
+                    (string? let, Func<string, string>[] updates) = terms(array => coefficients.Contains(array) ? $"{array}{kk}" : v.Load(array, Offset(kk, uu)), $"{u * vectors + k}");
+                    if (let is not null)
+                    {
+                        w.Line($"    {v.Type} {let};");
+                    }
+
+                    for (int a = 0; a < accumulators.Length; a++)
+                    {
+                        string accumulator = $"{accumulators[a]}{u * vectors + k}";
+                        w.Line($"    {accumulator} = {updates[a](accumulator)};");
+                    }
+                }
+            }
+
+            w.Line("}");
+            if (unroll > 1)
+            {
+                w.Line();
+                w.Line($"for (; r < periods; r++{advance})");
+                w.Line("{");
+                for (int k = 0; k < vectors; k++)
+                {
+                    int kk = k;
+                    (string? let, Func<string, string>[] updates) = terms(array => coefficients.Contains(array) ? $"{array}{kk}" : v.Load(array, Offset(kk, 0)), $"{k}");
+                    if (let is not null)
+                    {
+                        w.Line($"    {v.Type} {let};");
+                    }
+
+                    for (int a = 0; a < accumulators.Length; a++)
+                    {
+                        string accumulator = $"{accumulators[a]}{k}";
+                        w.Line($"    {accumulator} = {updates[a](accumulator)};");
+                    }
+                }
+
+                w.Line("}");
+            }
+
+            w.Line();
+            foreach (string a in accumulators)
+            {
+                for (int k = 0; k < vectors; k++)
+                {
+                    string sum = string.Join(" + ", Enumerable.Range(0, unroll).Select(u => $"{a}{u * vectors + k}"));
+                    w.Line(v.Store(unroll > 1 ? $"({sum})" : sum, a, Offset(k, 0)));
+                }
+            }
+        }
+        else
+        {
+            foreach (string a in accumulators)
+            {
+                w.Line($"new {Span}<{T}>({a}, Period).Clear();");
+            }
+
+            w.Line("int periods = length / Period;");
+            w.Line($"for (int r = 0; r < periods; r++{advance})");
+            w.Line("{");
+            var body = new CodeWriter();
+            PeriodLoop(body, v, (c, s, j) =>
+            {
+                (string? let, Func<string, string>[] updates) = terms(array => s.Load(array, j), "");
+                if (let is not null)
+                {
+                    c.Line($"{s.Type} {let};");
+                }
+
+                for (int a = 0; a < accumulators.Length; a++)
+                {
+                    c.Line(s.Store(updates[a](s.Load(accumulators[a], j)), accumulators[a], j));
+                }
+            });
+            w.Line(Indent(body.ToString()));
+            w.Line("}");
+        }
+
+        w.Line();
+        w.Line("// Elements past the whole periods: the first lanes of one more period.");
+        w.Line($"for (int j = 0; j < length - periods * Period; j++) {{ {scalarTail} }}");
+    }
+
+    /// <summary>Writes an element-wise map over the periods of a run, with lane arrays kept in registers when they fit.</summary>
+    private void PeriodicMap(CodeWriter w, Simd v, string[] pointers, string[] coefficients, string output, Func<Func<string, string>, string> value, string scalarTail)
+    {
+        string advance = string.Concat(pointers.Select(p => $", {p} += Period"));
         w.Line("int periods = length / Period;");
-        w.Line("for (int r = 0; r < periods; r++, x += Period, y += Period)");
-        w.Line("{");
-        var body = new CodeWriter();
-        PeriodLoop(body, v, (c, s, j) => c.Line(s.Store($"({s.Load("x", j)} - {s.Load("m", j)}) * {s.Load("a", j)} + {s.Load("b", j)}", "y", j)));
-        w.Line(Indent(body.ToString()));
-        w.Line("}");
+        if (InRegisters(v, coefficients.Length))
+        {
+            int vectors = _period / v.Lanes;
+            w.Line("// The period's coefficients stay in registers.");
+            foreach (string c in coefficients)
+            {
+                w.Line($"{v.Type} {string.Join(", ", Enumerable.Range(0, vectors).Select(k => $"{c}{k} = {v.Load(c, Offset(k, 0))}"))};");
+            }
+
+            w.Line($"for (int r = 0; r < periods; r++{advance})");
+            w.Line("{");
+            for (int k = 0; k < vectors; k++)
+            {
+                int kk = k;
+                w.Line("    " + v.Store(value(array => coefficients.Contains(array) ? $"{array}{kk}" : v.Load(array, Offset(kk, 0))), output, Offset(k, 0)));
+            }
+
+            w.Line("}");
+        }
+        else
+        {
+            w.Line($"for (int r = 0; r < periods; r++{advance})");
+            w.Line("{");
+            var body = new CodeWriter();
+            PeriodLoop(body, v, (c, s, j) => c.Line(s.Store(value(array => s.Load(array, j)), output, j)));
+            w.Line(Indent(body.ToString()));
+            w.Line("}");
+        }
+
         w.Line();
-        w.Line("for (int j = 0; j < length - periods * Period; j++) y[j] = (x[j] - m[j]) * a[j] + b[j];");
+        w.Line($"for (int j = 0; j < length - periods * Period; j++) {scalarTail}");
     }
 
-    private void PeriodicGradientSums(CodeWriter w, Simd v)
-    {
-        w.Line($"new {Span}<{T}>(accA, Period).Clear();");
-        w.Line($"new {Span}<{T}>(accB, Period).Clear();");
-        w.Line("int periods = length / Period, r = 0;");
-        w.Line("for (; r <= periods - 2; r += 2, x += 2 * Period, dy += 2 * Period)");
-        w.Line("{");
-        var unrolled = new CodeWriter();
-        PeriodLoop(unrolled, v, (c, s, j) =>
-        {
-            c.Line($"{s.Type} mj = {s.Load("m", j)}, g0 = {s.Load("dy", j)}, g1 = {s.Load("dy", j + " + Period")};");
-            c.Line(s.Store($"{s.Load("accA", j)} + (g0 * ({s.Load("x", j)} - mj) + g1 * ({s.Load("x", j + " + Period")} - mj))", "accA", j));
-            c.Line(s.Store($"{s.Load("accB", j)} + (g0 + g1)", "accB", j));
-        });
-        w.Line(Indent(unrolled.ToString()));
-        w.Line("}");
-        w.Line();
-        w.Line("for (; r < periods; r++, x += Period, dy += Period)");
-        w.Line("{");
-        var single = new CodeWriter();
-        PeriodLoop(single, v, (c, s, j) =>
-        {
-            c.Line($"{s.Type} g0 = {s.Load("dy", j)};");
-            c.Line(s.Store($"{s.Load("accA", j)} + g0 * ({s.Load("x", j)} - {s.Load("m", j)})", "accA", j));
-            c.Line(s.Store($"{s.Load("accB", j)} + g0", "accB", j));
-        });
-        w.Line(Indent(single.ToString()));
-        w.Line("}");
-        w.Line();
-        w.Line("for (int j = 0; j < length - periods * Period; j++) { accA[j] += dy[j] * (x[j] - m[j]); accB[j] += dy[j]; }");
-    }
+    private void PeriodicSums(CodeWriter w, Simd v) =>
+        PeriodicReduction(w, v, ["x"], [], ["acc"], (load, _) => (null, [acc => $"{acc} + {load("x")}"]), "acc[j] += x[j];");
 
-    private void PeriodicGradientInput(CodeWriter w, Simd v)
-    {
-        w.Line("int periods = length / Period;");
-        w.Line("for (int r = 0; r < periods; r++, x += Period, dy += Period, dx += Period)");
-        w.Line("{");
-        var body = new CodeWriter();
-        PeriodLoop(body, v, (c, s, j) =>
-            c.Line(s.Store($"{s.Load("p", j)} * {s.Load("dy", j)} + {s.Load("q", j)} * ({s.Load("x", j)} - {s.Load("m", j)}) + {s.Load("k", j)}", "dx", j)));
-        w.Line(Indent(body.ToString()));
-        w.Line("}");
-        w.Line();
-        w.Line("for (int j = 0; j < length - periods * Period; j++) dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];");
-    }
+    private void PeriodicDeviations(CodeWriter w, Simd v) =>
+        PeriodicReduction(w, v, ["x"], ["m"], ["accD", "accQ"],
+            (load, id) => ($"d{id} = {load("x")} - {load("m")}", [acc => $"{acc} + d{id}", acc => v.MulAdd($"d{id}", $"d{id}", acc)]),
+            $"{T} d0 = x[j] - m[j]; accD[j] += d0; accQ[j] = MulAdd(d0, d0, accQ[j]);");
+
+    private void PeriodicAffine(CodeWriter w, Simd v) =>
+        PeriodicMap(w, v, ["x", "y"], ["m", "a", "b"], "y",
+            load => v.MulAdd($"{load("x")} - {load("m")}", load("a"), load("b")),
+            "y[j] = MulAdd(x[j] - m[j], a[j], b[j]);");
+
+    private void PeriodicGradientSums(CodeWriter w, Simd v) =>
+        PeriodicReduction(w, v, ["dy", "x"], ["m"], ["accA", "accB"],
+            (load, id) => ($"g{id} = {load("dy")}", [acc => v.MulAdd($"g{id}", $"{load("x")} - {load("m")}", acc), acc => $"{acc} + g{id}"]),
+            "accA[j] = MulAdd(dy[j], x[j] - m[j], accA[j]); accB[j] += dy[j];");
+
+    private void PeriodicGradientInput(CodeWriter w, Simd v) =>
+        PeriodicMap(w, v, ["dy", "x", "dx"], ["m", "p", "q", "k"], "dx",
+            load => v.MulAdd(load("p"), load("dy"), v.MulAdd(load("q"), $"{load("x")} - {load("m")}", load("k"))),
+            "dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));");
 
     private static int Gcd(int a, int b)
     {
@@ -1651,5 +1874,8 @@ internal sealed class GroupNormEmitter
         public string Splat(string scalar) => IsScalar ? scalar : $"{Helper}.Create({scalar})";
 
         public string Sum(string vector) => IsScalar ? vector : $"{Helper}.Sum({vector})";
+
+        /// <summary><c>a·b + c</c>, fused where the machine has FMA (see the emitted <c>MulAdd</c> overloads).</summary>
+        public string MulAdd(string a, string b, string c) => $"MulAdd({a}, {b}, {c})";
     }
 }

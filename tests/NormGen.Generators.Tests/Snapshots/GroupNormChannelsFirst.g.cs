@@ -227,6 +227,7 @@ namespace Diffusion
             }
 
             /// <summary>Merges the per-block statistics of one unit in block order (Chan et al.), then turns the variance into rstd.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MergeStatistics(float* blockMean, float* blockM2, float* mean, float* rstd, float* m2)
             {
                 for (int g = 0; g < UnitGroups; g++)
@@ -271,6 +272,7 @@ namespace Diffusion
                     _m2 = m2;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * Blocks * UnitGroups + 3 * UnitGroups + WorkLength);
@@ -328,6 +330,7 @@ namespace Diffusion
                     _rstd = rstd;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(WorkLength);
@@ -375,6 +378,7 @@ namespace Diffusion
                     _dbPartial = dbPartial;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(4 * UnitChannels + CoefficientLength + WorkLength);
@@ -424,6 +428,7 @@ namespace Diffusion
                     _blockM2 = blockM2;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(WorkLength);
@@ -464,6 +469,7 @@ namespace Diffusion
                     _partialB = partialB;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(WorkLength);
@@ -505,6 +511,7 @@ namespace Diffusion
                     _coefficients = coefficients;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     for (int row = firstRow; row < firstRow + rowCount; row++)
@@ -517,6 +524,7 @@ namespace Diffusion
             }
 
             /// <summary>The mean and sum of squared deviations of one block of a (sample, group).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BlockStatistics(float* x, int block, float* mean, float* m2, float* work)
             {
                 Moments(x + block * BlockLength, BlockSize(block), out float blockMean, out float blockM2);
@@ -525,6 +533,7 @@ namespace Diffusion
             }
 
             /// <summary>Normalizes elements [start, end) of a (sample, group), channel by channel with a folded scale.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeRange(float* x, float* y, int unit, int start, int end, float* mean, float* rstd, float* w, float* b, float* work)
             {
                 int first = unit % Groups * ChannelsPerGroup;
@@ -536,6 +545,7 @@ namespace Diffusion
             }
 
             /// <summary>Per channel of one block: Σ dy·(x - mean) and Σ dy, zero for channels the block does not touch.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSums(float* dy, float* x, int block, float* mean, float* partialA, float* partialB, float* work)
             {
                 new global::System.Span<float>(partialA, UnitChannels).Clear();
@@ -552,6 +562,7 @@ namespace Diffusion
             /// From the channel sums of a (sample, group): its parameter gradients, and the coefficients of
             /// <c>dx = p[j]·dy + q·(x - mean) + k</c>, stored as p[0..ChannelsPerGroup), q, k.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientCoefficients(int unit, float* totalA, float* totalB, float* w, float* mean, float* rstd, float* dwPartial, float* dbPartial, float* coefficients, float* work)
             {
                 int sample = unit / Groups, first = unit % Groups * ChannelsPerGroup;
@@ -571,6 +582,7 @@ namespace Diffusion
             }
 
             /// <summary>Writes the input gradient of elements [start, end) of a (sample, group).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRange(float* dy, float* x, float* dx, int unit, int start, int end, float* mean, float* coefficients)
             {
                 float q = coefficients[ChannelsPerGroup], k = coefficients[ChannelsPerGroup + 1];
@@ -581,7 +593,19 @@ namespace Diffusion
                 }
             }
 
-            /// <summary>The mean and the sum of squared deviations of a contiguous run (corrected two-pass).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector512<float> MulAdd(global::System.Runtime.Intrinsics.Vector512<float> a, global::System.Runtime.Intrinsics.Vector512<float> b, global::System.Runtime.Intrinsics.Vector512<float> c) => global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector256<float> MulAdd(global::System.Runtime.Intrinsics.Vector256<float> a, global::System.Runtime.Intrinsics.Vector256<float> b, global::System.Runtime.Intrinsics.Vector256<float> c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector128<float> MulAdd(global::System.Runtime.Intrinsics.Vector128<float> a, global::System.Runtime.Intrinsics.Vector128<float> b, global::System.Runtime.Intrinsics.Vector128<float> c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(c, a, b) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static float MulAdd(float a, float b, float c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported || global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
+
+            /// <summary>The mean and the sum of squared deviations of a contiguous run, in one pass.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Moments(float* x, int length, out float mean, out float m2)
             {
@@ -603,181 +627,266 @@ namespace Diffusion
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector512(float* x, int length, out float mean, out float m2)
             {
                 const int Lanes = 16;
-                global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-                int i = 0;
-                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
+                // Per lane: chunks of eight vectors, each with its own mean and squared deviations (in registers),
+                // merged into running per-lane statistics with Chan's formula. One pass over the data.
+                global::System.Runtime.Intrinsics.Vector512<float> laneMean = global::System.Runtime.Intrinsics.Vector512<float>.Zero, laneM2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int chunks = length / (8 * Lanes), i = 0;
+                for (int c = 0; c < chunks; c++, i += 8 * Lanes)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + i);
-                    s1 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes);
-                    s2 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes);
-                    s3 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes);
+                    float share = 1 / (float)(c + 1), cross = 8 * c * share;
+                    global::System.Runtime.Intrinsics.Vector512<float> a0 = global::System.Runtime.Intrinsics.Vector512.Load(x + i), a1 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 1 * Lanes), a2 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes), a3 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes), a4 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 4 * Lanes), a5 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 5 * Lanes), a6 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 6 * Lanes), a7 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 7 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> cm = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) * global::System.Runtime.Intrinsics.Vector512.Create(0.125f);
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = a0 - cm, d1 = a1 - cm, d2 = a2 - cm, d3 = a3 - cm, d4 = a4 - cm, d5 = a5 - cm, d6 = a6 - cm, d7 = a7 - cm;
+                    global::System.Runtime.Intrinsics.Vector512<float> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector512.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector512.Create(cross), laneM2 + ((MulAdd(d0, d0, d1 * d1) + MulAdd(d2, d2, d3 * d3)) + (MulAdd(d4, d4, d5 * d5) + MulAdd(d6, d6, d7 * d7))));
                 }
 
-                for (; i <= length - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + i);
-                float sum = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3));
-                for (; i < length; i++) sum += x[i];
-                mean = sum / length;
-
-                // Second pass, over data still in L1: deviations from that mean and their squares; the deviations' sum
-                // corrects the mean's rounding error, so a constant run gets its exact value as mean.
-                global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean), d0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, d1 = d0, q0 = d0, q1 = d0;
-                for (i = 0; i <= length - 2 * Lanes; i += 2 * Lanes)
+                float laneCount = 8 * chunks;
+                int count = (length - i) / Lanes;
+                if (count > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a = global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, c = global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m;
-                    d0 += a;
-                    d1 += c;
-                    q0 += a * a;
-                    q1 += c * c;
+                    float share = count / (laneCount + count), cross = laneCount * share;
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512<float>.Zero, dsum = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int t = 0; t < count; t++) sum += global::System.Runtime.Intrinsics.Vector512.Load(x + i + t * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> cm = sum / global::System.Runtime.Intrinsics.Vector512.Create((float)count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Load(x + i + t * Lanes) - cm;
+                        dsum += d;
+                        q = MulAdd(d, d, q);
+                    }
+
+                    global::System.Runtime.Intrinsics.Vector512<float> shift = dsum / global::System.Runtime.Intrinsics.Vector512.Create((float)count);
+                    cm += shift;
+                    q -= dsum * shift;
+                    global::System.Runtime.Intrinsics.Vector512<float> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector512.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector512.Create(cross), laneM2 + q);
+                    laneCount += count;
+                    i += count * Lanes;
                 }
 
-                for (; i <= length - Lanes; i += Lanes)
+                // The lanes have equal counts: the mean of their means (corrected), and the spread of their means.
+                float mu = global::System.Runtime.Intrinsics.Vector512.Sum(laneMean) / Lanes;
+                global::System.Runtime.Intrinsics.Vector512<float> spread = laneMean - global::System.Runtime.Intrinsics.Vector512.Create(mu);
+                float deviations = global::System.Runtime.Intrinsics.Vector512.Sum(spread);
+                mu += deviations / Lanes;
+                float squares = global::System.Runtime.Intrinsics.Vector512.Sum(laneM2) + laneCount * (global::System.Runtime.Intrinsics.Vector512.Sum(spread * spread) - deviations * (deviations / Lanes));
+
+                // The last elements, fewer than a vector: their own corrected two-pass, merged.
+                int rest = length - i;
+                if (rest > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> a = global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m;
-                    d0 += a;
-                    q0 += a * a;
+                    float restSum = 0, restDeviations = 0, restSquares = 0;
+                    for (int t = i; t < length; t++) restSum += x[t];
+                    float restMean = restSum / rest;
+                    for (int t = i; t < length; t++) { float d = x[t] - restMean; restDeviations += d; restSquares = MulAdd(d, d, restSquares); }
+                    float restShift = restDeviations / rest;
+                    restMean += restShift;
+                    restSquares -= restDeviations * restShift;
+                    float before = laneCount * Lanes, share = rest / (before + rest), delta = restMean - mu;
+                    mu = MulAdd(delta, share, mu);
+                    squares = MulAdd(delta * delta, before * share, squares + restSquares);
                 }
 
-                float deviations = global::System.Runtime.Intrinsics.Vector512.Sum(d0 + d1), squares = global::System.Runtime.Intrinsics.Vector512.Sum(q0 + q1);
-                for (; i < length; i++) { float a = x[i] - mean; deviations += a; squares += a * a; }
-                float shift = deviations / length;
-                mean += shift;
-                squares -= deviations * shift;
+                mean = mu;
                 m2 = squares < 0 ? 0 : squares;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector256(float* x, int length, out float mean, out float m2)
             {
                 const int Lanes = 8;
-                global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-                int i = 0;
-                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
+                // Per lane: chunks of eight vectors, each with its own mean and squared deviations (in registers),
+                // merged into running per-lane statistics with Chan's formula. One pass over the data.
+                global::System.Runtime.Intrinsics.Vector256<float> laneMean = global::System.Runtime.Intrinsics.Vector256<float>.Zero, laneM2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                int chunks = length / (8 * Lanes), i = 0;
+                for (int c = 0; c < chunks; c++, i += 8 * Lanes)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + i);
-                    s1 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes);
-                    s2 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes);
-                    s3 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes);
+                    float share = 1 / (float)(c + 1), cross = 8 * c * share;
+                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.Load(x + i), a1 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 1 * Lanes), a2 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes), a3 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes), a4 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 4 * Lanes), a5 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 5 * Lanes), a6 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 6 * Lanes), a7 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 7 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> cm = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) * global::System.Runtime.Intrinsics.Vector256.Create(0.125f);
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = a0 - cm, d1 = a1 - cm, d2 = a2 - cm, d3 = a3 - cm, d4 = a4 - cm, d5 = a5 - cm, d6 = a6 - cm, d7 = a7 - cm;
+                    global::System.Runtime.Intrinsics.Vector256<float> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector256.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector256.Create(cross), laneM2 + ((MulAdd(d0, d0, d1 * d1) + MulAdd(d2, d2, d3 * d3)) + (MulAdd(d4, d4, d5 * d5) + MulAdd(d6, d6, d7 * d7))));
                 }
 
-                for (; i <= length - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + i);
-                float sum = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3));
-                for (; i < length; i++) sum += x[i];
-                mean = sum / length;
-
-                // Second pass, over data still in L1: deviations from that mean and their squares; the deviations' sum
-                // corrects the mean's rounding error, so a constant run gets its exact value as mean.
-                global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean), d0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, d1 = d0, q0 = d0, q1 = d0;
-                for (i = 0; i <= length - 2 * Lanes; i += 2 * Lanes)
+                float laneCount = 8 * chunks;
+                int count = (length - i) / Lanes;
+                if (count > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a = global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, c = global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m;
-                    d0 += a;
-                    d1 += c;
-                    q0 += a * a;
-                    q1 += c * c;
+                    float share = count / (laneCount + count), cross = laneCount * share;
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256<float>.Zero, dsum = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (int t = 0; t < count; t++) sum += global::System.Runtime.Intrinsics.Vector256.Load(x + i + t * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> cm = sum / global::System.Runtime.Intrinsics.Vector256.Create((float)count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Load(x + i + t * Lanes) - cm;
+                        dsum += d;
+                        q = MulAdd(d, d, q);
+                    }
+
+                    global::System.Runtime.Intrinsics.Vector256<float> shift = dsum / global::System.Runtime.Intrinsics.Vector256.Create((float)count);
+                    cm += shift;
+                    q -= dsum * shift;
+                    global::System.Runtime.Intrinsics.Vector256<float> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector256.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector256.Create(cross), laneM2 + q);
+                    laneCount += count;
+                    i += count * Lanes;
                 }
 
-                for (; i <= length - Lanes; i += Lanes)
+                // The lanes have equal counts: the mean of their means (corrected), and the spread of their means.
+                float mu = global::System.Runtime.Intrinsics.Vector256.Sum(laneMean) / Lanes;
+                global::System.Runtime.Intrinsics.Vector256<float> spread = laneMean - global::System.Runtime.Intrinsics.Vector256.Create(mu);
+                float deviations = global::System.Runtime.Intrinsics.Vector256.Sum(spread);
+                mu += deviations / Lanes;
+                float squares = global::System.Runtime.Intrinsics.Vector256.Sum(laneM2) + laneCount * (global::System.Runtime.Intrinsics.Vector256.Sum(spread * spread) - deviations * (deviations / Lanes));
+
+                // The last elements, fewer than a vector: their own corrected two-pass, merged.
+                int rest = length - i;
+                if (rest > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a = global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m;
-                    d0 += a;
-                    q0 += a * a;
+                    float restSum = 0, restDeviations = 0, restSquares = 0;
+                    for (int t = i; t < length; t++) restSum += x[t];
+                    float restMean = restSum / rest;
+                    for (int t = i; t < length; t++) { float d = x[t] - restMean; restDeviations += d; restSquares = MulAdd(d, d, restSquares); }
+                    float restShift = restDeviations / rest;
+                    restMean += restShift;
+                    restSquares -= restDeviations * restShift;
+                    float before = laneCount * Lanes, share = rest / (before + rest), delta = restMean - mu;
+                    mu = MulAdd(delta, share, mu);
+                    squares = MulAdd(delta * delta, before * share, squares + restSquares);
                 }
 
-                float deviations = global::System.Runtime.Intrinsics.Vector256.Sum(d0 + d1), squares = global::System.Runtime.Intrinsics.Vector256.Sum(q0 + q1);
-                for (; i < length; i++) { float a = x[i] - mean; deviations += a; squares += a * a; }
-                float shift = deviations / length;
-                mean += shift;
-                squares -= deviations * shift;
+                mean = mu;
                 m2 = squares < 0 ? 0 : squares;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector128(float* x, int length, out float mean, out float m2)
             {
                 const int Lanes = 4;
-                global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-                int i = 0;
-                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
+                // Per lane: chunks of eight vectors, each with its own mean and squared deviations (in registers),
+                // merged into running per-lane statistics with Chan's formula. One pass over the data.
+                global::System.Runtime.Intrinsics.Vector128<float> laneMean = global::System.Runtime.Intrinsics.Vector128<float>.Zero, laneM2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                int chunks = length / (8 * Lanes), i = 0;
+                for (int c = 0; c < chunks; c++, i += 8 * Lanes)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + i);
-                    s1 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes);
-                    s2 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes);
-                    s3 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes);
+                    float share = 1 / (float)(c + 1), cross = 8 * c * share;
+                    global::System.Runtime.Intrinsics.Vector128<float> a0 = global::System.Runtime.Intrinsics.Vector128.Load(x + i), a1 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 1 * Lanes), a2 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes), a3 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes), a4 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 4 * Lanes), a5 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 5 * Lanes), a6 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 6 * Lanes), a7 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 7 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> cm = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) * global::System.Runtime.Intrinsics.Vector128.Create(0.125f);
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = a0 - cm, d1 = a1 - cm, d2 = a2 - cm, d3 = a3 - cm, d4 = a4 - cm, d5 = a5 - cm, d6 = a6 - cm, d7 = a7 - cm;
+                    global::System.Runtime.Intrinsics.Vector128<float> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector128.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector128.Create(cross), laneM2 + ((MulAdd(d0, d0, d1 * d1) + MulAdd(d2, d2, d3 * d3)) + (MulAdd(d4, d4, d5 * d5) + MulAdd(d6, d6, d7 * d7))));
                 }
 
-                for (; i <= length - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + i);
-                float sum = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3));
-                for (; i < length; i++) sum += x[i];
-                mean = sum / length;
-
-                // Second pass, over data still in L1: deviations from that mean and their squares; the deviations' sum
-                // corrects the mean's rounding error, so a constant run gets its exact value as mean.
-                global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean), d0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, d1 = d0, q0 = d0, q1 = d0;
-                for (i = 0; i <= length - 2 * Lanes; i += 2 * Lanes)
+                float laneCount = 8 * chunks;
+                int count = (length - i) / Lanes;
+                if (count > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a = global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, c = global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m;
-                    d0 += a;
-                    d1 += c;
-                    q0 += a * a;
-                    q1 += c * c;
+                    float share = count / (laneCount + count), cross = laneCount * share;
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128<float>.Zero, dsum = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (int t = 0; t < count; t++) sum += global::System.Runtime.Intrinsics.Vector128.Load(x + i + t * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> cm = sum / global::System.Runtime.Intrinsics.Vector128.Create((float)count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Load(x + i + t * Lanes) - cm;
+                        dsum += d;
+                        q = MulAdd(d, d, q);
+                    }
+
+                    global::System.Runtime.Intrinsics.Vector128<float> shift = dsum / global::System.Runtime.Intrinsics.Vector128.Create((float)count);
+                    cm += shift;
+                    q -= dsum * shift;
+                    global::System.Runtime.Intrinsics.Vector128<float> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector128.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector128.Create(cross), laneM2 + q);
+                    laneCount += count;
+                    i += count * Lanes;
                 }
 
-                for (; i <= length - Lanes; i += Lanes)
+                // The lanes have equal counts: the mean of their means (corrected), and the spread of their means.
+                float mu = global::System.Runtime.Intrinsics.Vector128.Sum(laneMean) / Lanes;
+                global::System.Runtime.Intrinsics.Vector128<float> spread = laneMean - global::System.Runtime.Intrinsics.Vector128.Create(mu);
+                float deviations = global::System.Runtime.Intrinsics.Vector128.Sum(spread);
+                mu += deviations / Lanes;
+                float squares = global::System.Runtime.Intrinsics.Vector128.Sum(laneM2) + laneCount * (global::System.Runtime.Intrinsics.Vector128.Sum(spread * spread) - deviations * (deviations / Lanes));
+
+                // The last elements, fewer than a vector: their own corrected two-pass, merged.
+                int rest = length - i;
+                if (rest > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> a = global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m;
-                    d0 += a;
-                    q0 += a * a;
+                    float restSum = 0, restDeviations = 0, restSquares = 0;
+                    for (int t = i; t < length; t++) restSum += x[t];
+                    float restMean = restSum / rest;
+                    for (int t = i; t < length; t++) { float d = x[t] - restMean; restDeviations += d; restSquares = MulAdd(d, d, restSquares); }
+                    float restShift = restDeviations / rest;
+                    restMean += restShift;
+                    restSquares -= restDeviations * restShift;
+                    float before = laneCount * Lanes, share = rest / (before + rest), delta = restMean - mu;
+                    mu = MulAdd(delta, share, mu);
+                    squares = MulAdd(delta * delta, before * share, squares + restSquares);
                 }
 
-                float deviations = global::System.Runtime.Intrinsics.Vector128.Sum(d0 + d1), squares = global::System.Runtime.Intrinsics.Vector128.Sum(q0 + q1);
-                for (; i < length; i++) { float a = x[i] - mean; deviations += a; squares += a * a; }
-                float shift = deviations / length;
-                mean += shift;
-                squares -= deviations * shift;
+                mean = mu;
                 m2 = squares < 0 ? 0 : squares;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsScalar(float* x, int length, out float mean, out float m2)
             {
                 const int Lanes = 1;
-                float s0 = 0, s1 = s0, s2 = s0, s3 = s0;
-                int i = 0;
-                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
+                // Per lane: chunks of eight vectors, each with its own mean and squared deviations (in registers),
+                // merged into running per-lane statistics with Chan's formula. One pass over the data.
+                float laneMean = 0, laneM2 = 0;
+                int chunks = length / (8 * Lanes), i = 0;
+                for (int c = 0; c < chunks; c++, i += 8 * Lanes)
                 {
-                    s0 += x[i];
-                    s1 += x[i + Lanes];
-                    s2 += x[i + 2 * Lanes];
-                    s3 += x[i + 3 * Lanes];
+                    float share = 1 / (float)(c + 1), cross = 8 * c * share;
+                    float a0 = x[i], a1 = x[i + 1 * Lanes], a2 = x[i + 2 * Lanes], a3 = x[i + 3 * Lanes], a4 = x[i + 4 * Lanes], a5 = x[i + 5 * Lanes], a6 = x[i + 6 * Lanes], a7 = x[i + 7 * Lanes];
+                    float cm = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) * 0.125f;
+                    float d0 = a0 - cm, d1 = a1 - cm, d2 = a2 - cm, d3 = a3 - cm, d4 = a4 - cm, d5 = a5 - cm, d6 = a6 - cm, d7 = a7 - cm;
+                    float delta = cm - laneMean;
+                    laneMean = MulAdd(delta, share, laneMean);
+                    laneM2 = MulAdd(delta * delta, cross, laneM2 + ((MulAdd(d0, d0, d1 * d1) + MulAdd(d2, d2, d3 * d3)) + (MulAdd(d4, d4, d5 * d5) + MulAdd(d6, d6, d7 * d7))));
                 }
 
-                for (; i <= length - Lanes; i += Lanes) s0 += x[i];
-                float sum = (s0 + s1) + (s2 + s3);
-                mean = sum / length;
-
-                // Second pass, over data still in L1: deviations from that mean and their squares; the deviations' sum
-                // corrects the mean's rounding error, so a constant run gets its exact value as mean.
-                float m = mean, d0 = 0, d1 = d0, q0 = d0, q1 = d0;
-                for (i = 0; i <= length - 2 * Lanes; i += 2 * Lanes)
+                float laneCount = 8 * chunks;
+                int count = (length - i) / Lanes;
+                if (count > 0)
                 {
-                    float a = x[i] - m, c = x[i + Lanes] - m;
-                    d0 += a;
-                    d1 += c;
-                    q0 += a * a;
-                    q1 += c * c;
+                    float share = count / (laneCount + count), cross = laneCount * share;
+                    float sum = 0, dsum = 0, q = 0;
+                    for (int t = 0; t < count; t++) sum += x[i + t * Lanes];
+                    float cm = sum / (float)count;
+                    for (int t = 0; t < count; t++)
+                    {
+                        float d = x[i + t * Lanes] - cm;
+                        dsum += d;
+                        q = MulAdd(d, d, q);
+                    }
+
+                    float shift = dsum / (float)count;
+                    cm += shift;
+                    q -= dsum * shift;
+                    float delta = cm - laneMean;
+                    laneMean = MulAdd(delta, share, laneMean);
+                    laneM2 = MulAdd(delta * delta, cross, laneM2 + q);
+                    laneCount += count;
+                    i += count * Lanes;
                 }
 
-                for (; i <= length - Lanes; i += Lanes)
-                {
-                    float a = x[i] - m;
-                    d0 += a;
-                    q0 += a * a;
-                }
+                float mu = laneMean, squares = laneM2;
 
-                float deviations = d0 + d1, squares = q0 + q1;
-                float shift = deviations / length;
-                mean += shift;
-                squares -= deviations * shift;
+                mean = mu;
                 m2 = squares < 0 ? 0 : squares;
             }
 
@@ -803,6 +912,7 @@ namespace Diffusion
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AffineRunVector512(float* x, float* y, int length, float mean, float scale, float shift)
             {
                 const int Lanes = 16;
@@ -810,15 +920,16 @@ namespace Diffusion
                 int i = 0;
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> y0 = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * a + b, y1 = (global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m) * a + b;
+                    global::System.Runtime.Intrinsics.Vector512<float> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m, a, b);
                     global::System.Runtime.Intrinsics.Vector512.Store(y0, y + i);
                     global::System.Runtime.Intrinsics.Vector512.Store(y1, y + i + Lanes);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store((global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * a + b, y + i);
-                for (; i < length; i++) y[i] = (x[i] - mean) * scale + shift;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y + i);
+                for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AffineRunVector256(float* x, float* y, int length, float mean, float scale, float shift)
             {
                 const int Lanes = 8;
@@ -826,15 +937,16 @@ namespace Diffusion
                 int i = 0;
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> y0 = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * a + b, y1 = (global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m) * a + b;
+                    global::System.Runtime.Intrinsics.Vector256<float> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m, a, b);
                     global::System.Runtime.Intrinsics.Vector256.Store(y0, y + i);
                     global::System.Runtime.Intrinsics.Vector256.Store(y1, y + i + Lanes);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store((global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * a + b, y + i);
-                for (; i < length; i++) y[i] = (x[i] - mean) * scale + shift;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y + i);
+                for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AffineRunVector128(float* x, float* y, int length, float mean, float scale, float shift)
             {
                 const int Lanes = 4;
@@ -842,15 +954,16 @@ namespace Diffusion
                 int i = 0;
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> y0 = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * a + b, y1 = (global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m) * a + b;
+                    global::System.Runtime.Intrinsics.Vector128<float> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m, a, b);
                     global::System.Runtime.Intrinsics.Vector128.Store(y0, y + i);
                     global::System.Runtime.Intrinsics.Vector128.Store(y1, y + i + Lanes);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store((global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * a + b, y + i);
-                for (; i < length; i++) y[i] = (x[i] - mean) * scale + shift;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y + i);
+                for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AffineRunScalar(float* x, float* y, int length, float mean, float scale, float shift)
             {
                 const int Lanes = 1;
@@ -858,12 +971,12 @@ namespace Diffusion
                 int i = 0;
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
-                    float y0 = (x[i] - m) * a + b, y1 = (x[i + Lanes] - m) * a + b;
+                    float y0 = MulAdd(x[i] - m, a, b), y1 = MulAdd(x[i + Lanes] - m, a, b);
                     y[i] = y0;
                     y[i + Lanes] = y1;
                 }
 
-                for (; i <= length - Lanes; i += Lanes) y[i] = (x[i] - m) * a + b;
+                for (; i <= length - Lanes; i += Lanes) y[i] = MulAdd(x[i] - m, a, b);
             }
 
             /// <summary>Σ dy·(x - mean) and Σ dy over a contiguous run.</summary>
@@ -888,6 +1001,7 @@ namespace Diffusion
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsRunVector512(float* dy, float* x, int length, float mean, out float dotDeviation, out float sum)
             {
                 const int Lanes = 16;
@@ -896,8 +1010,8 @@ namespace Diffusion
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i + Lanes);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m);
-                    a1 += g1 * (global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a0);
+                    a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m, a1);
                     b0 += g0;
                     b1 += g1;
                 }
@@ -905,15 +1019,16 @@ namespace Diffusion
                 for (; i <= length - Lanes; i += Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a0);
                     b0 += g0;
                 }
 
                 dotDeviation = global::System.Runtime.Intrinsics.Vector512.Sum(a0 + a1);
                 sum = global::System.Runtime.Intrinsics.Vector512.Sum(b0 + b1);
-                for (; i < length; i++) { dotDeviation += dy[i] * (x[i] - mean); sum += dy[i]; }
+                for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsRunVector256(float* dy, float* x, int length, float mean, out float dotDeviation, out float sum)
             {
                 const int Lanes = 8;
@@ -922,8 +1037,8 @@ namespace Diffusion
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i + Lanes);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m);
-                    a1 += g1 * (global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a0);
+                    a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m, a1);
                     b0 += g0;
                     b1 += g1;
                 }
@@ -931,15 +1046,16 @@ namespace Diffusion
                 for (; i <= length - Lanes; i += Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a0);
                     b0 += g0;
                 }
 
                 dotDeviation = global::System.Runtime.Intrinsics.Vector256.Sum(a0 + a1);
                 sum = global::System.Runtime.Intrinsics.Vector256.Sum(b0 + b1);
-                for (; i < length; i++) { dotDeviation += dy[i] * (x[i] - mean); sum += dy[i]; }
+                for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsRunVector128(float* dy, float* x, int length, float mean, out float dotDeviation, out float sum)
             {
                 const int Lanes = 4;
@@ -948,8 +1064,8 @@ namespace Diffusion
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i + Lanes);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m);
-                    a1 += g1 * (global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a0);
+                    a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m, a1);
                     b0 += g0;
                     b1 += g1;
                 }
@@ -957,15 +1073,16 @@ namespace Diffusion
                 for (; i <= length - Lanes; i += Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a0);
                     b0 += g0;
                 }
 
                 dotDeviation = global::System.Runtime.Intrinsics.Vector128.Sum(a0 + a1);
                 sum = global::System.Runtime.Intrinsics.Vector128.Sum(b0 + b1);
-                for (; i < length; i++) { dotDeviation += dy[i] * (x[i] - mean); sum += dy[i]; }
+                for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsRunScalar(float* dy, float* x, int length, float mean, out float dotDeviation, out float sum)
             {
                 const int Lanes = 1;
@@ -974,8 +1091,8 @@ namespace Diffusion
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
                     float g0 = dy[i], g1 = dy[i + Lanes];
-                    a0 += g0 * (x[i] - m);
-                    a1 += g1 * (x[i + Lanes] - m);
+                    a0 = MulAdd(g0, x[i] - m, a0);
+                    a1 = MulAdd(g1, x[i + Lanes] - m, a1);
                     b0 += g0;
                     b1 += g1;
                 }
@@ -983,7 +1100,7 @@ namespace Diffusion
                 for (; i <= length - Lanes; i += Lanes)
                 {
                     float g0 = dy[i];
-                    a0 += g0 * (x[i] - m);
+                    a0 = MulAdd(g0, x[i] - m, a0);
                     b0 += g0;
                 }
 
@@ -1013,39 +1130,43 @@ namespace Diffusion
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRunVector512(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k)
             {
                 const int Lanes = 16;
                 global::System.Runtime.Intrinsics.Vector512<float> vp = global::System.Runtime.Intrinsics.Vector512.Create(p), vm = global::System.Runtime.Intrinsics.Vector512.Create(mean), vq = global::System.Runtime.Intrinsics.Vector512.Create(q), vk = global::System.Runtime.Intrinsics.Vector512.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(vp * global::System.Runtime.Intrinsics.Vector512.Load(dy + i) + vq * (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - vm) + vk, dx + i);
-                for (; i < length; i++) dx[i] = p * dy[i] + q * (x[i] - mean) + k;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector512.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - vm, vk)), dx + i);
+                for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRunVector256(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k)
             {
                 const int Lanes = 8;
                 global::System.Runtime.Intrinsics.Vector256<float> vp = global::System.Runtime.Intrinsics.Vector256.Create(p), vm = global::System.Runtime.Intrinsics.Vector256.Create(mean), vq = global::System.Runtime.Intrinsics.Vector256.Create(q), vk = global::System.Runtime.Intrinsics.Vector256.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(vp * global::System.Runtime.Intrinsics.Vector256.Load(dy + i) + vq * (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - vm) + vk, dx + i);
-                for (; i < length; i++) dx[i] = p * dy[i] + q * (x[i] - mean) + k;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector256.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - vm, vk)), dx + i);
+                for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRunVector128(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k)
             {
                 const int Lanes = 4;
                 global::System.Runtime.Intrinsics.Vector128<float> vp = global::System.Runtime.Intrinsics.Vector128.Create(p), vm = global::System.Runtime.Intrinsics.Vector128.Create(mean), vq = global::System.Runtime.Intrinsics.Vector128.Create(q), vk = global::System.Runtime.Intrinsics.Vector128.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(vp * global::System.Runtime.Intrinsics.Vector128.Load(dy + i) + vq * (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - vm) + vk, dx + i);
-                for (; i < length; i++) dx[i] = p * dy[i] + q * (x[i] - mean) + k;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector128.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - vm, vk)), dx + i);
+                for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRunScalar(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k)
             {
                 const int Lanes = 1;
                 float vp = p, vm = mean, vq = q, vk = k;
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) dx[i] = vp * dy[i] + vq * (x[i] - vm) + vk;
+                for (; i <= length - Lanes; i += Lanes) dx[i] = MulAdd(vp, dy[i], MulAdd(vq, x[i] - vm, vk));
             }
         }
     }

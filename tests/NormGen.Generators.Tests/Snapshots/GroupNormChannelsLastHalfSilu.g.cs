@@ -277,6 +277,7 @@ namespace Diffusion
                 => global::NormGen.Kernels.Activations.Silu(new global::System.ReadOnlySpan<float>(y, length), new global::System.Span<float>(y, length));
 
             /// <summary>Merges the per-block statistics of one unit in block order (Chan et al.), then turns the variance into rstd.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MergeStatistics(float* blockMean, float* blockM2, float* mean, float* rstd, float* m2)
             {
                 for (int g = 0; g < UnitGroups; g++)
@@ -321,6 +322,7 @@ namespace Diffusion
                     _m2 = m2;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * Blocks * UnitGroups + 3 * UnitGroups + WorkLength);
@@ -379,6 +381,7 @@ namespace Diffusion
                     _rstd = rstd;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(WorkLength);
@@ -427,6 +430,7 @@ namespace Diffusion
                     _dbPartial = dbPartial;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(4 * UnitChannels + CoefficientLength + WorkLength);
@@ -476,6 +480,7 @@ namespace Diffusion
                     _blockM2 = blockM2;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(WorkLength);
@@ -516,6 +521,7 @@ namespace Diffusion
                     _partialB = partialB;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(WorkLength);
@@ -557,6 +563,7 @@ namespace Diffusion
                     _coefficients = coefficients;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     for (int row = firstRow; row < firstRow + rowCount; row++)
@@ -590,6 +597,7 @@ namespace Diffusion
                     _dz = dz;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(BlockLength + WorkLength);
@@ -621,29 +629,52 @@ namespace Diffusion
             }
 
             /// <summary>Adds up the lanes of every group: <c>groups[g] = Σ slots[p]</c> over the lanes p of group g's channels.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void FoldToGroups(float* slots, float* groups)
             {
-                new global::System.Span<float>(groups, Groups).Clear();
-                for (int p = 0; p < Period; p++) groups[p % Channels / ChannelsPerGroup] += slots[p];
+                for (int g = 0; g < Groups; g++)
+                {
+                    float sum = 0;
+                    for (int p = g * ChannelsPerGroup; p < Period; p += Channels)
+                    {
+                        for (int j = p; j < p + ChannelsPerGroup; j++) sum += slots[j];
+                    }
+
+                    groups[g] = sum;
+                }
             }
 
             /// <summary>Adds up the lanes of every channel.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void FoldToChannels(float* slots, float* channels)
             {
                 new global::System.ReadOnlySpan<float>(slots, Channels).CopyTo(new global::System.Span<float>(channels, Channels));
-                for (int p = Channels; p < Period; p++) channels[p % Channels] += slots[p];
+                for (int p = Channels; p < Period; p += Channels)
+                {
+                    for (int c = 0; c < Channels; c++) channels[c] += slots[p + c];
+                }
             }
 
             /// <summary>Gives every lane its group's value.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void SpreadGroups(float* groups, float* slots)
             {
-                for (int p = 0; p < Period; p++) slots[p] = groups[p % Channels / ChannelsPerGroup];
+                for (int g = 0; g < Groups; g++)
+                {
+                    float value = groups[g];
+                    for (int p = g * ChannelsPerGroup; p < Period; p += Channels)
+                    {
+                        for (int j = p; j < p + ChannelsPerGroup; j++) slots[j] = value;
+                    }
+                }
             }
 
             /// <summary>
             /// Per group, the mean and sum of squared deviations of one block of a sample: per-lane sums, merged by group,
-            /// then per-lane deviations from the group means, which also correct the means' rounding error.
+            /// then, over the block again while it is in L1, per-lane deviations from the group means, which also correct the
+            /// means' rounding error (the corrected two-pass algorithm).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BlockStatistics(float* x, int block, float* mean, float* m2, float* work)
             {
                 int length = BlockSize(block);
@@ -667,6 +698,7 @@ namespace Diffusion
             }
 
             /// <summary>Normalizes elements [start, end) of a sample; start is a multiple of Period.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeRange(float* x, float* y, int unit, int start, int end, float* mean, float* rstd, float* w, float* b, float* work)
             {
                 float* slotMean = work, slotScale = work + Period, slotShift = work + 2 * Period;
@@ -682,6 +714,7 @@ namespace Diffusion
             }
 
             /// <summary>Per channel of one block of a sample: Σ dy·(x - mean) and Σ dy.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSums(float* dy, float* x, int block, float* mean, float* partialA, float* partialB, float* work)
             {
                 int start = block * BlockLength;
@@ -696,6 +729,7 @@ namespace Diffusion
             /// From the channel sums of a sample: its parameter gradients, and per lane the coefficients of
             /// <c>dx = p·dy + q·(x - mean) + k</c>, stored as Period lanes each of mean, p, q and k.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientCoefficients(int unit, float* totalA, float* totalB, float* w, float* mean, float* rstd, float* dwPartial, float* dbPartial, float* coefficients, float* work)
             {
                 float* q = work, k = work + Groups;
@@ -725,8 +759,21 @@ namespace Diffusion
             }
 
             /// <summary>Writes the input gradient of elements [start, end) of a sample; start is a multiple of Period.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRange(float* dy, float* x, float* dx, int unit, int start, int end, float* mean, float* coefficients)
                 => PeriodicGradientInput(dy + start, x + start, dx + start, end - start, coefficients, coefficients + Period, coefficients + 2 * Period, coefficients + 3 * Period);
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector512<float> MulAdd(global::System.Runtime.Intrinsics.Vector512<float> a, global::System.Runtime.Intrinsics.Vector512<float> b, global::System.Runtime.Intrinsics.Vector512<float> c) => global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector256<float> MulAdd(global::System.Runtime.Intrinsics.Vector256<float> a, global::System.Runtime.Intrinsics.Vector256<float> b, global::System.Runtime.Intrinsics.Vector256<float> c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector128<float> MulAdd(global::System.Runtime.Intrinsics.Vector128<float> a, global::System.Runtime.Intrinsics.Vector128<float> b, global::System.Runtime.Intrinsics.Vector128<float> c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(c, a, b) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static float MulAdd(float a, float b, float c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported || global::System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? global::System.MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
 
             /// <summary>Per lane of the period, the sum over the periods of a run (the run's elements past its whole periods included).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -750,44 +797,69 @@ namespace Diffusion
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicSumsVector512(float* x, int length, float* acc)
             {
                 const int Lanes = 16;
-                new global::System.Span<float>(acc, Period).Clear();
+                // The period's coefficients and accumulators stay in registers.
+                global::System.Runtime.Intrinsics.Vector512<float> acc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc8 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc9 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc15 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc16 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc17 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc18 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, acc19 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                 int periods = length / Period, r = 0;
-                for (; r <= periods - 4; r += 4, x += 4 * Period)
+                for (; r <= periods - 1; r += 1, x += 1 * Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(acc + j) + ((global::System.Runtime.Intrinsics.Vector512.Load(x + j) + global::System.Runtime.Intrinsics.Vector512.Load(x + j + Period)) + (global::System.Runtime.Intrinsics.Vector512.Load(x + j + 2 * Period) + global::System.Runtime.Intrinsics.Vector512.Load(x + j + 3 * Period))), acc + j);
-                    }
+                    acc0 = acc0 + global::System.Runtime.Intrinsics.Vector512.Load(x + 0);
+                    acc1 = acc1 + global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes);
+                    acc2 = acc2 + global::System.Runtime.Intrinsics.Vector512.Load(x + 2 * Lanes);
+                    acc3 = acc3 + global::System.Runtime.Intrinsics.Vector512.Load(x + 3 * Lanes);
+                    acc4 = acc4 + global::System.Runtime.Intrinsics.Vector512.Load(x + 4 * Lanes);
+                    acc5 = acc5 + global::System.Runtime.Intrinsics.Vector512.Load(x + 5 * Lanes);
+                    acc6 = acc6 + global::System.Runtime.Intrinsics.Vector512.Load(x + 6 * Lanes);
+                    acc7 = acc7 + global::System.Runtime.Intrinsics.Vector512.Load(x + 7 * Lanes);
+                    acc8 = acc8 + global::System.Runtime.Intrinsics.Vector512.Load(x + 8 * Lanes);
+                    acc9 = acc9 + global::System.Runtime.Intrinsics.Vector512.Load(x + 9 * Lanes);
+                    acc10 = acc10 + global::System.Runtime.Intrinsics.Vector512.Load(x + 10 * Lanes);
+                    acc11 = acc11 + global::System.Runtime.Intrinsics.Vector512.Load(x + 11 * Lanes);
+                    acc12 = acc12 + global::System.Runtime.Intrinsics.Vector512.Load(x + 12 * Lanes);
+                    acc13 = acc13 + global::System.Runtime.Intrinsics.Vector512.Load(x + 13 * Lanes);
+                    acc14 = acc14 + global::System.Runtime.Intrinsics.Vector512.Load(x + 14 * Lanes);
+                    acc15 = acc15 + global::System.Runtime.Intrinsics.Vector512.Load(x + 15 * Lanes);
+                    acc16 = acc16 + global::System.Runtime.Intrinsics.Vector512.Load(x + 16 * Lanes);
+                    acc17 = acc17 + global::System.Runtime.Intrinsics.Vector512.Load(x + 17 * Lanes);
+                    acc18 = acc18 + global::System.Runtime.Intrinsics.Vector512.Load(x + 18 * Lanes);
+                    acc19 = acc19 + global::System.Runtime.Intrinsics.Vector512.Load(x + 19 * Lanes);
                 }
 
-                for (; r < periods; r++, x += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(acc + j) + global::System.Runtime.Intrinsics.Vector512.Load(x + j), acc + j);
-                    }
-                }
+                global::System.Runtime.Intrinsics.Vector512.Store(acc0, acc + 0);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc1, acc + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc2, acc + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc3, acc + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc4, acc + 4 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc5, acc + 5 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc6, acc + 6 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc7, acc + 7 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc8, acc + 8 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc9, acc + 9 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc10, acc + 10 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc11, acc + 11 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc12, acc + 12 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc13, acc + 13 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc14, acc + 14 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc15, acc + 15 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc16, acc + 16 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc17, acc + 17 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc18, acc + 18 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(acc19, acc + 19 * Lanes);
 
-                for (int j = 0; j < length - periods * Period; j++) acc[j] += x[j];
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { acc[j] += x[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicSumsVector256(float* x, int length, float* acc)
             {
                 const int Lanes = 8;
                 new global::System.Span<float>(acc, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 4; r += 4, x += 4 * Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(acc + j) + ((global::System.Runtime.Intrinsics.Vector256.Load(x + j) + global::System.Runtime.Intrinsics.Vector256.Load(x + j + Period)) + (global::System.Runtime.Intrinsics.Vector256.Load(x + j + 2 * Period) + global::System.Runtime.Intrinsics.Vector256.Load(x + j + 3 * Period))), acc + j);
-                    }
-                }
-
-                for (; r < periods; r++, x += Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
@@ -795,23 +867,17 @@ namespace Diffusion
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) acc[j] += x[j];
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { acc[j] += x[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicSumsVector128(float* x, int length, float* acc)
             {
                 const int Lanes = 4;
                 new global::System.Span<float>(acc, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 4; r += 4, x += 4 * Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(acc + j) + ((global::System.Runtime.Intrinsics.Vector128.Load(x + j) + global::System.Runtime.Intrinsics.Vector128.Load(x + j + Period)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + j + 2 * Period) + global::System.Runtime.Intrinsics.Vector128.Load(x + j + 3 * Period))), acc + j);
-                    }
-                }
-
-                for (; r < periods; r++, x += Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
@@ -819,23 +885,17 @@ namespace Diffusion
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) acc[j] += x[j];
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { acc[j] += x[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicSumsScalar(float* x, int length, float* acc)
             {
                 const int Lanes = 1;
                 new global::System.Span<float>(acc, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 4; r += 4, x += 4 * Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        acc[j] = acc[j] + ((x[j] + x[j + Period]) + (x[j + 2 * Period] + x[j + 3 * Period]));
-                    }
-                }
-
-                for (; r < periods; r++, x += Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
@@ -843,7 +903,8 @@ namespace Diffusion
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) acc[j] += x[j];
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { acc[j] += x[j]; }
             }
 
             /// <summary>Per lane, the sums of d and d², d = x - m[lane].</summary>
@@ -868,120 +929,88 @@ namespace Diffusion
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicDeviationsVector512(float* x, int length, float* m, float* accD, float* accQ)
             {
                 const int Lanes = 16;
                 new global::System.Span<float>(accD, Period).Clear();
                 new global::System.Span<float>(accQ, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> mj = global::System.Runtime.Intrinsics.Vector512.Load(m + j), d0 = global::System.Runtime.Intrinsics.Vector512.Load(x + j) - mj, d1 = global::System.Runtime.Intrinsics.Vector512.Load(x + j + Period) - mj;
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accD + j) + (d0 + d1), accD + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accQ + j) + (d0 * d0 + d1 * d1), accQ + j);
+                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j);
+                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accD + j) + d, accD + j);
+                        global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(d, d, global::System.Runtime.Intrinsics.Vector512.Load(accQ + j)), accQ + j);
                     }
                 }
 
-                for (; r < periods; r++, x += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accD + j) + d0, accD + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accQ + j) + d0 * d0, accQ + j);
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { float d0 = x[j] - m[j]; accD[j] += d0; accQ[j] += d0 * d0; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { float d0 = x[j] - m[j]; accD[j] += d0; accQ[j] = MulAdd(d0, d0, accQ[j]); }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicDeviationsVector256(float* x, int length, float* m, float* accD, float* accQ)
             {
                 const int Lanes = 8;
                 new global::System.Span<float>(accD, Period).Clear();
                 new global::System.Span<float>(accQ, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> mj = global::System.Runtime.Intrinsics.Vector256.Load(m + j), d0 = global::System.Runtime.Intrinsics.Vector256.Load(x + j) - mj, d1 = global::System.Runtime.Intrinsics.Vector256.Load(x + j + Period) - mj;
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accD + j) + (d0 + d1), accD + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accQ + j) + (d0 * d0 + d1 * d1), accQ + j);
+                        global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j);
+                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accD + j) + d, accD + j);
+                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(d, d, global::System.Runtime.Intrinsics.Vector256.Load(accQ + j)), accQ + j);
                     }
                 }
 
-                for (; r < periods; r++, x += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accD + j) + d0, accD + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accQ + j) + d0 * d0, accQ + j);
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { float d0 = x[j] - m[j]; accD[j] += d0; accQ[j] += d0 * d0; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { float d0 = x[j] - m[j]; accD[j] += d0; accQ[j] = MulAdd(d0, d0, accQ[j]); }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicDeviationsVector128(float* x, int length, float* m, float* accD, float* accQ)
             {
                 const int Lanes = 4;
                 new global::System.Span<float>(accD, Period).Clear();
                 new global::System.Span<float>(accQ, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> mj = global::System.Runtime.Intrinsics.Vector128.Load(m + j), d0 = global::System.Runtime.Intrinsics.Vector128.Load(x + j) - mj, d1 = global::System.Runtime.Intrinsics.Vector128.Load(x + j + Period) - mj;
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accD + j) + (d0 + d1), accD + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accQ + j) + (d0 * d0 + d1 * d1), accQ + j);
+                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accD + j) + d, accD + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(d, d, global::System.Runtime.Intrinsics.Vector128.Load(accQ + j)), accQ + j);
                     }
                 }
 
-                for (; r < periods; r++, x += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accD + j) + d0, accD + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accQ + j) + d0 * d0, accQ + j);
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { float d0 = x[j] - m[j]; accD[j] += d0; accQ[j] += d0 * d0; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { float d0 = x[j] - m[j]; accD[j] += d0; accQ[j] = MulAdd(d0, d0, accQ[j]); }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicDeviationsScalar(float* x, int length, float* m, float* accD, float* accQ)
             {
                 const int Lanes = 1;
                 new global::System.Span<float>(accD, Period).Clear();
                 new global::System.Span<float>(accQ, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        float mj = m[j], d0 = x[j] - mj, d1 = x[j + Period] - mj;
-                        accD[j] = accD[j] + (d0 + d1);
-                        accQ[j] = accQ[j] + (d0 * d0 + d1 * d1);
+                        float d = x[j] - m[j];
+                        accD[j] = accD[j] + d;
+                        accQ[j] = MulAdd(d, d, accQ[j]);
                     }
                 }
 
-                for (; r < periods; r++, x += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        float d0 = x[j] - m[j];
-                        accD[j] = accD[j] + d0;
-                        accQ[j] = accQ[j] + d0 * d0;
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { float d0 = x[j] - m[j]; accD[j] += d0; accQ[j] += d0 * d0; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { float d0 = x[j] - m[j]; accD[j] += d0; accQ[j] = MulAdd(d0, d0, accQ[j]); }
             }
 
             /// <summary>y = (x - m[lane])·a[lane] + b[lane].</summary>
@@ -1006,6 +1035,7 @@ namespace Diffusion
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicAffineVector512(float* x, float* y, int length, float* m, float* a, float* b)
             {
                 const int Lanes = 16;
@@ -1014,13 +1044,14 @@ namespace Diffusion
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector512.Store((global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j)) * global::System.Runtime.Intrinsics.Vector512.Load(a + j) + global::System.Runtime.Intrinsics.Vector512.Load(b + j), y + j);
+                        global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j), global::System.Runtime.Intrinsics.Vector512.Load(a + j), global::System.Runtime.Intrinsics.Vector512.Load(b + j)), y + j);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = (x[j] - m[j]) * a[j] + b[j];
+                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicAffineVector256(float* x, float* y, int length, float* m, float* a, float* b)
             {
                 const int Lanes = 8;
@@ -1029,13 +1060,14 @@ namespace Diffusion
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector256.Store((global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j)) * global::System.Runtime.Intrinsics.Vector256.Load(a + j) + global::System.Runtime.Intrinsics.Vector256.Load(b + j), y + j);
+                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(a + j), global::System.Runtime.Intrinsics.Vector256.Load(b + j)), y + j);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = (x[j] - m[j]) * a[j] + b[j];
+                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicAffineVector128(float* x, float* y, int length, float* m, float* a, float* b)
             {
                 const int Lanes = 4;
@@ -1044,13 +1076,14 @@ namespace Diffusion
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector128.Store((global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j)) * global::System.Runtime.Intrinsics.Vector128.Load(a + j) + global::System.Runtime.Intrinsics.Vector128.Load(b + j), y + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(a + j), global::System.Runtime.Intrinsics.Vector128.Load(b + j)), y + j);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = (x[j] - m[j]) * a[j] + b[j];
+                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicAffineScalar(float* x, float* y, int length, float* m, float* a, float* b)
             {
                 const int Lanes = 1;
@@ -1059,11 +1092,11 @@ namespace Diffusion
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        y[j] = (x[j] - m[j]) * a[j] + b[j];
+                        y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = (x[j] - m[j]) * a[j] + b[j];
+                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
             }
 
             /// <summary>Per lane, the sums of dy·(x - m[lane]) and dy.</summary>
@@ -1088,120 +1121,88 @@ namespace Diffusion
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientSumsVector512(float* dy, float* x, int length, float* m, float* accA, float* accB)
             {
                 const int Lanes = 16;
                 new global::System.Span<float>(accA, Period).Clear();
                 new global::System.Span<float>(accB, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period, dy += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, dy += Period, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> mj = global::System.Runtime.Intrinsics.Vector512.Load(m + j), g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + j), g1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + j + Period);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accA + j) + (g0 * (global::System.Runtime.Intrinsics.Vector512.Load(x + j) - mj) + g1 * (global::System.Runtime.Intrinsics.Vector512.Load(x + j + Period) - mj)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accB + j) + (g0 + g1), accB + j);
+                        global::System.Runtime.Intrinsics.Vector512<float> g = global::System.Runtime.Intrinsics.Vector512.Load(dy + j);
+                        global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(g, global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j), global::System.Runtime.Intrinsics.Vector512.Load(accA + j)), accA + j);
+                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accB + j) + g, accB + j);
                     }
                 }
 
-                for (; r < periods; r++, x += Period, dy += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accA + j) + g0 * (global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accB + j) + g0, accB + j);
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { accA[j] += dy[j] * (x[j] - m[j]); accB[j] += dy[j]; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { accA[j] = MulAdd(dy[j], x[j] - m[j], accA[j]); accB[j] += dy[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientSumsVector256(float* dy, float* x, int length, float* m, float* accA, float* accB)
             {
                 const int Lanes = 8;
                 new global::System.Span<float>(accA, Period).Clear();
                 new global::System.Span<float>(accB, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period, dy += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, dy += Period, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> mj = global::System.Runtime.Intrinsics.Vector256.Load(m + j), g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + j), g1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + j + Period);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accA + j) + (g0 * (global::System.Runtime.Intrinsics.Vector256.Load(x + j) - mj) + g1 * (global::System.Runtime.Intrinsics.Vector256.Load(x + j + Period) - mj)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accB + j) + (g0 + g1), accB + j);
+                        global::System.Runtime.Intrinsics.Vector256<float> g = global::System.Runtime.Intrinsics.Vector256.Load(dy + j);
+                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(g, global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(accA + j)), accA + j);
+                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accB + j) + g, accB + j);
                     }
                 }
 
-                for (; r < periods; r++, x += Period, dy += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accA + j) + g0 * (global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accB + j) + g0, accB + j);
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { accA[j] += dy[j] * (x[j] - m[j]); accB[j] += dy[j]; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { accA[j] = MulAdd(dy[j], x[j] - m[j], accA[j]); accB[j] += dy[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientSumsVector128(float* dy, float* x, int length, float* m, float* accA, float* accB)
             {
                 const int Lanes = 4;
                 new global::System.Span<float>(accA, Period).Clear();
                 new global::System.Span<float>(accB, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period, dy += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, dy += Period, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> mj = global::System.Runtime.Intrinsics.Vector128.Load(m + j), g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + j), g1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + j + Period);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accA + j) + (g0 * (global::System.Runtime.Intrinsics.Vector128.Load(x + j) - mj) + g1 * (global::System.Runtime.Intrinsics.Vector128.Load(x + j + Period) - mj)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accB + j) + (g0 + g1), accB + j);
+                        global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.Load(dy + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(g, global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(accA + j)), accA + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accB + j) + g, accB + j);
                     }
                 }
 
-                for (; r < periods; r++, x += Period, dy += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accA + j) + g0 * (global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accB + j) + g0, accB + j);
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { accA[j] += dy[j] * (x[j] - m[j]); accB[j] += dy[j]; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { accA[j] = MulAdd(dy[j], x[j] - m[j], accA[j]); accB[j] += dy[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientSumsScalar(float* dy, float* x, int length, float* m, float* accA, float* accB)
             {
                 const int Lanes = 1;
                 new global::System.Span<float>(accA, Period).Clear();
                 new global::System.Span<float>(accB, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period, dy += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, dy += Period, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        float mj = m[j], g0 = dy[j], g1 = dy[j + Period];
-                        accA[j] = accA[j] + (g0 * (x[j] - mj) + g1 * (x[j + Period] - mj));
-                        accB[j] = accB[j] + (g0 + g1);
+                        float g = dy[j];
+                        accA[j] = MulAdd(g, x[j] - m[j], accA[j]);
+                        accB[j] = accB[j] + g;
                     }
                 }
 
-                for (; r < periods; r++, x += Period, dy += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        float g0 = dy[j];
-                        accA[j] = accA[j] + g0 * (x[j] - m[j]);
-                        accB[j] = accB[j] + g0;
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { accA[j] += dy[j] * (x[j] - m[j]); accB[j] += dy[j]; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { accA[j] = MulAdd(dy[j], x[j] - m[j], accA[j]); accB[j] += dy[j]; }
             }
 
             /// <summary>dx = p[lane]·dy + q[lane]·(x - m[lane]) + k[lane].</summary>
@@ -1226,64 +1227,68 @@ namespace Diffusion
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientInputVector512(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k)
             {
                 const int Lanes = 16;
                 int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, dy += Period, dx += Period)
+                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(p + j) * global::System.Runtime.Intrinsics.Vector512.Load(dy + j) + global::System.Runtime.Intrinsics.Vector512.Load(q + j) * (global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j)) + global::System.Runtime.Intrinsics.Vector512.Load(k + j), dx + j);
+                        global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(p + j), global::System.Runtime.Intrinsics.Vector512.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(q + j), global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j), global::System.Runtime.Intrinsics.Vector512.Load(k + j))), dx + j);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];
+                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientInputVector256(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k)
             {
                 const int Lanes = 8;
                 int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, dy += Period, dx += Period)
+                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(p + j) * global::System.Runtime.Intrinsics.Vector256.Load(dy + j) + global::System.Runtime.Intrinsics.Vector256.Load(q + j) * (global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j)) + global::System.Runtime.Intrinsics.Vector256.Load(k + j), dx + j);
+                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(p + j), global::System.Runtime.Intrinsics.Vector256.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(q + j), global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(k + j))), dx + j);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];
+                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientInputVector128(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k)
             {
                 const int Lanes = 4;
                 int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, dy += Period, dx += Period)
+                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(p + j) * global::System.Runtime.Intrinsics.Vector128.Load(dy + j) + global::System.Runtime.Intrinsics.Vector128.Load(q + j) * (global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j)) + global::System.Runtime.Intrinsics.Vector128.Load(k + j), dx + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(p + j), global::System.Runtime.Intrinsics.Vector128.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(q + j), global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(k + j))), dx + j);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];
+                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientInputScalar(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k)
             {
                 const int Lanes = 1;
                 int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, dy += Period, dx += Period)
+                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];
+                        dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];
+                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
             }
         }
     }

@@ -264,6 +264,7 @@ namespace Style
             /// PyTorch's update: every (sample, channel) moves a copy of the channel's running statistics by Momentum towards its
             /// mean and unbiased variance, and the channel keeps the average of those copies over the batch.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void UpdateRunningStatistics(double* mean, double* m2, double* runningMean, double* runningVar, int batch)
             {
                 for (int c = 0; c < Channels; c++)
@@ -283,6 +284,7 @@ namespace Style
             }
 
             /// <summary>Merges the per-block statistics of one unit in block order (Chan et al.), then turns the variance into rstd.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MergeStatistics(double* blockMean, double* blockM2, double* mean, double* rstd, double* m2)
             {
                 for (int g = 0; g < UnitGroups; g++)
@@ -327,6 +329,7 @@ namespace Style
                     _m2 = m2;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(2 * Blocks * UnitGroups + 3 * UnitGroups + WorkLength);
@@ -384,6 +387,7 @@ namespace Style
                     _rstd = rstd;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(WorkLength);
@@ -431,6 +435,7 @@ namespace Style
                     _dbPartial = dbPartial;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(4 * UnitChannels + CoefficientLength + WorkLength);
@@ -467,29 +472,52 @@ namespace Style
             }
 
             /// <summary>Adds up the lanes of every group: <c>groups[g] = Σ slots[p]</c> over the lanes p of group g's channels.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void FoldToGroups(double* slots, double* groups)
             {
-                new global::System.Span<double>(groups, Groups).Clear();
-                for (int p = 0; p < Period; p++) groups[p % Channels / ChannelsPerGroup] += slots[p];
+                for (int g = 0; g < Groups; g++)
+                {
+                    double sum = 0;
+                    for (int p = g * ChannelsPerGroup; p < Period; p += Channels)
+                    {
+                        for (int j = p; j < p + ChannelsPerGroup; j++) sum += slots[j];
+                    }
+
+                    groups[g] = sum;
+                }
             }
 
             /// <summary>Adds up the lanes of every channel.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void FoldToChannels(double* slots, double* channels)
             {
                 new global::System.ReadOnlySpan<double>(slots, Channels).CopyTo(new global::System.Span<double>(channels, Channels));
-                for (int p = Channels; p < Period; p++) channels[p % Channels] += slots[p];
+                for (int p = Channels; p < Period; p += Channels)
+                {
+                    for (int c = 0; c < Channels; c++) channels[c] += slots[p + c];
+                }
             }
 
             /// <summary>Gives every lane its group's value.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void SpreadGroups(double* groups, double* slots)
             {
-                for (int p = 0; p < Period; p++) slots[p] = groups[p % Channels / ChannelsPerGroup];
+                for (int g = 0; g < Groups; g++)
+                {
+                    double value = groups[g];
+                    for (int p = g * ChannelsPerGroup; p < Period; p += Channels)
+                    {
+                        for (int j = p; j < p + ChannelsPerGroup; j++) slots[j] = value;
+                    }
+                }
             }
 
             /// <summary>
             /// Per group, the mean and sum of squared deviations of one block of a sample: per-lane sums, merged by group,
-            /// then per-lane deviations from the group means, which also correct the means' rounding error.
+            /// then, over the block again while it is in L1, per-lane deviations from the group means, which also correct the
+            /// means' rounding error (the corrected two-pass algorithm).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BlockStatistics(double* x, int block, double* mean, double* m2, double* work)
             {
                 int length = BlockSize(block);
@@ -513,6 +541,7 @@ namespace Style
             }
 
             /// <summary>Normalizes elements [start, end) of a sample; start is a multiple of Period.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeRange(double* x, double* y, int unit, int start, int end, double* mean, double* rstd, double* w, double* b, double* work)
             {
                 double* slotMean = work, slotScale = work + Period, slotShift = work + 2 * Period;
@@ -528,6 +557,7 @@ namespace Style
             }
 
             /// <summary>Per channel of one block of a sample: Σ dy·(x - mean) and Σ dy.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSums(double* dy, double* x, int block, double* mean, double* partialA, double* partialB, double* work)
             {
                 int start = block * BlockLength;
@@ -542,6 +572,7 @@ namespace Style
             /// From the channel sums of a sample: its parameter gradients, and per lane the coefficients of
             /// <c>dx = p·dy + q·(x - mean) + k</c>, stored as Period lanes each of mean, p, q and k.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientCoefficients(int unit, double* totalA, double* totalB, double* w, double* mean, double* rstd, double* dwPartial, double* dbPartial, double* coefficients, double* work)
             {
                 double* q = work, k = work + Groups;
@@ -571,8 +602,21 @@ namespace Style
             }
 
             /// <summary>Writes the input gradient of elements [start, end) of a sample; start is a multiple of Period.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRange(double* dy, double* x, double* dx, int unit, int start, int end, double* mean, double* coefficients)
                 => PeriodicGradientInput(dy + start, x + start, dx + start, end - start, coefficients, coefficients + Period, coefficients + 2 * Period, coefficients + 3 * Period);
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector512<double> MulAdd(global::System.Runtime.Intrinsics.Vector512<double> a, global::System.Runtime.Intrinsics.Vector512<double> b, global::System.Runtime.Intrinsics.Vector512<double> c) => global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector256<double> MulAdd(global::System.Runtime.Intrinsics.Vector256<double> a, global::System.Runtime.Intrinsics.Vector256<double> b, global::System.Runtime.Intrinsics.Vector256<double> c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector128<double> MulAdd(global::System.Runtime.Intrinsics.Vector128<double> a, global::System.Runtime.Intrinsics.Vector128<double> b, global::System.Runtime.Intrinsics.Vector128<double> c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : global::System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.FusedMultiplyAdd(c, a, b) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static double MulAdd(double a, double b, double c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported || global::System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported ? global::System.Math.FusedMultiplyAdd(a, b, c) : a * b + c;
 
             /// <summary>Per lane of the period, the sum over the periods of a run (the run's elements past its whole periods included).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -596,92 +640,97 @@ namespace Style
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicSumsVector512(double* x, int length, double* acc)
             {
                 const int Lanes = 8;
-                new global::System.Span<double>(acc, Period).Clear();
+                // The period's coefficients and accumulators stay in registers.
+                global::System.Runtime.Intrinsics.Vector512<double> acc0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, acc1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, acc2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, acc3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
                 int periods = length / Period, r = 0;
-                for (; r <= periods - 4; r += 4, x += 4 * Period)
+                for (; r <= periods - 2; r += 2, x += 2 * Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(acc + j) + ((global::System.Runtime.Intrinsics.Vector512.Load(x + j) + global::System.Runtime.Intrinsics.Vector512.Load(x + j + Period)) + (global::System.Runtime.Intrinsics.Vector512.Load(x + j + 2 * Period) + global::System.Runtime.Intrinsics.Vector512.Load(x + j + 3 * Period))), acc + j);
-                    }
+                    acc0 = acc0 + global::System.Runtime.Intrinsics.Vector512.Load(x + 0);
+                    acc1 = acc1 + global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes);
+                    acc2 = acc2 + global::System.Runtime.Intrinsics.Vector512.Load(x + Period);
+                    acc3 = acc3 + global::System.Runtime.Intrinsics.Vector512.Load(x + Period + 1 * Lanes);
                 }
 
                 for (; r < periods; r++, x += Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(acc + j) + global::System.Runtime.Intrinsics.Vector512.Load(x + j), acc + j);
-                    }
+                    acc0 = acc0 + global::System.Runtime.Intrinsics.Vector512.Load(x + 0);
+                    acc1 = acc1 + global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes);
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) acc[j] += x[j];
+                global::System.Runtime.Intrinsics.Vector512.Store((acc0 + acc2), acc + 0);
+                global::System.Runtime.Intrinsics.Vector512.Store((acc1 + acc3), acc + 1 * Lanes);
+
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { acc[j] += x[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicSumsVector256(double* x, int length, double* acc)
             {
                 const int Lanes = 4;
-                new global::System.Span<double>(acc, Period).Clear();
+                // The period's coefficients and accumulators stay in registers.
+                global::System.Runtime.Intrinsics.Vector256<double> acc0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, acc1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, acc2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, acc3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
                 int periods = length / Period, r = 0;
-                for (; r <= periods - 4; r += 4, x += 4 * Period)
+                for (; r <= periods - 1; r += 1, x += 1 * Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(acc + j) + ((global::System.Runtime.Intrinsics.Vector256.Load(x + j) + global::System.Runtime.Intrinsics.Vector256.Load(x + j + Period)) + (global::System.Runtime.Intrinsics.Vector256.Load(x + j + 2 * Period) + global::System.Runtime.Intrinsics.Vector256.Load(x + j + 3 * Period))), acc + j);
-                    }
+                    acc0 = acc0 + global::System.Runtime.Intrinsics.Vector256.Load(x + 0);
+                    acc1 = acc1 + global::System.Runtime.Intrinsics.Vector256.Load(x + 1 * Lanes);
+                    acc2 = acc2 + global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * Lanes);
+                    acc3 = acc3 + global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * Lanes);
                 }
 
-                for (; r < periods; r++, x += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(acc + j) + global::System.Runtime.Intrinsics.Vector256.Load(x + j), acc + j);
-                    }
-                }
+                global::System.Runtime.Intrinsics.Vector256.Store(acc0, acc + 0);
+                global::System.Runtime.Intrinsics.Vector256.Store(acc1, acc + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(acc2, acc + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(acc3, acc + 3 * Lanes);
 
-                for (int j = 0; j < length - periods * Period; j++) acc[j] += x[j];
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { acc[j] += x[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicSumsVector128(double* x, int length, double* acc)
             {
                 const int Lanes = 2;
-                new global::System.Span<double>(acc, Period).Clear();
+                // The period's coefficients and accumulators stay in registers.
+                global::System.Runtime.Intrinsics.Vector128<double> acc0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, acc1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, acc2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, acc3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, acc4 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, acc5 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, acc6 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, acc7 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                 int periods = length / Period, r = 0;
-                for (; r <= periods - 4; r += 4, x += 4 * Period)
+                for (; r <= periods - 1; r += 1, x += 1 * Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(acc + j) + ((global::System.Runtime.Intrinsics.Vector128.Load(x + j) + global::System.Runtime.Intrinsics.Vector128.Load(x + j + Period)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + j + 2 * Period) + global::System.Runtime.Intrinsics.Vector128.Load(x + j + 3 * Period))), acc + j);
-                    }
+                    acc0 = acc0 + global::System.Runtime.Intrinsics.Vector128.Load(x + 0);
+                    acc1 = acc1 + global::System.Runtime.Intrinsics.Vector128.Load(x + 1 * Lanes);
+                    acc2 = acc2 + global::System.Runtime.Intrinsics.Vector128.Load(x + 2 * Lanes);
+                    acc3 = acc3 + global::System.Runtime.Intrinsics.Vector128.Load(x + 3 * Lanes);
+                    acc4 = acc4 + global::System.Runtime.Intrinsics.Vector128.Load(x + 4 * Lanes);
+                    acc5 = acc5 + global::System.Runtime.Intrinsics.Vector128.Load(x + 5 * Lanes);
+                    acc6 = acc6 + global::System.Runtime.Intrinsics.Vector128.Load(x + 6 * Lanes);
+                    acc7 = acc7 + global::System.Runtime.Intrinsics.Vector128.Load(x + 7 * Lanes);
                 }
 
-                for (; r < periods; r++, x += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(acc + j) + global::System.Runtime.Intrinsics.Vector128.Load(x + j), acc + j);
-                    }
-                }
+                global::System.Runtime.Intrinsics.Vector128.Store(acc0, acc + 0);
+                global::System.Runtime.Intrinsics.Vector128.Store(acc1, acc + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(acc2, acc + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(acc3, acc + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(acc4, acc + 4 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(acc5, acc + 5 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(acc6, acc + 6 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(acc7, acc + 7 * Lanes);
 
-                for (int j = 0; j < length - periods * Period; j++) acc[j] += x[j];
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { acc[j] += x[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicSumsScalar(double* x, int length, double* acc)
             {
                 const int Lanes = 1;
                 new global::System.Span<double>(acc, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 4; r += 4, x += 4 * Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        acc[j] = acc[j] + ((x[j] + x[j + Period]) + (x[j + 2 * Period] + x[j + 3 * Period]));
-                    }
-                }
-
-                for (; r < periods; r++, x += Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
@@ -689,7 +738,8 @@ namespace Style
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) acc[j] += x[j];
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { acc[j] += x[j]; }
             }
 
             /// <summary>Per lane, the sums of d and d², d = x - m[lane].</summary>
@@ -714,120 +764,128 @@ namespace Style
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicDeviationsVector512(double* x, int length, double* m, double* accD, double* accQ)
             {
                 const int Lanes = 8;
-                new global::System.Span<double>(accD, Period).Clear();
-                new global::System.Span<double>(accQ, Period).Clear();
+                // The period's coefficients and accumulators stay in registers.
+                global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector512.Load(m + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512<double> accD0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accD1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accD2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accD3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> accQ0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accQ1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accQ2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accQ3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
                 int periods = length / Period, r = 0;
                 for (; r <= periods - 2; r += 2, x += 2 * Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<double> mj = global::System.Runtime.Intrinsics.Vector512.Load(m + j), d0 = global::System.Runtime.Intrinsics.Vector512.Load(x + j) - mj, d1 = global::System.Runtime.Intrinsics.Vector512.Load(x + j + Period) - mj;
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accD + j) + (d0 + d1), accD + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accQ + j) + (d0 * d0 + d1 * d1), accQ + j);
-                    }
+                    global::System.Runtime.Intrinsics.Vector512<double> d0 = global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0;
+                    accD0 = accD0 + d0;
+                    accQ0 = MulAdd(d0, d0, accQ0);
+                    global::System.Runtime.Intrinsics.Vector512<double> d1 = global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1;
+                    accD1 = accD1 + d1;
+                    accQ1 = MulAdd(d1, d1, accQ1);
+                    global::System.Runtime.Intrinsics.Vector512<double> d2 = global::System.Runtime.Intrinsics.Vector512.Load(x + Period) - m0;
+                    accD2 = accD2 + d2;
+                    accQ2 = MulAdd(d2, d2, accQ2);
+                    global::System.Runtime.Intrinsics.Vector512<double> d3 = global::System.Runtime.Intrinsics.Vector512.Load(x + Period + 1 * Lanes) - m1;
+                    accD3 = accD3 + d3;
+                    accQ3 = MulAdd(d3, d3, accQ3);
                 }
 
                 for (; r < periods; r++, x += Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<double> d0 = global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accD + j) + d0, accD + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accQ + j) + d0 * d0, accQ + j);
-                    }
+                    global::System.Runtime.Intrinsics.Vector512<double> d0 = global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0;
+                    accD0 = accD0 + d0;
+                    accQ0 = MulAdd(d0, d0, accQ0);
+                    global::System.Runtime.Intrinsics.Vector512<double> d1 = global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1;
+                    accD1 = accD1 + d1;
+                    accQ1 = MulAdd(d1, d1, accQ1);
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) { double d0 = x[j] - m[j]; accD[j] += d0; accQ[j] += d0 * d0; }
+                global::System.Runtime.Intrinsics.Vector512.Store((accD0 + accD2), accD + 0);
+                global::System.Runtime.Intrinsics.Vector512.Store((accD1 + accD3), accD + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store((accQ0 + accQ2), accQ + 0);
+                global::System.Runtime.Intrinsics.Vector512.Store((accQ1 + accQ3), accQ + 1 * Lanes);
+
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { double d0 = x[j] - m[j]; accD[j] += d0; accQ[j] = MulAdd(d0, d0, accQ[j]); }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicDeviationsVector256(double* x, int length, double* m, double* accD, double* accQ)
             {
                 const int Lanes = 4;
-                new global::System.Span<double>(accD, Period).Clear();
-                new global::System.Span<double>(accQ, Period).Clear();
+                // The period's coefficients and accumulators stay in registers.
+                global::System.Runtime.Intrinsics.Vector256<double> m0 = global::System.Runtime.Intrinsics.Vector256.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector256.Load(m + 1 * Lanes), m2 = global::System.Runtime.Intrinsics.Vector256.Load(m + 2 * Lanes), m3 = global::System.Runtime.Intrinsics.Vector256.Load(m + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> accD0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accD1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accD2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accD3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> accQ0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accQ1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accQ2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accQ3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
                 int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period)
+                for (; r <= periods - 1; r += 1, x += 1 * Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> mj = global::System.Runtime.Intrinsics.Vector256.Load(m + j), d0 = global::System.Runtime.Intrinsics.Vector256.Load(x + j) - mj, d1 = global::System.Runtime.Intrinsics.Vector256.Load(x + j + Period) - mj;
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accD + j) + (d0 + d1), accD + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accQ + j) + (d0 * d0 + d1 * d1), accQ + j);
-                    }
+                    global::System.Runtime.Intrinsics.Vector256<double> d0 = global::System.Runtime.Intrinsics.Vector256.Load(x + 0) - m0;
+                    accD0 = accD0 + d0;
+                    accQ0 = MulAdd(d0, d0, accQ0);
+                    global::System.Runtime.Intrinsics.Vector256<double> d1 = global::System.Runtime.Intrinsics.Vector256.Load(x + 1 * Lanes) - m1;
+                    accD1 = accD1 + d1;
+                    accQ1 = MulAdd(d1, d1, accQ1);
+                    global::System.Runtime.Intrinsics.Vector256<double> d2 = global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * Lanes) - m2;
+                    accD2 = accD2 + d2;
+                    accQ2 = MulAdd(d2, d2, accQ2);
+                    global::System.Runtime.Intrinsics.Vector256<double> d3 = global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * Lanes) - m3;
+                    accD3 = accD3 + d3;
+                    accQ3 = MulAdd(d3, d3, accQ3);
                 }
 
-                for (; r < periods; r++, x += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> d0 = global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accD + j) + d0, accD + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accQ + j) + d0 * d0, accQ + j);
-                    }
-                }
+                global::System.Runtime.Intrinsics.Vector256.Store(accD0, accD + 0);
+                global::System.Runtime.Intrinsics.Vector256.Store(accD1, accD + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(accD2, accD + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(accD3, accD + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(accQ0, accQ + 0);
+                global::System.Runtime.Intrinsics.Vector256.Store(accQ1, accQ + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(accQ2, accQ + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(accQ3, accQ + 3 * Lanes);
 
-                for (int j = 0; j < length - periods * Period; j++) { double d0 = x[j] - m[j]; accD[j] += d0; accQ[j] += d0 * d0; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { double d0 = x[j] - m[j]; accD[j] += d0; accQ[j] = MulAdd(d0, d0, accQ[j]); }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicDeviationsVector128(double* x, int length, double* m, double* accD, double* accQ)
             {
                 const int Lanes = 2;
                 new global::System.Span<double>(accD, Period).Clear();
                 new global::System.Span<double>(accQ, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<double> mj = global::System.Runtime.Intrinsics.Vector128.Load(m + j), d0 = global::System.Runtime.Intrinsics.Vector128.Load(x + j) - mj, d1 = global::System.Runtime.Intrinsics.Vector128.Load(x + j + Period) - mj;
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accD + j) + (d0 + d1), accD + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accQ + j) + (d0 * d0 + d1 * d1), accQ + j);
+                        global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accD + j) + d, accD + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(d, d, global::System.Runtime.Intrinsics.Vector128.Load(accQ + j)), accQ + j);
                     }
                 }
 
-                for (; r < periods; r++, x += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> d0 = global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accD + j) + d0, accD + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accQ + j) + d0 * d0, accQ + j);
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { double d0 = x[j] - m[j]; accD[j] += d0; accQ[j] += d0 * d0; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { double d0 = x[j] - m[j]; accD[j] += d0; accQ[j] = MulAdd(d0, d0, accQ[j]); }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicDeviationsScalar(double* x, int length, double* m, double* accD, double* accQ)
             {
                 const int Lanes = 1;
                 new global::System.Span<double>(accD, Period).Clear();
                 new global::System.Span<double>(accQ, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        double mj = m[j], d0 = x[j] - mj, d1 = x[j + Period] - mj;
-                        accD[j] = accD[j] + (d0 + d1);
-                        accQ[j] = accQ[j] + (d0 * d0 + d1 * d1);
+                        double d = x[j] - m[j];
+                        accD[j] = accD[j] + d;
+                        accQ[j] = MulAdd(d, d, accQ[j]);
                     }
                 }
 
-                for (; r < periods; r++, x += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        double d0 = x[j] - m[j];
-                        accD[j] = accD[j] + d0;
-                        accQ[j] = accQ[j] + d0 * d0;
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { double d0 = x[j] - m[j]; accD[j] += d0; accQ[j] += d0 * d0; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { double d0 = x[j] - m[j]; accD[j] += d0; accQ[j] = MulAdd(d0, d0, accQ[j]); }
             }
 
             /// <summary>y = (x - m[lane])·a[lane] + b[lane].</summary>
@@ -852,36 +910,45 @@ namespace Style
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicAffineVector512(double* x, double* y, int length, double* m, double* a, double* b)
             {
                 const int Lanes = 8;
                 int periods = length / Period;
+                // The period's coefficients stay in registers.
+                global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector512.Load(m + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.Load(a + 0), a1 = global::System.Runtime.Intrinsics.Vector512.Load(a + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512<double> b0 = global::System.Runtime.Intrinsics.Vector512.Load(b + 0), b1 = global::System.Runtime.Intrinsics.Vector512.Load(b + 1 * Lanes);
                 for (int r = 0; r < periods; r++, x += Period, y += Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512.Store((global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j)) * global::System.Runtime.Intrinsics.Vector512.Load(a + j) + global::System.Runtime.Intrinsics.Vector512.Load(b + j), y + j);
-                    }
+                    global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0, a0, b0), y + 0);
+                    global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1, a1, b1), y + 1 * Lanes);
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = (x[j] - m[j]) * a[j] + b[j];
+                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicAffineVector256(double* x, double* y, int length, double* m, double* a, double* b)
             {
                 const int Lanes = 4;
                 int periods = length / Period;
+                // The period's coefficients stay in registers.
+                global::System.Runtime.Intrinsics.Vector256<double> m0 = global::System.Runtime.Intrinsics.Vector256.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector256.Load(m + 1 * Lanes), m2 = global::System.Runtime.Intrinsics.Vector256.Load(m + 2 * Lanes), m3 = global::System.Runtime.Intrinsics.Vector256.Load(m + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.Load(a + 0), a1 = global::System.Runtime.Intrinsics.Vector256.Load(a + 1 * Lanes), a2 = global::System.Runtime.Intrinsics.Vector256.Load(a + 2 * Lanes), a3 = global::System.Runtime.Intrinsics.Vector256.Load(a + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> b0 = global::System.Runtime.Intrinsics.Vector256.Load(b + 0), b1 = global::System.Runtime.Intrinsics.Vector256.Load(b + 1 * Lanes), b2 = global::System.Runtime.Intrinsics.Vector256.Load(b + 2 * Lanes), b3 = global::System.Runtime.Intrinsics.Vector256.Load(b + 3 * Lanes);
                 for (int r = 0; r < periods; r++, x += Period, y += Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256.Store((global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j)) * global::System.Runtime.Intrinsics.Vector256.Load(a + j) + global::System.Runtime.Intrinsics.Vector256.Load(b + j), y + j);
-                    }
+                    global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 0) - m0, a0, b0), y + 0);
+                    global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 1 * Lanes) - m1, a1, b1), y + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * Lanes) - m2, a2, b2), y + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * Lanes) - m3, a3, b3), y + 3 * Lanes);
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = (x[j] - m[j]) * a[j] + b[j];
+                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicAffineVector128(double* x, double* y, int length, double* m, double* a, double* b)
             {
                 const int Lanes = 2;
@@ -890,13 +957,14 @@ namespace Style
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector128.Store((global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j)) * global::System.Runtime.Intrinsics.Vector128.Load(a + j) + global::System.Runtime.Intrinsics.Vector128.Load(b + j), y + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(a + j), global::System.Runtime.Intrinsics.Vector128.Load(b + j)), y + j);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = (x[j] - m[j]) * a[j] + b[j];
+                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicAffineScalar(double* x, double* y, int length, double* m, double* a, double* b)
             {
                 const int Lanes = 1;
@@ -905,11 +973,11 @@ namespace Style
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        y[j] = (x[j] - m[j]) * a[j] + b[j];
+                        y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = (x[j] - m[j]) * a[j] + b[j];
+                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
             }
 
             /// <summary>Per lane, the sums of dy·(x - m[lane]) and dy.</summary>
@@ -934,120 +1002,128 @@ namespace Style
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientSumsVector512(double* dy, double* x, int length, double* m, double* accA, double* accB)
             {
                 const int Lanes = 8;
-                new global::System.Span<double>(accA, Period).Clear();
-                new global::System.Span<double>(accB, Period).Clear();
+                // The period's coefficients and accumulators stay in registers.
+                global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector512.Load(m + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512<double> accA0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accA1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accA2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accA3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> accB0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accB1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accB2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, accB3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
                 int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period, dy += 2 * Period)
+                for (; r <= periods - 2; r += 2, dy += 2 * Period, x += 2 * Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<double> mj = global::System.Runtime.Intrinsics.Vector512.Load(m + j), g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + j), g1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + j + Period);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accA + j) + (g0 * (global::System.Runtime.Intrinsics.Vector512.Load(x + j) - mj) + g1 * (global::System.Runtime.Intrinsics.Vector512.Load(x + j + Period) - mj)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accB + j) + (g0 + g1), accB + j);
-                    }
+                    global::System.Runtime.Intrinsics.Vector512<double> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 0);
+                    accA0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0, accA0);
+                    accB0 = accB0 + g0;
+                    global::System.Runtime.Intrinsics.Vector512<double> g1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 1 * Lanes);
+                    accA1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1, accA1);
+                    accB1 = accB1 + g1;
+                    global::System.Runtime.Intrinsics.Vector512<double> g2 = global::System.Runtime.Intrinsics.Vector512.Load(dy + Period);
+                    accA2 = MulAdd(g2, global::System.Runtime.Intrinsics.Vector512.Load(x + Period) - m0, accA2);
+                    accB2 = accB2 + g2;
+                    global::System.Runtime.Intrinsics.Vector512<double> g3 = global::System.Runtime.Intrinsics.Vector512.Load(dy + Period + 1 * Lanes);
+                    accA3 = MulAdd(g3, global::System.Runtime.Intrinsics.Vector512.Load(x + Period + 1 * Lanes) - m1, accA3);
+                    accB3 = accB3 + g3;
                 }
 
-                for (; r < periods; r++, x += Period, dy += Period)
+                for (; r < periods; r++, dy += Period, x += Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<double> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accA + j) + g0 * (global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(accB + j) + g0, accB + j);
-                    }
+                    global::System.Runtime.Intrinsics.Vector512<double> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 0);
+                    accA0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0, accA0);
+                    accB0 = accB0 + g0;
+                    global::System.Runtime.Intrinsics.Vector512<double> g1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 1 * Lanes);
+                    accA1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1, accA1);
+                    accB1 = accB1 + g1;
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) { accA[j] += dy[j] * (x[j] - m[j]); accB[j] += dy[j]; }
+                global::System.Runtime.Intrinsics.Vector512.Store((accA0 + accA2), accA + 0);
+                global::System.Runtime.Intrinsics.Vector512.Store((accA1 + accA3), accA + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store((accB0 + accB2), accB + 0);
+                global::System.Runtime.Intrinsics.Vector512.Store((accB1 + accB3), accB + 1 * Lanes);
+
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { accA[j] = MulAdd(dy[j], x[j] - m[j], accA[j]); accB[j] += dy[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientSumsVector256(double* dy, double* x, int length, double* m, double* accA, double* accB)
             {
                 const int Lanes = 4;
-                new global::System.Span<double>(accA, Period).Clear();
-                new global::System.Span<double>(accB, Period).Clear();
+                // The period's coefficients and accumulators stay in registers.
+                global::System.Runtime.Intrinsics.Vector256<double> m0 = global::System.Runtime.Intrinsics.Vector256.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector256.Load(m + 1 * Lanes), m2 = global::System.Runtime.Intrinsics.Vector256.Load(m + 2 * Lanes), m3 = global::System.Runtime.Intrinsics.Vector256.Load(m + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> accA0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accA1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accA2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accA3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> accB0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accB1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accB2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, accB3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
                 int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period, dy += 2 * Period)
+                for (; r <= periods - 1; r += 1, dy += 1 * Period, x += 1 * Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> mj = global::System.Runtime.Intrinsics.Vector256.Load(m + j), g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + j), g1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + j + Period);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accA + j) + (g0 * (global::System.Runtime.Intrinsics.Vector256.Load(x + j) - mj) + g1 * (global::System.Runtime.Intrinsics.Vector256.Load(x + j + Period) - mj)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accB + j) + (g0 + g1), accB + j);
-                    }
+                    global::System.Runtime.Intrinsics.Vector256<double> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 0);
+                    accA0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector256.Load(x + 0) - m0, accA0);
+                    accB0 = accB0 + g0;
+                    global::System.Runtime.Intrinsics.Vector256<double> g1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 1 * Lanes);
+                    accA1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector256.Load(x + 1 * Lanes) - m1, accA1);
+                    accB1 = accB1 + g1;
+                    global::System.Runtime.Intrinsics.Vector256<double> g2 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 2 * Lanes);
+                    accA2 = MulAdd(g2, global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * Lanes) - m2, accA2);
+                    accB2 = accB2 + g2;
+                    global::System.Runtime.Intrinsics.Vector256<double> g3 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 3 * Lanes);
+                    accA3 = MulAdd(g3, global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * Lanes) - m3, accA3);
+                    accB3 = accB3 + g3;
                 }
 
-                for (; r < periods; r++, x += Period, dy += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accA + j) + g0 * (global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(accB + j) + g0, accB + j);
-                    }
-                }
+                global::System.Runtime.Intrinsics.Vector256.Store(accA0, accA + 0);
+                global::System.Runtime.Intrinsics.Vector256.Store(accA1, accA + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(accA2, accA + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(accA3, accA + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(accB0, accB + 0);
+                global::System.Runtime.Intrinsics.Vector256.Store(accB1, accB + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(accB2, accB + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(accB3, accB + 3 * Lanes);
 
-                for (int j = 0; j < length - periods * Period; j++) { accA[j] += dy[j] * (x[j] - m[j]); accB[j] += dy[j]; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { accA[j] = MulAdd(dy[j], x[j] - m[j], accA[j]); accB[j] += dy[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientSumsVector128(double* dy, double* x, int length, double* m, double* accA, double* accB)
             {
                 const int Lanes = 2;
                 new global::System.Span<double>(accA, Period).Clear();
                 new global::System.Span<double>(accB, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period, dy += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, dy += Period, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<double> mj = global::System.Runtime.Intrinsics.Vector128.Load(m + j), g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + j), g1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + j + Period);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accA + j) + (g0 * (global::System.Runtime.Intrinsics.Vector128.Load(x + j) - mj) + g1 * (global::System.Runtime.Intrinsics.Vector128.Load(x + j + Period) - mj)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accB + j) + (g0 + g1), accB + j);
+                        global::System.Runtime.Intrinsics.Vector128<double> g = global::System.Runtime.Intrinsics.Vector128.Load(dy + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(g, global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(accA + j)), accA + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accB + j) + g, accB + j);
                     }
                 }
 
-                for (; r < periods; r++, x += Period, dy += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accA + j) + g0 * (global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j)), accA + j);
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(accB + j) + g0, accB + j);
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { accA[j] += dy[j] * (x[j] - m[j]); accB[j] += dy[j]; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { accA[j] = MulAdd(dy[j], x[j] - m[j], accA[j]); accB[j] += dy[j]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientSumsScalar(double* dy, double* x, int length, double* m, double* accA, double* accB)
             {
                 const int Lanes = 1;
                 new global::System.Span<double>(accA, Period).Clear();
                 new global::System.Span<double>(accB, Period).Clear();
-                int periods = length / Period, r = 0;
-                for (; r <= periods - 2; r += 2, x += 2 * Period, dy += 2 * Period)
+                int periods = length / Period;
+                for (int r = 0; r < periods; r++, dy += Period, x += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        double mj = m[j], g0 = dy[j], g1 = dy[j + Period];
-                        accA[j] = accA[j] + (g0 * (x[j] - mj) + g1 * (x[j + Period] - mj));
-                        accB[j] = accB[j] + (g0 + g1);
+                        double g = dy[j];
+                        accA[j] = MulAdd(g, x[j] - m[j], accA[j]);
+                        accB[j] = accB[j] + g;
                     }
                 }
 
-                for (; r < periods; r++, x += Period, dy += Period)
-                {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        double g0 = dy[j];
-                        accA[j] = accA[j] + g0 * (x[j] - m[j]);
-                        accB[j] = accB[j] + g0;
-                    }
-                }
-
-                for (int j = 0; j < length - periods * Period; j++) { accA[j] += dy[j] * (x[j] - m[j]); accB[j] += dy[j]; }
+                // Elements past the whole periods: the first lanes of one more period.
+                for (int j = 0; j < length - periods * Period; j++) { accA[j] = MulAdd(dy[j], x[j] - m[j], accA[j]); accB[j] += dy[j]; }
             }
 
             /// <summary>dx = p[lane]·dy + q[lane]·(x - m[lane]) + k[lane].</summary>
@@ -1072,64 +1148,71 @@ namespace Style
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientInputVector512(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k)
             {
                 const int Lanes = 8;
                 int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, dy += Period, dx += Period)
+                // The period's coefficients stay in registers.
+                global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector512.Load(m + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512<double> p0 = global::System.Runtime.Intrinsics.Vector512.Load(p + 0), p1 = global::System.Runtime.Intrinsics.Vector512.Load(p + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512<double> q0 = global::System.Runtime.Intrinsics.Vector512.Load(q + 0), q1 = global::System.Runtime.Intrinsics.Vector512.Load(q + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512<double> k0 = global::System.Runtime.Intrinsics.Vector512.Load(k + 0), k1 = global::System.Runtime.Intrinsics.Vector512.Load(k + 1 * Lanes);
+                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(p + j) * global::System.Runtime.Intrinsics.Vector512.Load(dy + j) + global::System.Runtime.Intrinsics.Vector512.Load(q + j) * (global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j)) + global::System.Runtime.Intrinsics.Vector512.Load(k + j), dx + j);
-                    }
+                    global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(p0, global::System.Runtime.Intrinsics.Vector512.Load(dy + 0), MulAdd(q0, global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0, k0)), dx + 0);
+                    global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(p1, global::System.Runtime.Intrinsics.Vector512.Load(dy + 1 * Lanes), MulAdd(q1, global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1, k1)), dx + 1 * Lanes);
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];
+                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientInputVector256(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k)
             {
                 const int Lanes = 4;
                 int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, dy += Period, dx += Period)
+                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(p + j) * global::System.Runtime.Intrinsics.Vector256.Load(dy + j) + global::System.Runtime.Intrinsics.Vector256.Load(q + j) * (global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j)) + global::System.Runtime.Intrinsics.Vector256.Load(k + j), dx + j);
+                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(p + j), global::System.Runtime.Intrinsics.Vector256.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(q + j), global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(k + j))), dx + j);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];
+                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientInputVector128(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k)
             {
                 const int Lanes = 2;
                 int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, dy += Period, dx += Period)
+                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(p + j) * global::System.Runtime.Intrinsics.Vector128.Load(dy + j) + global::System.Runtime.Intrinsics.Vector128.Load(q + j) * (global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j)) + global::System.Runtime.Intrinsics.Vector128.Load(k + j), dx + j);
+                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(p + j), global::System.Runtime.Intrinsics.Vector128.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(q + j), global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(k + j))), dx + j);
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];
+                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PeriodicGradientInputScalar(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k)
             {
                 const int Lanes = 1;
                 int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, dy += Period, dx += Period)
+                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                 {
                     for (int j = 0; j <= Period - Lanes; j += Lanes)
                     {
-                        dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];
+                        dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
                     }
                 }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = p[j] * dy[j] + q[j] * (x[j] - m[j]) + k[j];
+                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
             }
         }
 
@@ -1261,6 +1344,7 @@ namespace Style
             }
 
             /// <summary>Merges the per-block statistics of one unit in block order (Chan et al.), then turns the variance into rstd.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MergeStatistics(double* blockMean, double* blockM2, double* mean, double* rstd, double* m2)
             {
                 for (int g = 0; g < UnitGroups; g++)
@@ -1305,6 +1389,7 @@ namespace Style
                     _m2 = m2;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(2 * Blocks * UnitGroups + 3 * UnitGroups + WorkLength);
@@ -1362,6 +1447,7 @@ namespace Style
                     _rstd = rstd;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(WorkLength);
@@ -1409,6 +1495,7 @@ namespace Style
                     _dbPartial = dbPartial;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(4 * UnitChannels + CoefficientLength + WorkLength);
@@ -1445,6 +1532,7 @@ namespace Style
             }
 
             /// <summary>The mean and sum of squared deviations of one block of a (sample, group).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BlockStatistics(double* x, int block, double* mean, double* m2, double* work)
             {
                 Moments(x + block * BlockLength, BlockSize(block), out double blockMean, out double blockM2);
@@ -1453,6 +1541,7 @@ namespace Style
             }
 
             /// <summary>Normalizes elements [start, end) of a (sample, group), channel by channel with a folded scale.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeRange(double* x, double* y, int unit, int start, int end, double* mean, double* rstd, double* w, double* b, double* work)
             {
                 int first = unit % Groups * ChannelsPerGroup;
@@ -1464,6 +1553,7 @@ namespace Style
             }
 
             /// <summary>Per channel of one block: Σ dy·(x - mean) and Σ dy, zero for channels the block does not touch.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSums(double* dy, double* x, int block, double* mean, double* partialA, double* partialB, double* work)
             {
                 new global::System.Span<double>(partialA, UnitChannels).Clear();
@@ -1480,6 +1570,7 @@ namespace Style
             /// From the channel sums of a (sample, group): its parameter gradients, and the coefficients of
             /// <c>dx = p[j]·dy + q·(x - mean) + k</c>, stored as p[0..ChannelsPerGroup), q, k.
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientCoefficients(int unit, double* totalA, double* totalB, double* w, double* mean, double* rstd, double* dwPartial, double* dbPartial, double* coefficients, double* work)
             {
                 int sample = unit / Groups, first = unit % Groups * ChannelsPerGroup;
@@ -1496,6 +1587,7 @@ namespace Style
             }
 
             /// <summary>Writes the input gradient of elements [start, end) of a (sample, group).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRange(double* dy, double* x, double* dx, int unit, int start, int end, double* mean, double* coefficients)
             {
                 double q = coefficients[ChannelsPerGroup], k = coefficients[ChannelsPerGroup + 1];
@@ -1506,7 +1598,19 @@ namespace Style
                 }
             }
 
-            /// <summary>The mean and the sum of squared deviations of a contiguous run (corrected two-pass).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector512<double> MulAdd(global::System.Runtime.Intrinsics.Vector512<double> a, global::System.Runtime.Intrinsics.Vector512<double> b, global::System.Runtime.Intrinsics.Vector512<double> c) => global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector256<double> MulAdd(global::System.Runtime.Intrinsics.Vector256<double> a, global::System.Runtime.Intrinsics.Vector256<double> b, global::System.Runtime.Intrinsics.Vector256<double> c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector128<double> MulAdd(global::System.Runtime.Intrinsics.Vector128<double> a, global::System.Runtime.Intrinsics.Vector128<double> b, global::System.Runtime.Intrinsics.Vector128<double> c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported ? global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : global::System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported ? global::System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.FusedMultiplyAdd(c, a, b) : a * b + c;
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static double MulAdd(double a, double b, double c) => global::System.Runtime.Intrinsics.X86.Fma.IsSupported || global::System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported ? global::System.Math.FusedMultiplyAdd(a, b, c) : a * b + c;
+
+            /// <summary>The mean and the sum of squared deviations of a contiguous run, in one pass.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Moments(double* x, int length, out double mean, out double m2)
             {
@@ -1528,181 +1632,266 @@ namespace Style
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector512(double* x, int length, out double mean, out double m2)
             {
                 const int Lanes = 8;
-                global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0;
-                int i = 0;
-                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
+                // Per lane: chunks of eight vectors, each with its own mean and squared deviations (in registers),
+                // merged into running per-lane statistics with Chan's formula. One pass over the data.
+                global::System.Runtime.Intrinsics.Vector512<double> laneMean = global::System.Runtime.Intrinsics.Vector512<double>.Zero, laneM2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                int chunks = length / (8 * Lanes), i = 0;
+                for (int c = 0; c < chunks; c++, i += 8 * Lanes)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + i);
-                    s1 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes);
-                    s2 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes);
-                    s3 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes);
+                    double share = 1 / (double)(c + 1), cross = 8 * c * share;
+                    global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.Load(x + i), a1 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 1 * Lanes), a2 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes), a3 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes), a4 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 4 * Lanes), a5 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 5 * Lanes), a6 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 6 * Lanes), a7 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 7 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> cm = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) * global::System.Runtime.Intrinsics.Vector512.Create(0.125d);
+                    global::System.Runtime.Intrinsics.Vector512<double> d0 = a0 - cm, d1 = a1 - cm, d2 = a2 - cm, d3 = a3 - cm, d4 = a4 - cm, d5 = a5 - cm, d6 = a6 - cm, d7 = a7 - cm;
+                    global::System.Runtime.Intrinsics.Vector512<double> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector512.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector512.Create(cross), laneM2 + ((MulAdd(d0, d0, d1 * d1) + MulAdd(d2, d2, d3 * d3)) + (MulAdd(d4, d4, d5 * d5) + MulAdd(d6, d6, d7 * d7))));
                 }
 
-                for (; i <= length - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + i);
-                double sum = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3));
-                for (; i < length; i++) sum += x[i];
-                mean = sum / length;
-
-                // Second pass, over data still in L1: deviations from that mean and their squares; the deviations' sum
-                // corrects the mean's rounding error, so a constant run gets its exact value as mean.
-                global::System.Runtime.Intrinsics.Vector512<double> m = global::System.Runtime.Intrinsics.Vector512.Create(mean), d0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, d1 = d0, q0 = d0, q1 = d0;
-                for (i = 0; i <= length - 2 * Lanes; i += 2 * Lanes)
+                double laneCount = 8 * chunks;
+                int count = (length - i) / Lanes;
+                if (count > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> a = global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, c = global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m;
-                    d0 += a;
-                    d1 += c;
-                    q0 += a * a;
-                    q1 += c * c;
+                    double share = count / (laneCount + count), cross = laneCount * share;
+                    global::System.Runtime.Intrinsics.Vector512<double> sum = global::System.Runtime.Intrinsics.Vector512<double>.Zero, dsum = global::System.Runtime.Intrinsics.Vector512<double>.Zero, q = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    for (int t = 0; t < count; t++) sum += global::System.Runtime.Intrinsics.Vector512.Load(x + i + t * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> cm = sum / global::System.Runtime.Intrinsics.Vector512.Create((double)count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<double> d = global::System.Runtime.Intrinsics.Vector512.Load(x + i + t * Lanes) - cm;
+                        dsum += d;
+                        q = MulAdd(d, d, q);
+                    }
+
+                    global::System.Runtime.Intrinsics.Vector512<double> shift = dsum / global::System.Runtime.Intrinsics.Vector512.Create((double)count);
+                    cm += shift;
+                    q -= dsum * shift;
+                    global::System.Runtime.Intrinsics.Vector512<double> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector512.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector512.Create(cross), laneM2 + q);
+                    laneCount += count;
+                    i += count * Lanes;
                 }
 
-                for (; i <= length - Lanes; i += Lanes)
+                // The lanes have equal counts: the mean of their means (corrected), and the spread of their means.
+                double mu = global::System.Runtime.Intrinsics.Vector512.Sum(laneMean) / Lanes;
+                global::System.Runtime.Intrinsics.Vector512<double> spread = laneMean - global::System.Runtime.Intrinsics.Vector512.Create(mu);
+                double deviations = global::System.Runtime.Intrinsics.Vector512.Sum(spread);
+                mu += deviations / Lanes;
+                double squares = global::System.Runtime.Intrinsics.Vector512.Sum(laneM2) + laneCount * (global::System.Runtime.Intrinsics.Vector512.Sum(spread * spread) - deviations * (deviations / Lanes));
+
+                // The last elements, fewer than a vector: their own corrected two-pass, merged.
+                int rest = length - i;
+                if (rest > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> a = global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m;
-                    d0 += a;
-                    q0 += a * a;
+                    double restSum = 0, restDeviations = 0, restSquares = 0;
+                    for (int t = i; t < length; t++) restSum += x[t];
+                    double restMean = restSum / rest;
+                    for (int t = i; t < length; t++) { double d = x[t] - restMean; restDeviations += d; restSquares = MulAdd(d, d, restSquares); }
+                    double restShift = restDeviations / rest;
+                    restMean += restShift;
+                    restSquares -= restDeviations * restShift;
+                    double before = laneCount * Lanes, share = rest / (before + rest), delta = restMean - mu;
+                    mu = MulAdd(delta, share, mu);
+                    squares = MulAdd(delta * delta, before * share, squares + restSquares);
                 }
 
-                double deviations = global::System.Runtime.Intrinsics.Vector512.Sum(d0 + d1), squares = global::System.Runtime.Intrinsics.Vector512.Sum(q0 + q1);
-                for (; i < length; i++) { double a = x[i] - mean; deviations += a; squares += a * a; }
-                double shift = deviations / length;
-                mean += shift;
-                squares -= deviations * shift;
+                mean = mu;
                 m2 = squares < 0 ? 0 : squares;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector256(double* x, int length, out double mean, out double m2)
             {
                 const int Lanes = 4;
-                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, s1 = s0, s2 = s0, s3 = s0;
-                int i = 0;
-                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
+                // Per lane: chunks of eight vectors, each with its own mean and squared deviations (in registers),
+                // merged into running per-lane statistics with Chan's formula. One pass over the data.
+                global::System.Runtime.Intrinsics.Vector256<double> laneMean = global::System.Runtime.Intrinsics.Vector256<double>.Zero, laneM2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                int chunks = length / (8 * Lanes), i = 0;
+                for (int c = 0; c < chunks; c++, i += 8 * Lanes)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + i);
-                    s1 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes);
-                    s2 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes);
-                    s3 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes);
+                    double share = 1 / (double)(c + 1), cross = 8 * c * share;
+                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.Load(x + i), a1 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 1 * Lanes), a2 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes), a3 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes), a4 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 4 * Lanes), a5 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 5 * Lanes), a6 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 6 * Lanes), a7 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 7 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<double> cm = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) * global::System.Runtime.Intrinsics.Vector256.Create(0.125d);
+                    global::System.Runtime.Intrinsics.Vector256<double> d0 = a0 - cm, d1 = a1 - cm, d2 = a2 - cm, d3 = a3 - cm, d4 = a4 - cm, d5 = a5 - cm, d6 = a6 - cm, d7 = a7 - cm;
+                    global::System.Runtime.Intrinsics.Vector256<double> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector256.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector256.Create(cross), laneM2 + ((MulAdd(d0, d0, d1 * d1) + MulAdd(d2, d2, d3 * d3)) + (MulAdd(d4, d4, d5 * d5) + MulAdd(d6, d6, d7 * d7))));
                 }
 
-                for (; i <= length - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + i);
-                double sum = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3));
-                for (; i < length; i++) sum += x[i];
-                mean = sum / length;
-
-                // Second pass, over data still in L1: deviations from that mean and their squares; the deviations' sum
-                // corrects the mean's rounding error, so a constant run gets its exact value as mean.
-                global::System.Runtime.Intrinsics.Vector256<double> m = global::System.Runtime.Intrinsics.Vector256.Create(mean), d0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, d1 = d0, q0 = d0, q1 = d0;
-                for (i = 0; i <= length - 2 * Lanes; i += 2 * Lanes)
+                double laneCount = 8 * chunks;
+                int count = (length - i) / Lanes;
+                if (count > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> a = global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, c = global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m;
-                    d0 += a;
-                    d1 += c;
-                    q0 += a * a;
-                    q1 += c * c;
+                    double share = count / (laneCount + count), cross = laneCount * share;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum = global::System.Runtime.Intrinsics.Vector256<double>.Zero, dsum = global::System.Runtime.Intrinsics.Vector256<double>.Zero, q = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    for (int t = 0; t < count; t++) sum += global::System.Runtime.Intrinsics.Vector256.Load(x + i + t * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<double> cm = sum / global::System.Runtime.Intrinsics.Vector256.Create((double)count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<double> d = global::System.Runtime.Intrinsics.Vector256.Load(x + i + t * Lanes) - cm;
+                        dsum += d;
+                        q = MulAdd(d, d, q);
+                    }
+
+                    global::System.Runtime.Intrinsics.Vector256<double> shift = dsum / global::System.Runtime.Intrinsics.Vector256.Create((double)count);
+                    cm += shift;
+                    q -= dsum * shift;
+                    global::System.Runtime.Intrinsics.Vector256<double> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector256.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector256.Create(cross), laneM2 + q);
+                    laneCount += count;
+                    i += count * Lanes;
                 }
 
-                for (; i <= length - Lanes; i += Lanes)
+                // The lanes have equal counts: the mean of their means (corrected), and the spread of their means.
+                double mu = global::System.Runtime.Intrinsics.Vector256.Sum(laneMean) / Lanes;
+                global::System.Runtime.Intrinsics.Vector256<double> spread = laneMean - global::System.Runtime.Intrinsics.Vector256.Create(mu);
+                double deviations = global::System.Runtime.Intrinsics.Vector256.Sum(spread);
+                mu += deviations / Lanes;
+                double squares = global::System.Runtime.Intrinsics.Vector256.Sum(laneM2) + laneCount * (global::System.Runtime.Intrinsics.Vector256.Sum(spread * spread) - deviations * (deviations / Lanes));
+
+                // The last elements, fewer than a vector: their own corrected two-pass, merged.
+                int rest = length - i;
+                if (rest > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> a = global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m;
-                    d0 += a;
-                    q0 += a * a;
+                    double restSum = 0, restDeviations = 0, restSquares = 0;
+                    for (int t = i; t < length; t++) restSum += x[t];
+                    double restMean = restSum / rest;
+                    for (int t = i; t < length; t++) { double d = x[t] - restMean; restDeviations += d; restSquares = MulAdd(d, d, restSquares); }
+                    double restShift = restDeviations / rest;
+                    restMean += restShift;
+                    restSquares -= restDeviations * restShift;
+                    double before = laneCount * Lanes, share = rest / (before + rest), delta = restMean - mu;
+                    mu = MulAdd(delta, share, mu);
+                    squares = MulAdd(delta * delta, before * share, squares + restSquares);
                 }
 
-                double deviations = global::System.Runtime.Intrinsics.Vector256.Sum(d0 + d1), squares = global::System.Runtime.Intrinsics.Vector256.Sum(q0 + q1);
-                for (; i < length; i++) { double a = x[i] - mean; deviations += a; squares += a * a; }
-                double shift = deviations / length;
-                mean += shift;
-                squares -= deviations * shift;
+                mean = mu;
                 m2 = squares < 0 ? 0 : squares;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector128(double* x, int length, out double mean, out double m2)
             {
                 const int Lanes = 2;
-                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, s1 = s0, s2 = s0, s3 = s0;
-                int i = 0;
-                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
+                // Per lane: chunks of eight vectors, each with its own mean and squared deviations (in registers),
+                // merged into running per-lane statistics with Chan's formula. One pass over the data.
+                global::System.Runtime.Intrinsics.Vector128<double> laneMean = global::System.Runtime.Intrinsics.Vector128<double>.Zero, laneM2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                int chunks = length / (8 * Lanes), i = 0;
+                for (int c = 0; c < chunks; c++, i += 8 * Lanes)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + i);
-                    s1 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes);
-                    s2 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes);
-                    s3 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes);
+                    double share = 1 / (double)(c + 1), cross = 8 * c * share;
+                    global::System.Runtime.Intrinsics.Vector128<double> a0 = global::System.Runtime.Intrinsics.Vector128.Load(x + i), a1 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 1 * Lanes), a2 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes), a3 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes), a4 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 4 * Lanes), a5 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 5 * Lanes), a6 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 6 * Lanes), a7 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 7 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<double> cm = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) * global::System.Runtime.Intrinsics.Vector128.Create(0.125d);
+                    global::System.Runtime.Intrinsics.Vector128<double> d0 = a0 - cm, d1 = a1 - cm, d2 = a2 - cm, d3 = a3 - cm, d4 = a4 - cm, d5 = a5 - cm, d6 = a6 - cm, d7 = a7 - cm;
+                    global::System.Runtime.Intrinsics.Vector128<double> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector128.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector128.Create(cross), laneM2 + ((MulAdd(d0, d0, d1 * d1) + MulAdd(d2, d2, d3 * d3)) + (MulAdd(d4, d4, d5 * d5) + MulAdd(d6, d6, d7 * d7))));
                 }
 
-                for (; i <= length - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + i);
-                double sum = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3));
-                for (; i < length; i++) sum += x[i];
-                mean = sum / length;
-
-                // Second pass, over data still in L1: deviations from that mean and their squares; the deviations' sum
-                // corrects the mean's rounding error, so a constant run gets its exact value as mean.
-                global::System.Runtime.Intrinsics.Vector128<double> m = global::System.Runtime.Intrinsics.Vector128.Create(mean), d0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, d1 = d0, q0 = d0, q1 = d0;
-                for (i = 0; i <= length - 2 * Lanes; i += 2 * Lanes)
+                double laneCount = 8 * chunks;
+                int count = (length - i) / Lanes;
+                if (count > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a = global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, c = global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m;
-                    d0 += a;
-                    d1 += c;
-                    q0 += a * a;
-                    q1 += c * c;
+                    double share = count / (laneCount + count), cross = laneCount * share;
+                    global::System.Runtime.Intrinsics.Vector128<double> sum = global::System.Runtime.Intrinsics.Vector128<double>.Zero, dsum = global::System.Runtime.Intrinsics.Vector128<double>.Zero, q = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (int t = 0; t < count; t++) sum += global::System.Runtime.Intrinsics.Vector128.Load(x + i + t * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<double> cm = sum / global::System.Runtime.Intrinsics.Vector128.Create((double)count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Load(x + i + t * Lanes) - cm;
+                        dsum += d;
+                        q = MulAdd(d, d, q);
+                    }
+
+                    global::System.Runtime.Intrinsics.Vector128<double> shift = dsum / global::System.Runtime.Intrinsics.Vector128.Create((double)count);
+                    cm += shift;
+                    q -= dsum * shift;
+                    global::System.Runtime.Intrinsics.Vector128<double> delta = cm - laneMean;
+                    laneMean = MulAdd(delta, global::System.Runtime.Intrinsics.Vector128.Create(share), laneMean);
+                    laneM2 = MulAdd(delta * delta, global::System.Runtime.Intrinsics.Vector128.Create(cross), laneM2 + q);
+                    laneCount += count;
+                    i += count * Lanes;
                 }
 
-                for (; i <= length - Lanes; i += Lanes)
+                // The lanes have equal counts: the mean of their means (corrected), and the spread of their means.
+                double mu = global::System.Runtime.Intrinsics.Vector128.Sum(laneMean) / Lanes;
+                global::System.Runtime.Intrinsics.Vector128<double> spread = laneMean - global::System.Runtime.Intrinsics.Vector128.Create(mu);
+                double deviations = global::System.Runtime.Intrinsics.Vector128.Sum(spread);
+                mu += deviations / Lanes;
+                double squares = global::System.Runtime.Intrinsics.Vector128.Sum(laneM2) + laneCount * (global::System.Runtime.Intrinsics.Vector128.Sum(spread * spread) - deviations * (deviations / Lanes));
+
+                // The last elements, fewer than a vector: their own corrected two-pass, merged.
+                int rest = length - i;
+                if (rest > 0)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> a = global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m;
-                    d0 += a;
-                    q0 += a * a;
+                    double restSum = 0, restDeviations = 0, restSquares = 0;
+                    for (int t = i; t < length; t++) restSum += x[t];
+                    double restMean = restSum / rest;
+                    for (int t = i; t < length; t++) { double d = x[t] - restMean; restDeviations += d; restSquares = MulAdd(d, d, restSquares); }
+                    double restShift = restDeviations / rest;
+                    restMean += restShift;
+                    restSquares -= restDeviations * restShift;
+                    double before = laneCount * Lanes, share = rest / (before + rest), delta = restMean - mu;
+                    mu = MulAdd(delta, share, mu);
+                    squares = MulAdd(delta * delta, before * share, squares + restSquares);
                 }
 
-                double deviations = global::System.Runtime.Intrinsics.Vector128.Sum(d0 + d1), squares = global::System.Runtime.Intrinsics.Vector128.Sum(q0 + q1);
-                for (; i < length; i++) { double a = x[i] - mean; deviations += a; squares += a * a; }
-                double shift = deviations / length;
-                mean += shift;
-                squares -= deviations * shift;
+                mean = mu;
                 m2 = squares < 0 ? 0 : squares;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsScalar(double* x, int length, out double mean, out double m2)
             {
                 const int Lanes = 1;
-                double s0 = 0, s1 = s0, s2 = s0, s3 = s0;
-                int i = 0;
-                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
+                // Per lane: chunks of eight vectors, each with its own mean and squared deviations (in registers),
+                // merged into running per-lane statistics with Chan's formula. One pass over the data.
+                double laneMean = 0, laneM2 = 0;
+                int chunks = length / (8 * Lanes), i = 0;
+                for (int c = 0; c < chunks; c++, i += 8 * Lanes)
                 {
-                    s0 += x[i];
-                    s1 += x[i + Lanes];
-                    s2 += x[i + 2 * Lanes];
-                    s3 += x[i + 3 * Lanes];
+                    double share = 1 / (double)(c + 1), cross = 8 * c * share;
+                    double a0 = x[i], a1 = x[i + 1 * Lanes], a2 = x[i + 2 * Lanes], a3 = x[i + 3 * Lanes], a4 = x[i + 4 * Lanes], a5 = x[i + 5 * Lanes], a6 = x[i + 6 * Lanes], a7 = x[i + 7 * Lanes];
+                    double cm = (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))) * 0.125d;
+                    double d0 = a0 - cm, d1 = a1 - cm, d2 = a2 - cm, d3 = a3 - cm, d4 = a4 - cm, d5 = a5 - cm, d6 = a6 - cm, d7 = a7 - cm;
+                    double delta = cm - laneMean;
+                    laneMean = MulAdd(delta, share, laneMean);
+                    laneM2 = MulAdd(delta * delta, cross, laneM2 + ((MulAdd(d0, d0, d1 * d1) + MulAdd(d2, d2, d3 * d3)) + (MulAdd(d4, d4, d5 * d5) + MulAdd(d6, d6, d7 * d7))));
                 }
 
-                for (; i <= length - Lanes; i += Lanes) s0 += x[i];
-                double sum = (s0 + s1) + (s2 + s3);
-                mean = sum / length;
-
-                // Second pass, over data still in L1: deviations from that mean and their squares; the deviations' sum
-                // corrects the mean's rounding error, so a constant run gets its exact value as mean.
-                double m = mean, d0 = 0, d1 = d0, q0 = d0, q1 = d0;
-                for (i = 0; i <= length - 2 * Lanes; i += 2 * Lanes)
+                double laneCount = 8 * chunks;
+                int count = (length - i) / Lanes;
+                if (count > 0)
                 {
-                    double a = x[i] - m, c = x[i + Lanes] - m;
-                    d0 += a;
-                    d1 += c;
-                    q0 += a * a;
-                    q1 += c * c;
+                    double share = count / (laneCount + count), cross = laneCount * share;
+                    double sum = 0, dsum = 0, q = 0;
+                    for (int t = 0; t < count; t++) sum += x[i + t * Lanes];
+                    double cm = sum / (double)count;
+                    for (int t = 0; t < count; t++)
+                    {
+                        double d = x[i + t * Lanes] - cm;
+                        dsum += d;
+                        q = MulAdd(d, d, q);
+                    }
+
+                    double shift = dsum / (double)count;
+                    cm += shift;
+                    q -= dsum * shift;
+                    double delta = cm - laneMean;
+                    laneMean = MulAdd(delta, share, laneMean);
+                    laneM2 = MulAdd(delta * delta, cross, laneM2 + q);
+                    laneCount += count;
+                    i += count * Lanes;
                 }
 
-                for (; i <= length - Lanes; i += Lanes)
-                {
-                    double a = x[i] - m;
-                    d0 += a;
-                    q0 += a * a;
-                }
+                double mu = laneMean, squares = laneM2;
 
-                double deviations = d0 + d1, squares = q0 + q1;
-                double shift = deviations / length;
-                mean += shift;
-                squares -= deviations * shift;
+                mean = mu;
                 m2 = squares < 0 ? 0 : squares;
             }
 
@@ -1728,6 +1917,7 @@ namespace Style
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AffineRunVector512(double* x, double* y, int length, double mean, double scale, double shift)
             {
                 const int Lanes = 8;
@@ -1735,15 +1925,16 @@ namespace Style
                 int i = 0;
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> y0 = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * a + b, y1 = (global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m) * a + b;
+                    global::System.Runtime.Intrinsics.Vector512<double> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m, a, b);
                     global::System.Runtime.Intrinsics.Vector512.Store(y0, y + i);
                     global::System.Runtime.Intrinsics.Vector512.Store(y1, y + i + Lanes);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store((global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * a + b, y + i);
-                for (; i < length; i++) y[i] = (x[i] - mean) * scale + shift;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y + i);
+                for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AffineRunVector256(double* x, double* y, int length, double mean, double scale, double shift)
             {
                 const int Lanes = 4;
@@ -1751,15 +1942,16 @@ namespace Style
                 int i = 0;
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> y0 = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * a + b, y1 = (global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m) * a + b;
+                    global::System.Runtime.Intrinsics.Vector256<double> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m, a, b);
                     global::System.Runtime.Intrinsics.Vector256.Store(y0, y + i);
                     global::System.Runtime.Intrinsics.Vector256.Store(y1, y + i + Lanes);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store((global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * a + b, y + i);
-                for (; i < length; i++) y[i] = (x[i] - mean) * scale + shift;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y + i);
+                for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AffineRunVector128(double* x, double* y, int length, double mean, double scale, double shift)
             {
                 const int Lanes = 2;
@@ -1767,15 +1959,16 @@ namespace Style
                 int i = 0;
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> y0 = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * a + b, y1 = (global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m) * a + b;
+                    global::System.Runtime.Intrinsics.Vector128<double> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m, a, b);
                     global::System.Runtime.Intrinsics.Vector128.Store(y0, y + i);
                     global::System.Runtime.Intrinsics.Vector128.Store(y1, y + i + Lanes);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store((global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * a + b, y + i);
-                for (; i < length; i++) y[i] = (x[i] - mean) * scale + shift;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y + i);
+                for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void AffineRunScalar(double* x, double* y, int length, double mean, double scale, double shift)
             {
                 const int Lanes = 1;
@@ -1783,12 +1976,12 @@ namespace Style
                 int i = 0;
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
-                    double y0 = (x[i] - m) * a + b, y1 = (x[i + Lanes] - m) * a + b;
+                    double y0 = MulAdd(x[i] - m, a, b), y1 = MulAdd(x[i + Lanes] - m, a, b);
                     y[i] = y0;
                     y[i + Lanes] = y1;
                 }
 
-                for (; i <= length - Lanes; i += Lanes) y[i] = (x[i] - m) * a + b;
+                for (; i <= length - Lanes; i += Lanes) y[i] = MulAdd(x[i] - m, a, b);
             }
 
             /// <summary>Σ dy·(x - mean) and Σ dy over a contiguous run.</summary>
@@ -1813,6 +2006,7 @@ namespace Style
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsRunVector512(double* dy, double* x, int length, double mean, out double dotDeviation, out double sum)
             {
                 const int Lanes = 8;
@@ -1821,8 +2015,8 @@ namespace Style
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector512<double> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i + Lanes);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m);
-                    a1 += g1 * (global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a0);
+                    a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m, a1);
                     b0 += g0;
                     b1 += g1;
                 }
@@ -1830,15 +2024,16 @@ namespace Style
                 for (; i <= length - Lanes; i += Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector512<double> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a0);
                     b0 += g0;
                 }
 
                 dotDeviation = global::System.Runtime.Intrinsics.Vector512.Sum(a0 + a1);
                 sum = global::System.Runtime.Intrinsics.Vector512.Sum(b0 + b1);
-                for (; i < length; i++) { dotDeviation += dy[i] * (x[i] - mean); sum += dy[i]; }
+                for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsRunVector256(double* dy, double* x, int length, double mean, out double dotDeviation, out double sum)
             {
                 const int Lanes = 4;
@@ -1847,8 +2042,8 @@ namespace Style
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i + Lanes);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m);
-                    a1 += g1 * (global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a0);
+                    a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m, a1);
                     b0 += g0;
                     b1 += g1;
                 }
@@ -1856,15 +2051,16 @@ namespace Style
                 for (; i <= length - Lanes; i += Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a0);
                     b0 += g0;
                 }
 
                 dotDeviation = global::System.Runtime.Intrinsics.Vector256.Sum(a0 + a1);
                 sum = global::System.Runtime.Intrinsics.Vector256.Sum(b0 + b1);
-                for (; i < length; i++) { dotDeviation += dy[i] * (x[i] - mean); sum += dy[i]; }
+                for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsRunVector128(double* dy, double* x, int length, double mean, out double dotDeviation, out double sum)
             {
                 const int Lanes = 2;
@@ -1873,8 +2069,8 @@ namespace Style
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i + Lanes);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m);
-                    a1 += g1 * (global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a0);
+                    a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m, a1);
                     b0 += g0;
                     b1 += g1;
                 }
@@ -1882,15 +2078,16 @@ namespace Style
                 for (; i <= length - Lanes; i += Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector128<double> g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
-                    a0 += g0 * (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m);
+                    a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a0);
                     b0 += g0;
                 }
 
                 dotDeviation = global::System.Runtime.Intrinsics.Vector128.Sum(a0 + a1);
                 sum = global::System.Runtime.Intrinsics.Vector128.Sum(b0 + b1);
-                for (; i < length; i++) { dotDeviation += dy[i] * (x[i] - mean); sum += dy[i]; }
+                for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsRunScalar(double* dy, double* x, int length, double mean, out double dotDeviation, out double sum)
             {
                 const int Lanes = 1;
@@ -1899,8 +2096,8 @@ namespace Style
                 for (; i <= length - 2 * Lanes; i += 2 * Lanes)
                 {
                     double g0 = dy[i], g1 = dy[i + Lanes];
-                    a0 += g0 * (x[i] - m);
-                    a1 += g1 * (x[i + Lanes] - m);
+                    a0 = MulAdd(g0, x[i] - m, a0);
+                    a1 = MulAdd(g1, x[i + Lanes] - m, a1);
                     b0 += g0;
                     b1 += g1;
                 }
@@ -1908,7 +2105,7 @@ namespace Style
                 for (; i <= length - Lanes; i += Lanes)
                 {
                     double g0 = dy[i];
-                    a0 += g0 * (x[i] - m);
+                    a0 = MulAdd(g0, x[i] - m, a0);
                     b0 += g0;
                 }
 
@@ -1938,39 +2135,43 @@ namespace Style
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRunVector512(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k)
             {
                 const int Lanes = 8;
                 global::System.Runtime.Intrinsics.Vector512<double> vp = global::System.Runtime.Intrinsics.Vector512.Create(p), vm = global::System.Runtime.Intrinsics.Vector512.Create(mean), vq = global::System.Runtime.Intrinsics.Vector512.Create(q), vk = global::System.Runtime.Intrinsics.Vector512.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(vp * global::System.Runtime.Intrinsics.Vector512.Load(dy + i) + vq * (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - vm) + vk, dx + i);
-                for (; i < length; i++) dx[i] = p * dy[i] + q * (x[i] - mean) + k;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector512.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - vm, vk)), dx + i);
+                for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRunVector256(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k)
             {
                 const int Lanes = 4;
                 global::System.Runtime.Intrinsics.Vector256<double> vp = global::System.Runtime.Intrinsics.Vector256.Create(p), vm = global::System.Runtime.Intrinsics.Vector256.Create(mean), vq = global::System.Runtime.Intrinsics.Vector256.Create(q), vk = global::System.Runtime.Intrinsics.Vector256.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(vp * global::System.Runtime.Intrinsics.Vector256.Load(dy + i) + vq * (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - vm) + vk, dx + i);
-                for (; i < length; i++) dx[i] = p * dy[i] + q * (x[i] - mean) + k;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector256.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - vm, vk)), dx + i);
+                for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRunVector128(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k)
             {
                 const int Lanes = 2;
                 global::System.Runtime.Intrinsics.Vector128<double> vp = global::System.Runtime.Intrinsics.Vector128.Create(p), vm = global::System.Runtime.Intrinsics.Vector128.Create(mean), vq = global::System.Runtime.Intrinsics.Vector128.Create(q), vk = global::System.Runtime.Intrinsics.Vector128.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(vp * global::System.Runtime.Intrinsics.Vector128.Load(dy + i) + vq * (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - vm) + vk, dx + i);
-                for (; i < length; i++) dx[i] = p * dy[i] + q * (x[i] - mean) + k;
+                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector128.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - vm, vk)), dx + i);
+                for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientInputRunScalar(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k)
             {
                 const int Lanes = 1;
                 double vp = p, vm = mean, vq = q, vk = k;
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) dx[i] = vp * dy[i] + vq * (x[i] - vm) + vk;
+                for (; i <= length - Lanes; i += Lanes) dx[i] = MulAdd(vp, dy[i], MulAdd(vq, x[i] - vm, vk));
             }
         }
     }
