@@ -37,6 +37,12 @@ partial class Tabular
         public static int BatchSize(int length) => global::NormGen.Kernels.KernelArguments.RowCount(length, SampleLength, nameof(length));
 
 
+        /// <summary>
+        /// Outputs at least this large (bytes) are written with non-temporal stores: they would push the input out of cache anyway,
+        /// and skipping the read-for-ownership of every output line measures faster.
+        /// </summary>
+        private const long StreamingBytes = 4L << 20;
+
         /// <summary>Epsilon exactly as declared, for the statistics computed in double.</summary>
         private const double EpsilonValue = 0.001;
 
@@ -74,21 +80,24 @@ partial class Tabular
             }
 
             double momentum = 1.0 / numBatchesTracked;
-            double[] work = global::System.Buffers.ArrayPool<double>.Shared.Rent(3 * Channels);
+            double[] work = global::System.Buffers.ArrayPool<double>.Shared.Rent(6 * Channels);
             try
             {
                 fixed (double* x = input, runMean = runningMean, runVar = runningVar, y = output)
                 fixed (double* meanOut = saveMean, rstdOut = saveRstd)
                 fixed (double* coefficients = work)
                 {
-                    double* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
+                    double* center = coefficients, scale = coefficients + 2 * Channels, shift = coefficients + 4 * Channels;
                     long count = BatchMoments(x, batch, center, scale);
                     for (int c = 0; c < Channels; c++)
                     {
                         TrainingCoefficients(c, count, center[c], scale[c], runMean, runVar, momentum, meanOut, rstdOut, out scale[c], out shift[c]);
                     }
+                    new global::System.ReadOnlySpan<double>(center, Channels).CopyTo(new global::System.Span<double>(center + Channels, Channels));
+                    new global::System.ReadOnlySpan<double>(scale, Channels).CopyTo(new global::System.Span<double>(scale + Channels, Channels));
+                    new global::System.ReadOnlySpan<double>(shift, Channels).CopyTo(new global::System.Span<double>(shift + Channels, Channels));
 
-                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Spatial, Channels);
+                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(double) >= StreamingBytes), batch * Spatial, Channels);
                 }
             }
             finally
@@ -110,20 +119,23 @@ partial class Tabular
             global::NormGen.Kernels.KernelArguments.RequireLength(output.Length, input.Length, nameof(output));
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));
 
-            double[] work = global::System.Buffers.ArrayPool<double>.Shared.Rent(3 * Channels);
+            double[] work = global::System.Buffers.ArrayPool<double>.Shared.Rent(6 * Channels);
             try
             {
                 fixed (double* x = input, runMean = runningMean, runVar = runningVar, y = output)
                 fixed (double* coefficients = work)
                 {
-                    double* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
+                    double* center = coefficients, scale = coefficients + 2 * Channels, shift = coefficients + 4 * Channels;
                     for (int c = 0; c < Channels; c++)
                     {
                         center[c] = 0;
                         EvalCoefficients(c, runMean, runVar, out _, out scale[c], out shift[c]);
                     }
+                    new global::System.ReadOnlySpan<double>(center, Channels).CopyTo(new global::System.Span<double>(center + Channels, Channels));
+                    new global::System.ReadOnlySpan<double>(scale, Channels).CopyTo(new global::System.Span<double>(scale + Channels, Channels));
+                    new global::System.ReadOnlySpan<double>(shift, Channels).CopyTo(new global::System.Span<double>(shift + Channels, Channels));
 
-                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Spatial, Channels);
+                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(double) >= StreamingBytes), batch * Spatial, Channels);
                 }
             }
             finally
@@ -266,22 +278,25 @@ partial class Tabular
             numBatchesTracked++;
             double momentum = 1.0 / numBatchesTracked;
 
-            double[] work = global::System.Buffers.ArrayPool<double>.Shared.Rent(3 * Channels);
+            double[] work = global::System.Buffers.ArrayPool<double>.Shared.Rent(6 * Channels);
             try
             {
                 fixed (double* x = input, runMean = runningMean, runVar = runningVar, y = output)
                 fixed (double* meanOut = saveMean, rstdOut = saveRstd, meanIn = mean, m2In = m2)
                 fixed (double* coefficients = work)
                 {
-                    double* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
+                    double* center = coefficients, scale = coefficients + 2 * Channels, shift = coefficients + 4 * Channels;
                     new global::System.ReadOnlySpan<double>(meanIn, Channels).CopyTo(new global::System.Span<double>(center, Channels));
                     new global::System.ReadOnlySpan<double>(m2In, Channels).CopyTo(new global::System.Span<double>(scale, Channels));
                     for (int c = 0; c < Channels; c++)
                     {
                         TrainingCoefficients(c, count, center[c], scale[c], runMean, runVar, momentum, meanOut, rstdOut, out scale[c], out shift[c]);
                     }
+                    new global::System.ReadOnlySpan<double>(center, Channels).CopyTo(new global::System.Span<double>(center + Channels, Channels));
+                    new global::System.ReadOnlySpan<double>(scale, Channels).CopyTo(new global::System.Span<double>(scale + Channels, Channels));
+                    new global::System.ReadOnlySpan<double>(shift, Channels).CopyTo(new global::System.Span<double>(shift + Channels, Channels));
 
-                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift), batch * Spatial, Channels);
+                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(double) >= StreamingBytes), batch * Spatial, Channels);
                 }
             }
             finally
@@ -379,9 +394,9 @@ partial class Tabular
 
         /// <summary>
         /// Backward coefficients per channel: mean, rstd, scale (γ·rstd), the pre-activation's center and shift, then the sums of dz and
-        /// dz·x̂ and the input gradient's k and c1.
+        /// dz·x̂ and the input gradient's k and c1; then mean, scale, k and c1 each stored twice in a row, for streaming.
         /// </summary>
-        private const int BackwardCoefficients = 9;
+        private const int BackwardCoefficients = 17;
 
         /// <summary>PyTorch refuses to normalize a channel that holds a single value in training.</summary>
         private static void RequireMoreThanOneValue(int batch, string paramName)
@@ -512,9 +527,17 @@ partial class Tabular
                 }
             }
 
+            for (int c = 0; c < Channels; c++)
+            {
+                coefficients[9 * Channels + c] = coefficients[10 * Channels + c] = coefficients[c];
+                coefficients[11 * Channels + c] = coefficients[12 * Channels + c] = coefficients[2 * Channels + c];
+                coefficients[13 * Channels + c] = coefficients[14 * Channels + c] = k[c];
+                coefficients[15 * Channels + c] = coefficients[16 * Channels + c] = c1[c];
+            }
+
             if (dx != null)
             {
-                global::NormGen.Kernels.RowScheduler.Run(new InputGradientRows(dy, x, dx, coefficients, eval), batch * Spatial, Channels);
+                global::NormGen.Kernels.RowScheduler.Run(new InputGradientRows(dy, x, dx, coefficients, eval, (long)batch * SampleLength * sizeof(double) >= StreamingBytes), batch * Spatial, Channels);
             }
         }
 
@@ -578,14 +601,16 @@ partial class Tabular
             private readonly double* _center;
             private readonly double* _scale;
             private readonly double* _shift;
+            private readonly bool _streaming;
 
-            public AffineRows(double* x, double* y, double* center, double* scale, double* shift)
+            public AffineRows(double* x, double* y, double* center, double* scale, double* shift, bool streaming)
             {
                 _x = x;
                 _y = y;
                 _center = center;
                 _scale = scale;
                 _shift = shift;
+                _streaming = streaming;
             }
 
             public void Execute(int firstRow, int rowCount)
@@ -596,7 +621,14 @@ partial class Tabular
                     long o = (long)first * Channels;
                     int length = rows * Channels;
                     double* xs = _x + o;
-                    Normalize(xs, _y + o, rows, _center, _scale, _shift);
+                    if (_streaming) NormalizeStreaming(xs, _y + o, rows, _center, _scale, _shift);
+                    else Normalize(xs, _y + o, rows, _center, _scale, _shift);
+                }
+
+                if (_streaming)
+                {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                    else global::System.Threading.Interlocked.MemoryBarrier();
                 }
             }
         }
@@ -645,14 +677,16 @@ partial class Tabular
             private readonly double* _dx;
             private readonly double* _coefficients;
             private readonly bool _eval;
+            private readonly bool _streaming;
 
-            public InputGradientRows(double* dy, double* x, double* dx, double* coefficients, bool eval)
+            public InputGradientRows(double* dy, double* x, double* dx, double* coefficients, bool eval, bool streaming)
             {
                 _dy = dy;
                 _x = x;
                 _dx = dx;
                 _coefficients = coefficients;
                 _eval = eval;
+                _streaming = streaming;
             }
 
             public void Execute(int firstRow, int rowCount)
@@ -679,8 +713,15 @@ partial class Tabular
                         int length = rows * Channels;
                         double* xs = _x + o;
                         double* dz = _dy + o;
-                        InputGradient(dz, xs, _dx + o, rows, mean, k, scale, c1);
+                        if (_streaming) InputGradientStreaming(dz, xs, _dx + o, rows, _coefficients + 9 * Channels, _coefficients + 13 * Channels, _coefficients + 11 * Channels, _coefficients + 15 * Channels);
+                        else InputGradient(dz, xs, _dx + o, rows, mean, k, scale, c1);
                     }
+                }
+
+                if (_streaming)
+                {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                    else global::System.Threading.Interlocked.MemoryBarrier();
                 }
             }
         }
@@ -711,43 +752,40 @@ partial class Tabular
         {
             const int Lanes = 8;
             int j = 0;
-            for (; j <= Channels - Lanes; j += Lanes)
+            if (j <= Channels - 2 * Lanes)
             {
-                // One lane per channel; two accumulators over alternate positions.
-                global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, s1 = s0;
-                int r = 0;
-                for (; r <= rows - 2; r += 2)
+                // One lane per channel; first pass: the sums.
+                global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, s1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                for (int r = 0; r < rows; r++)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j);
-                    s1 += global::System.Runtime.Intrinsics.Vector512.Load(x + (r + 1) * Channels + j);
+                    double* p = x + r * Channels + j;
+                    s0 += global::System.Runtime.Intrinsics.Vector512.Load(p);
+                    s1 += global::System.Runtime.Intrinsics.Vector512.Load(p + 1 * Lanes);
                 }
 
-                if (r < rows) s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j);
                 global::System.Runtime.Intrinsics.Vector512<double> n = global::System.Runtime.Intrinsics.Vector512.Create((double)rows);
-                global::System.Runtime.Intrinsics.Vector512<double> mu = (s0 + s1) / n;
+                global::System.Runtime.Intrinsics.Vector512<double> mu0 = s0 / n, mu1 = s1 / n;
 
                 // Second pass over the chunk, still in L1: deviations and their squares.
-                global::System.Runtime.Intrinsics.Vector512<double> e0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, e1 = e0, q0 = e0, q1 = e0;
-                for (r = 0; r <= rows - 2; r += 2)
+                global::System.Runtime.Intrinsics.Vector512<double> e0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, q0 = e0, e1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, q1 = e1;
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> d0 = global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j) - mu;
-                    global::System.Runtime.Intrinsics.Vector512<double> d1 = global::System.Runtime.Intrinsics.Vector512.Load(x + (r + 1) * Channels + j) - mu;
+                    double* p = x + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector512<double> d0 = global::System.Runtime.Intrinsics.Vector512.Load(p) - mu0;
                     e0 += d0;
-                    e1 += d1;
                     q0 += d0 * d0;
+                    global::System.Runtime.Intrinsics.Vector512<double> d1 = global::System.Runtime.Intrinsics.Vector512.Load(p + 1 * Lanes) - mu1;
+                    e1 += d1;
                     q1 += d1 * d1;
                 }
 
-                if (r < rows)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<double> d = global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j) - mu;
-                    e0 += d;
-                    q0 += d * d;
-                }
-
-                global::System.Runtime.Intrinsics.Vector512<double> deviations = e0 + e1, shift = deviations / n, squares = (q0 + q1) - deviations * shift;
-                global::System.Runtime.Intrinsics.Vector512.Store(mu + shift, mean + j);
-                global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.LessThan(squares, global::System.Runtime.Intrinsics.Vector512<double>.Zero), global::System.Runtime.Intrinsics.Vector512<double>.Zero, squares), m2 + j);
+                global::System.Runtime.Intrinsics.Vector512<double> shift0 = e0 / n, squares0 = q0 - e0 * shift0;
+                global::System.Runtime.Intrinsics.Vector512.Store(mu0 + shift0, mean + j);
+                global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.LessThan(squares0, global::System.Runtime.Intrinsics.Vector512<double>.Zero), global::System.Runtime.Intrinsics.Vector512<double>.Zero, squares0), m2 + j);
+                global::System.Runtime.Intrinsics.Vector512<double> shift1 = e1 / n, squares1 = q1 - e1 * shift1;
+                global::System.Runtime.Intrinsics.Vector512.Store(mu1 + shift1, mean + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.LessThan(squares1, global::System.Runtime.Intrinsics.Vector512<double>.Zero), global::System.Runtime.Intrinsics.Vector512<double>.Zero, squares1), m2 + j + 1 * Lanes);
+                j += 2 * Lanes;
             }
 
             for (; j < Channels; j++)
@@ -767,43 +805,54 @@ partial class Tabular
         {
             const int Lanes = 4;
             int j = 0;
-            for (; j <= Channels - Lanes; j += Lanes)
+            if (j <= Channels - 4 * Lanes)
             {
-                // One lane per channel; two accumulators over alternate positions.
-                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, s1 = s0;
-                int r = 0;
-                for (; r <= rows - 2; r += 2)
+                // One lane per channel; first pass: the sums.
+                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, s1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, s2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, s3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                for (int r = 0; r < rows; r++)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j);
-                    s1 += global::System.Runtime.Intrinsics.Vector256.Load(x + (r + 1) * Channels + j);
+                    double* p = x + r * Channels + j;
+                    s0 += global::System.Runtime.Intrinsics.Vector256.Load(p);
+                    s1 += global::System.Runtime.Intrinsics.Vector256.Load(p + 1 * Lanes);
+                    s2 += global::System.Runtime.Intrinsics.Vector256.Load(p + 2 * Lanes);
+                    s3 += global::System.Runtime.Intrinsics.Vector256.Load(p + 3 * Lanes);
                 }
 
-                if (r < rows) s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j);
                 global::System.Runtime.Intrinsics.Vector256<double> n = global::System.Runtime.Intrinsics.Vector256.Create((double)rows);
-                global::System.Runtime.Intrinsics.Vector256<double> mu = (s0 + s1) / n;
+                global::System.Runtime.Intrinsics.Vector256<double> mu0 = s0 / n, mu1 = s1 / n, mu2 = s2 / n, mu3 = s3 / n;
 
                 // Second pass over the chunk, still in L1: deviations and their squares.
-                global::System.Runtime.Intrinsics.Vector256<double> e0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, e1 = e0, q0 = e0, q1 = e0;
-                for (r = 0; r <= rows - 2; r += 2)
+                global::System.Runtime.Intrinsics.Vector256<double> e0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, q0 = e0, e1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, q1 = e1, e2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, q2 = e2, e3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, q3 = e3;
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> d0 = global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j) - mu;
-                    global::System.Runtime.Intrinsics.Vector256<double> d1 = global::System.Runtime.Intrinsics.Vector256.Load(x + (r + 1) * Channels + j) - mu;
+                    double* p = x + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector256<double> d0 = global::System.Runtime.Intrinsics.Vector256.Load(p) - mu0;
                     e0 += d0;
-                    e1 += d1;
                     q0 += d0 * d0;
+                    global::System.Runtime.Intrinsics.Vector256<double> d1 = global::System.Runtime.Intrinsics.Vector256.Load(p + 1 * Lanes) - mu1;
+                    e1 += d1;
                     q1 += d1 * d1;
+                    global::System.Runtime.Intrinsics.Vector256<double> d2 = global::System.Runtime.Intrinsics.Vector256.Load(p + 2 * Lanes) - mu2;
+                    e2 += d2;
+                    q2 += d2 * d2;
+                    global::System.Runtime.Intrinsics.Vector256<double> d3 = global::System.Runtime.Intrinsics.Vector256.Load(p + 3 * Lanes) - mu3;
+                    e3 += d3;
+                    q3 += d3 * d3;
                 }
 
-                if (r < rows)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> d = global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j) - mu;
-                    e0 += d;
-                    q0 += d * d;
-                }
-
-                global::System.Runtime.Intrinsics.Vector256<double> deviations = e0 + e1, shift = deviations / n, squares = (q0 + q1) - deviations * shift;
-                global::System.Runtime.Intrinsics.Vector256.Store(mu + shift, mean + j);
-                global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThan(squares, global::System.Runtime.Intrinsics.Vector256<double>.Zero), global::System.Runtime.Intrinsics.Vector256<double>.Zero, squares), m2 + j);
+                global::System.Runtime.Intrinsics.Vector256<double> shift0 = e0 / n, squares0 = q0 - e0 * shift0;
+                global::System.Runtime.Intrinsics.Vector256.Store(mu0 + shift0, mean + j);
+                global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThan(squares0, global::System.Runtime.Intrinsics.Vector256<double>.Zero), global::System.Runtime.Intrinsics.Vector256<double>.Zero, squares0), m2 + j);
+                global::System.Runtime.Intrinsics.Vector256<double> shift1 = e1 / n, squares1 = q1 - e1 * shift1;
+                global::System.Runtime.Intrinsics.Vector256.Store(mu1 + shift1, mean + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThan(squares1, global::System.Runtime.Intrinsics.Vector256<double>.Zero), global::System.Runtime.Intrinsics.Vector256<double>.Zero, squares1), m2 + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> shift2 = e2 / n, squares2 = q2 - e2 * shift2;
+                global::System.Runtime.Intrinsics.Vector256.Store(mu2 + shift2, mean + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThan(squares2, global::System.Runtime.Intrinsics.Vector256<double>.Zero), global::System.Runtime.Intrinsics.Vector256<double>.Zero, squares2), m2 + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> shift3 = e3 / n, squares3 = q3 - e3 * shift3;
+                global::System.Runtime.Intrinsics.Vector256.Store(mu3 + shift3, mean + j + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThan(squares3, global::System.Runtime.Intrinsics.Vector256<double>.Zero), global::System.Runtime.Intrinsics.Vector256<double>.Zero, squares3), m2 + j + 3 * Lanes);
+                j += 4 * Lanes;
             }
 
             for (; j < Channels; j++)
@@ -823,43 +872,53 @@ partial class Tabular
         {
             const int Lanes = 2;
             int j = 0;
-            for (; j <= Channels - Lanes; j += Lanes)
+            for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
             {
-                // One lane per channel; two accumulators over alternate positions.
-                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, s1 = s0;
-                int r = 0;
-                for (; r <= rows - 2; r += 2)
+                // One lane per channel; first pass: the sums.
+                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, s1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, s2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, s3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                for (int r = 0; r < rows; r++)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j);
-                    s1 += global::System.Runtime.Intrinsics.Vector128.Load(x + (r + 1) * Channels + j);
+                    double* p = x + r * Channels + j;
+                    s0 += global::System.Runtime.Intrinsics.Vector128.Load(p);
+                    s1 += global::System.Runtime.Intrinsics.Vector128.Load(p + 1 * Lanes);
+                    s2 += global::System.Runtime.Intrinsics.Vector128.Load(p + 2 * Lanes);
+                    s3 += global::System.Runtime.Intrinsics.Vector128.Load(p + 3 * Lanes);
                 }
 
-                if (r < rows) s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j);
                 global::System.Runtime.Intrinsics.Vector128<double> n = global::System.Runtime.Intrinsics.Vector128.Create((double)rows);
-                global::System.Runtime.Intrinsics.Vector128<double> mu = (s0 + s1) / n;
+                global::System.Runtime.Intrinsics.Vector128<double> mu0 = s0 / n, mu1 = s1 / n, mu2 = s2 / n, mu3 = s3 / n;
 
                 // Second pass over the chunk, still in L1: deviations and their squares.
-                global::System.Runtime.Intrinsics.Vector128<double> e0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, e1 = e0, q0 = e0, q1 = e0;
-                for (r = 0; r <= rows - 2; r += 2)
+                global::System.Runtime.Intrinsics.Vector128<double> e0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, q0 = e0, e1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, q1 = e1, e2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, q2 = e2, e3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, q3 = e3;
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> d0 = global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j) - mu;
-                    global::System.Runtime.Intrinsics.Vector128<double> d1 = global::System.Runtime.Intrinsics.Vector128.Load(x + (r + 1) * Channels + j) - mu;
+                    double* p = x + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector128<double> d0 = global::System.Runtime.Intrinsics.Vector128.Load(p) - mu0;
                     e0 += d0;
-                    e1 += d1;
                     q0 += d0 * d0;
+                    global::System.Runtime.Intrinsics.Vector128<double> d1 = global::System.Runtime.Intrinsics.Vector128.Load(p + 1 * Lanes) - mu1;
+                    e1 += d1;
                     q1 += d1 * d1;
+                    global::System.Runtime.Intrinsics.Vector128<double> d2 = global::System.Runtime.Intrinsics.Vector128.Load(p + 2 * Lanes) - mu2;
+                    e2 += d2;
+                    q2 += d2 * d2;
+                    global::System.Runtime.Intrinsics.Vector128<double> d3 = global::System.Runtime.Intrinsics.Vector128.Load(p + 3 * Lanes) - mu3;
+                    e3 += d3;
+                    q3 += d3 * d3;
                 }
 
-                if (r < rows)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j) - mu;
-                    e0 += d;
-                    q0 += d * d;
-                }
-
-                global::System.Runtime.Intrinsics.Vector128<double> deviations = e0 + e1, shift = deviations / n, squares = (q0 + q1) - deviations * shift;
-                global::System.Runtime.Intrinsics.Vector128.Store(mu + shift, mean + j);
-                global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.LessThan(squares, global::System.Runtime.Intrinsics.Vector128<double>.Zero), global::System.Runtime.Intrinsics.Vector128<double>.Zero, squares), m2 + j);
+                global::System.Runtime.Intrinsics.Vector128<double> shift0 = e0 / n, squares0 = q0 - e0 * shift0;
+                global::System.Runtime.Intrinsics.Vector128.Store(mu0 + shift0, mean + j);
+                global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.LessThan(squares0, global::System.Runtime.Intrinsics.Vector128<double>.Zero), global::System.Runtime.Intrinsics.Vector128<double>.Zero, squares0), m2 + j);
+                global::System.Runtime.Intrinsics.Vector128<double> shift1 = e1 / n, squares1 = q1 - e1 * shift1;
+                global::System.Runtime.Intrinsics.Vector128.Store(mu1 + shift1, mean + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.LessThan(squares1, global::System.Runtime.Intrinsics.Vector128<double>.Zero), global::System.Runtime.Intrinsics.Vector128<double>.Zero, squares1), m2 + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128<double> shift2 = e2 / n, squares2 = q2 - e2 * shift2;
+                global::System.Runtime.Intrinsics.Vector128.Store(mu2 + shift2, mean + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.LessThan(squares2, global::System.Runtime.Intrinsics.Vector128<double>.Zero), global::System.Runtime.Intrinsics.Vector128<double>.Zero, squares2), m2 + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128<double> shift3 = e3 / n, squares3 = q3 - e3 * shift3;
+                global::System.Runtime.Intrinsics.Vector128.Store(mu3 + shift3, mean + j + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.LessThan(squares3, global::System.Runtime.Intrinsics.Vector128<double>.Zero), global::System.Runtime.Intrinsics.Vector128<double>.Zero, squares3), m2 + j + 3 * Lanes);
             }
 
             for (; j < Channels; j++)
@@ -915,57 +974,98 @@ partial class Tabular
         private static void NormalizeVector512(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             const int Lanes = 8;
-            for (int r = 0; r < rows; r++)
+            int j = 0;
+            if (j <= Channels - 2 * Lanes)
             {
-                double* xr = x + r * Channels, yr = y + r * Channels;
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                global::System.Runtime.Intrinsics.Vector512<double> c0 = global::System.Runtime.Intrinsics.Vector512.Load(center + j), s0 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j), t0 = global::System.Runtime.Intrinsics.Vector512.Load(shift + j);
+                global::System.Runtime.Intrinsics.Vector512<double> c1 = global::System.Runtime.Intrinsics.Vector512.Load(center + j + 1 * Lanes), s1 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 1 * Lanes), t1 = global::System.Runtime.Intrinsics.Vector512.Load(shift + j + 1 * Lanes);
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512.Store((global::System.Runtime.Intrinsics.Vector512.Load(xr + j) - global::System.Runtime.Intrinsics.Vector512.Load(center + j)) * global::System.Runtime.Intrinsics.Vector512.Load(scale + j) + global::System.Runtime.Intrinsics.Vector512.Load(shift + j), yr + j);
+                    double* xr = x + r * Channels + j, yr = y + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector512<double> y0 = (global::System.Runtime.Intrinsics.Vector512.Load(xr) - c0) * s0 + t0;
+                    global::System.Runtime.Intrinsics.Vector512<double> y1 = (global::System.Runtime.Intrinsics.Vector512.Load(xr + 1 * Lanes) - c1) * s1 + t1;
+                    global::System.Runtime.Intrinsics.Vector512.Store(y0, yr);
+                    global::System.Runtime.Intrinsics.Vector512.Store(y1, yr + 1 * Lanes);
                 }
+                j += 2 * Lanes;
+            }
 
-                for (; j < Channels; j++) yr[j] = (xr[j] - center[j]) * scale[j] + shift[j];
+            for (; j < Channels; j++)
+            {
+                double c = center[j], s = scale[j], t = shift[j];
+                for (int r = 0; r < rows; r++) y[r * Channels + j] = (x[r * Channels + j] - c) * s + t;
             }
         }
 
         private static void NormalizeVector256(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             const int Lanes = 4;
-            for (int r = 0; r < rows; r++)
+            int j = 0;
+            if (j <= Channels - 4 * Lanes)
             {
-                double* xr = x + r * Channels, yr = y + r * Channels;
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                global::System.Runtime.Intrinsics.Vector256<double> c0 = global::System.Runtime.Intrinsics.Vector256.Load(center + j), s0 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j), t0 = global::System.Runtime.Intrinsics.Vector256.Load(shift + j);
+                global::System.Runtime.Intrinsics.Vector256<double> c1 = global::System.Runtime.Intrinsics.Vector256.Load(center + j + 1 * Lanes), s1 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 1 * Lanes), t1 = global::System.Runtime.Intrinsics.Vector256.Load(shift + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> c2 = global::System.Runtime.Intrinsics.Vector256.Load(center + j + 2 * Lanes), s2 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 2 * Lanes), t2 = global::System.Runtime.Intrinsics.Vector256.Load(shift + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> c3 = global::System.Runtime.Intrinsics.Vector256.Load(center + j + 3 * Lanes), s3 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 3 * Lanes), t3 = global::System.Runtime.Intrinsics.Vector256.Load(shift + j + 3 * Lanes);
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256.Store((global::System.Runtime.Intrinsics.Vector256.Load(xr + j) - global::System.Runtime.Intrinsics.Vector256.Load(center + j)) * global::System.Runtime.Intrinsics.Vector256.Load(scale + j) + global::System.Runtime.Intrinsics.Vector256.Load(shift + j), yr + j);
+                    double* xr = x + r * Channels + j, yr = y + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector256<double> y0 = (global::System.Runtime.Intrinsics.Vector256.Load(xr) - c0) * s0 + t0;
+                    global::System.Runtime.Intrinsics.Vector256<double> y1 = (global::System.Runtime.Intrinsics.Vector256.Load(xr + 1 * Lanes) - c1) * s1 + t1;
+                    global::System.Runtime.Intrinsics.Vector256<double> y2 = (global::System.Runtime.Intrinsics.Vector256.Load(xr + 2 * Lanes) - c2) * s2 + t2;
+                    global::System.Runtime.Intrinsics.Vector256<double> y3 = (global::System.Runtime.Intrinsics.Vector256.Load(xr + 3 * Lanes) - c3) * s3 + t3;
+                    global::System.Runtime.Intrinsics.Vector256.Store(y0, yr);
+                    global::System.Runtime.Intrinsics.Vector256.Store(y1, yr + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(y2, yr + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(y3, yr + 3 * Lanes);
                 }
+                j += 4 * Lanes;
+            }
 
-                for (; j < Channels; j++) yr[j] = (xr[j] - center[j]) * scale[j] + shift[j];
+            for (; j < Channels; j++)
+            {
+                double c = center[j], s = scale[j], t = shift[j];
+                for (int r = 0; r < rows; r++) y[r * Channels + j] = (x[r * Channels + j] - c) * s + t;
             }
         }
 
         private static void NormalizeVector128(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             const int Lanes = 2;
-            for (int r = 0; r < rows; r++)
+            int j = 0;
+            for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
             {
-                double* xr = x + r * Channels, yr = y + r * Channels;
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                global::System.Runtime.Intrinsics.Vector128<double> c0 = global::System.Runtime.Intrinsics.Vector128.Load(center + j), s0 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j), t0 = global::System.Runtime.Intrinsics.Vector128.Load(shift + j);
+                global::System.Runtime.Intrinsics.Vector128<double> c1 = global::System.Runtime.Intrinsics.Vector128.Load(center + j + 1 * Lanes), s1 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 1 * Lanes), t1 = global::System.Runtime.Intrinsics.Vector128.Load(shift + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128<double> c2 = global::System.Runtime.Intrinsics.Vector128.Load(center + j + 2 * Lanes), s2 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 2 * Lanes), t2 = global::System.Runtime.Intrinsics.Vector128.Load(shift + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128<double> c3 = global::System.Runtime.Intrinsics.Vector128.Load(center + j + 3 * Lanes), s3 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 3 * Lanes), t3 = global::System.Runtime.Intrinsics.Vector128.Load(shift + j + 3 * Lanes);
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128.Store((global::System.Runtime.Intrinsics.Vector128.Load(xr + j) - global::System.Runtime.Intrinsics.Vector128.Load(center + j)) * global::System.Runtime.Intrinsics.Vector128.Load(scale + j) + global::System.Runtime.Intrinsics.Vector128.Load(shift + j), yr + j);
+                    double* xr = x + r * Channels + j, yr = y + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector128<double> y0 = (global::System.Runtime.Intrinsics.Vector128.Load(xr) - c0) * s0 + t0;
+                    global::System.Runtime.Intrinsics.Vector128<double> y1 = (global::System.Runtime.Intrinsics.Vector128.Load(xr + 1 * Lanes) - c1) * s1 + t1;
+                    global::System.Runtime.Intrinsics.Vector128<double> y2 = (global::System.Runtime.Intrinsics.Vector128.Load(xr + 2 * Lanes) - c2) * s2 + t2;
+                    global::System.Runtime.Intrinsics.Vector128<double> y3 = (global::System.Runtime.Intrinsics.Vector128.Load(xr + 3 * Lanes) - c3) * s3 + t3;
+                    global::System.Runtime.Intrinsics.Vector128.Store(y0, yr);
+                    global::System.Runtime.Intrinsics.Vector128.Store(y1, yr + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(y2, yr + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(y3, yr + 3 * Lanes);
                 }
+            }
 
-                for (; j < Channels; j++) yr[j] = (xr[j] - center[j]) * scale[j] + shift[j];
+            for (; j < Channels; j++)
+            {
+                double c = center[j], s = scale[j], t = shift[j];
+                for (int r = 0; r < rows; r++) y[r * Channels + j] = (x[r * Channels + j] - c) * s + t;
             }
         }
 
         private static void NormalizeScalar(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
-            for (int r = 0; r < rows; r++)
+            for (int j = 0; j < Channels; j++)
             {
-                double* xr = x + r * Channels, yr = y + r * Channels;
-                for (int j = 0; j < Channels; j++) yr[j] = (xr[j] - center[j]) * scale[j] + shift[j];
+                double c = center[j], s = scale[j], t = shift[j];
+                for (int r = 0; r < rows; r++) y[r * Channels + j] = (x[r * Channels + j] - c) * s + t;
             }
         }
 
@@ -995,29 +1095,26 @@ partial class Tabular
         {
             const int Lanes = 8;
             int j = 0;
-            for (; j <= Channels - Lanes; j += Lanes)
+            if (j <= Channels - 2 * Lanes)
             {
-                global::System.Runtime.Intrinsics.Vector512<double> m = global::System.Runtime.Intrinsics.Vector512.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector512.Load(sum + j), g1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, p0 = global::System.Runtime.Intrinsics.Vector512.Load(sumXmu + j), p1 = g1;
-                int r = 0;
-                for (; r <= rows - 2; r += 2)
+                global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector512.Load(sum + j), p0 = global::System.Runtime.Intrinsics.Vector512.Load(sumXmu + j);
+                global::System.Runtime.Intrinsics.Vector512<double> m1 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j + 1 * Lanes), g1 = global::System.Runtime.Intrinsics.Vector512.Load(sum + j + 1 * Lanes), p1 = global::System.Runtime.Intrinsics.Vector512.Load(sumXmu + j + 1 * Lanes);
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> d0 = global::System.Runtime.Intrinsics.Vector512.Load(dz + r * Channels + j);
-                    global::System.Runtime.Intrinsics.Vector512<double> d1 = global::System.Runtime.Intrinsics.Vector512.Load(dz + (r + 1) * Channels + j);
+                    double* zr = dz + r * Channels + j, xr = x + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector512<double> d0 = global::System.Runtime.Intrinsics.Vector512.Load(zr);
                     g0 += d0;
+                    p0 += d0 * (global::System.Runtime.Intrinsics.Vector512.Load(xr) - m0);
+                    global::System.Runtime.Intrinsics.Vector512<double> d1 = global::System.Runtime.Intrinsics.Vector512.Load(zr + 1 * Lanes);
                     g1 += d1;
-                    p0 += d0 * (global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j) - m);
-                    p1 += d1 * (global::System.Runtime.Intrinsics.Vector512.Load(x + (r + 1) * Channels + j) - m);
+                    p1 += d1 * (global::System.Runtime.Intrinsics.Vector512.Load(xr + 1 * Lanes) - m1);
                 }
 
-                if (r < rows)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<double> d = global::System.Runtime.Intrinsics.Vector512.Load(dz + r * Channels + j);
-                    g0 += d;
-                    p0 += d * (global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j) - m);
-                }
-
-                global::System.Runtime.Intrinsics.Vector512.Store(g0 + g1, sum + j);
-                global::System.Runtime.Intrinsics.Vector512.Store(p0 + p1, sumXmu + j);
+                global::System.Runtime.Intrinsics.Vector512.Store(g0, sum + j);
+                global::System.Runtime.Intrinsics.Vector512.Store(p0, sumXmu + j);
+                global::System.Runtime.Intrinsics.Vector512.Store(g1, sum + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector512.Store(p1, sumXmu + j + 1 * Lanes);
+                j += 2 * Lanes;
             }
 
             for (; j < Channels; j++)
@@ -1033,29 +1130,38 @@ partial class Tabular
         {
             const int Lanes = 4;
             int j = 0;
-            for (; j <= Channels - Lanes; j += Lanes)
+            if (j <= Channels - 4 * Lanes)
             {
-                global::System.Runtime.Intrinsics.Vector256<double> m = global::System.Runtime.Intrinsics.Vector256.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector256.Load(sum + j), g1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, p0 = global::System.Runtime.Intrinsics.Vector256.Load(sumXmu + j), p1 = g1;
-                int r = 0;
-                for (; r <= rows - 2; r += 2)
+                global::System.Runtime.Intrinsics.Vector256<double> m0 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector256.Load(sum + j), p0 = global::System.Runtime.Intrinsics.Vector256.Load(sumXmu + j);
+                global::System.Runtime.Intrinsics.Vector256<double> m1 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 1 * Lanes), g1 = global::System.Runtime.Intrinsics.Vector256.Load(sum + j + 1 * Lanes), p1 = global::System.Runtime.Intrinsics.Vector256.Load(sumXmu + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> m2 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 2 * Lanes), g2 = global::System.Runtime.Intrinsics.Vector256.Load(sum + j + 2 * Lanes), p2 = global::System.Runtime.Intrinsics.Vector256.Load(sumXmu + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> m3 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 3 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector256.Load(sum + j + 3 * Lanes), p3 = global::System.Runtime.Intrinsics.Vector256.Load(sumXmu + j + 3 * Lanes);
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> d0 = global::System.Runtime.Intrinsics.Vector256.Load(dz + r * Channels + j);
-                    global::System.Runtime.Intrinsics.Vector256<double> d1 = global::System.Runtime.Intrinsics.Vector256.Load(dz + (r + 1) * Channels + j);
+                    double* zr = dz + r * Channels + j, xr = x + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector256<double> d0 = global::System.Runtime.Intrinsics.Vector256.Load(zr);
                     g0 += d0;
+                    p0 += d0 * (global::System.Runtime.Intrinsics.Vector256.Load(xr) - m0);
+                    global::System.Runtime.Intrinsics.Vector256<double> d1 = global::System.Runtime.Intrinsics.Vector256.Load(zr + 1 * Lanes);
                     g1 += d1;
-                    p0 += d0 * (global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j) - m);
-                    p1 += d1 * (global::System.Runtime.Intrinsics.Vector256.Load(x + (r + 1) * Channels + j) - m);
+                    p1 += d1 * (global::System.Runtime.Intrinsics.Vector256.Load(xr + 1 * Lanes) - m1);
+                    global::System.Runtime.Intrinsics.Vector256<double> d2 = global::System.Runtime.Intrinsics.Vector256.Load(zr + 2 * Lanes);
+                    g2 += d2;
+                    p2 += d2 * (global::System.Runtime.Intrinsics.Vector256.Load(xr + 2 * Lanes) - m2);
+                    global::System.Runtime.Intrinsics.Vector256<double> d3 = global::System.Runtime.Intrinsics.Vector256.Load(zr + 3 * Lanes);
+                    g3 += d3;
+                    p3 += d3 * (global::System.Runtime.Intrinsics.Vector256.Load(xr + 3 * Lanes) - m3);
                 }
 
-                if (r < rows)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> d = global::System.Runtime.Intrinsics.Vector256.Load(dz + r * Channels + j);
-                    g0 += d;
-                    p0 += d * (global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j) - m);
-                }
-
-                global::System.Runtime.Intrinsics.Vector256.Store(g0 + g1, sum + j);
-                global::System.Runtime.Intrinsics.Vector256.Store(p0 + p1, sumXmu + j);
+                global::System.Runtime.Intrinsics.Vector256.Store(g0, sum + j);
+                global::System.Runtime.Intrinsics.Vector256.Store(p0, sumXmu + j);
+                global::System.Runtime.Intrinsics.Vector256.Store(g1, sum + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(p1, sumXmu + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(g2, sum + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(p2, sumXmu + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(g3, sum + j + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256.Store(p3, sumXmu + j + 3 * Lanes);
+                j += 4 * Lanes;
             }
 
             for (; j < Channels; j++)
@@ -1071,29 +1177,37 @@ partial class Tabular
         {
             const int Lanes = 2;
             int j = 0;
-            for (; j <= Channels - Lanes; j += Lanes)
+            for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
             {
-                global::System.Runtime.Intrinsics.Vector128<double> m = global::System.Runtime.Intrinsics.Vector128.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector128.Load(sum + j), g1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, p0 = global::System.Runtime.Intrinsics.Vector128.Load(sumXmu + j), p1 = g1;
-                int r = 0;
-                for (; r <= rows - 2; r += 2)
+                global::System.Runtime.Intrinsics.Vector128<double> m0 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector128.Load(sum + j), p0 = global::System.Runtime.Intrinsics.Vector128.Load(sumXmu + j);
+                global::System.Runtime.Intrinsics.Vector128<double> m1 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 1 * Lanes), g1 = global::System.Runtime.Intrinsics.Vector128.Load(sum + j + 1 * Lanes), p1 = global::System.Runtime.Intrinsics.Vector128.Load(sumXmu + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128<double> m2 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 2 * Lanes), g2 = global::System.Runtime.Intrinsics.Vector128.Load(sum + j + 2 * Lanes), p2 = global::System.Runtime.Intrinsics.Vector128.Load(sumXmu + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128<double> m3 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 3 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector128.Load(sum + j + 3 * Lanes), p3 = global::System.Runtime.Intrinsics.Vector128.Load(sumXmu + j + 3 * Lanes);
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> d0 = global::System.Runtime.Intrinsics.Vector128.Load(dz + r * Channels + j);
-                    global::System.Runtime.Intrinsics.Vector128<double> d1 = global::System.Runtime.Intrinsics.Vector128.Load(dz + (r + 1) * Channels + j);
+                    double* zr = dz + r * Channels + j, xr = x + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector128<double> d0 = global::System.Runtime.Intrinsics.Vector128.Load(zr);
                     g0 += d0;
+                    p0 += d0 * (global::System.Runtime.Intrinsics.Vector128.Load(xr) - m0);
+                    global::System.Runtime.Intrinsics.Vector128<double> d1 = global::System.Runtime.Intrinsics.Vector128.Load(zr + 1 * Lanes);
                     g1 += d1;
-                    p0 += d0 * (global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j) - m);
-                    p1 += d1 * (global::System.Runtime.Intrinsics.Vector128.Load(x + (r + 1) * Channels + j) - m);
+                    p1 += d1 * (global::System.Runtime.Intrinsics.Vector128.Load(xr + 1 * Lanes) - m1);
+                    global::System.Runtime.Intrinsics.Vector128<double> d2 = global::System.Runtime.Intrinsics.Vector128.Load(zr + 2 * Lanes);
+                    g2 += d2;
+                    p2 += d2 * (global::System.Runtime.Intrinsics.Vector128.Load(xr + 2 * Lanes) - m2);
+                    global::System.Runtime.Intrinsics.Vector128<double> d3 = global::System.Runtime.Intrinsics.Vector128.Load(zr + 3 * Lanes);
+                    g3 += d3;
+                    p3 += d3 * (global::System.Runtime.Intrinsics.Vector128.Load(xr + 3 * Lanes) - m3);
                 }
 
-                if (r < rows)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.Load(dz + r * Channels + j);
-                    g0 += d;
-                    p0 += d * (global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j) - m);
-                }
-
-                global::System.Runtime.Intrinsics.Vector128.Store(g0 + g1, sum + j);
-                global::System.Runtime.Intrinsics.Vector128.Store(p0 + p1, sumXmu + j);
+                global::System.Runtime.Intrinsics.Vector128.Store(g0, sum + j);
+                global::System.Runtime.Intrinsics.Vector128.Store(p0, sumXmu + j);
+                global::System.Runtime.Intrinsics.Vector128.Store(g1, sum + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(p1, sumXmu + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(g2, sum + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(p2, sumXmu + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(g3, sum + j + 3 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128.Store(p3, sumXmu + j + 3 * Lanes);
             }
 
             for (; j < Channels; j++)
@@ -1141,57 +1255,306 @@ partial class Tabular
         private static void InputGradientVector512(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             const int Lanes = 8;
-            for (int r = 0; r < rows; r++)
+            int j = 0;
+            if (j <= Channels - 2 * Lanes)
             {
-                double* dzr = dz + r * Channels, xr = x + r * Channels, dxr = dx + r * Channels;
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                global::System.Runtime.Intrinsics.Vector512<double> mu0 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j), kk0 = global::System.Runtime.Intrinsics.Vector512.Load(k + j), sc0 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j), cc0 = global::System.Runtime.Intrinsics.Vector512.Load(c1 + j);
+                global::System.Runtime.Intrinsics.Vector512<double> mu1 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j + 1 * Lanes), kk1 = global::System.Runtime.Intrinsics.Vector512.Load(k + j + 1 * Lanes), sc1 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 1 * Lanes), cc1 = global::System.Runtime.Intrinsics.Vector512.Load(c1 + j + 1 * Lanes);
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512.Store((global::System.Runtime.Intrinsics.Vector512.Load(dzr + j) - global::System.Runtime.Intrinsics.Vector512.Load(c1 + j) - (global::System.Runtime.Intrinsics.Vector512.Load(xr + j) - global::System.Runtime.Intrinsics.Vector512.Load(mean + j)) * global::System.Runtime.Intrinsics.Vector512.Load(k + j)) * global::System.Runtime.Intrinsics.Vector512.Load(scale + j), dxr + j);
+                    double* zr = dz + r * Channels + j, xr = x + r * Channels + j, dr = dx + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector512<double> r0 = (global::System.Runtime.Intrinsics.Vector512.Load(zr) - cc0 - (global::System.Runtime.Intrinsics.Vector512.Load(xr) - mu0) * kk0) * sc0;
+                    global::System.Runtime.Intrinsics.Vector512<double> r1 = (global::System.Runtime.Intrinsics.Vector512.Load(zr + 1 * Lanes) - cc1 - (global::System.Runtime.Intrinsics.Vector512.Load(xr + 1 * Lanes) - mu1) * kk1) * sc1;
+                    global::System.Runtime.Intrinsics.Vector512.Store(r0, dr);
+                    global::System.Runtime.Intrinsics.Vector512.Store(r1, dr + 1 * Lanes);
                 }
+                j += 2 * Lanes;
+            }
 
-                for (; j < Channels; j++) dxr[j] = (dzr[j] - c1[j] - (xr[j] - mean[j]) * k[j]) * scale[j];
+            for (; j < Channels; j++)
+            {
+                double m = mean[j], kk = k[j], s = scale[j], c = c1[j];
+                for (int r = 0; r < rows; r++) dx[r * Channels + j] = (dz[r * Channels + j] - c - (x[r * Channels + j] - m) * kk) * s;
             }
         }
 
         private static void InputGradientVector256(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             const int Lanes = 4;
-            for (int r = 0; r < rows; r++)
+            int j = 0;
+            if (j <= Channels - 4 * Lanes)
             {
-                double* dzr = dz + r * Channels, xr = x + r * Channels, dxr = dx + r * Channels;
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                global::System.Runtime.Intrinsics.Vector256<double> mu0 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j), kk0 = global::System.Runtime.Intrinsics.Vector256.Load(k + j), sc0 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j), cc0 = global::System.Runtime.Intrinsics.Vector256.Load(c1 + j);
+                global::System.Runtime.Intrinsics.Vector256<double> mu1 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 1 * Lanes), kk1 = global::System.Runtime.Intrinsics.Vector256.Load(k + j + 1 * Lanes), sc1 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 1 * Lanes), cc1 = global::System.Runtime.Intrinsics.Vector256.Load(c1 + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> mu2 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 2 * Lanes), kk2 = global::System.Runtime.Intrinsics.Vector256.Load(k + j + 2 * Lanes), sc2 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 2 * Lanes), cc2 = global::System.Runtime.Intrinsics.Vector256.Load(c1 + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> mu3 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 3 * Lanes), kk3 = global::System.Runtime.Intrinsics.Vector256.Load(k + j + 3 * Lanes), sc3 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 3 * Lanes), cc3 = global::System.Runtime.Intrinsics.Vector256.Load(c1 + j + 3 * Lanes);
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256.Store((global::System.Runtime.Intrinsics.Vector256.Load(dzr + j) - global::System.Runtime.Intrinsics.Vector256.Load(c1 + j) - (global::System.Runtime.Intrinsics.Vector256.Load(xr + j) - global::System.Runtime.Intrinsics.Vector256.Load(mean + j)) * global::System.Runtime.Intrinsics.Vector256.Load(k + j)) * global::System.Runtime.Intrinsics.Vector256.Load(scale + j), dxr + j);
+                    double* zr = dz + r * Channels + j, xr = x + r * Channels + j, dr = dx + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector256<double> r0 = (global::System.Runtime.Intrinsics.Vector256.Load(zr) - cc0 - (global::System.Runtime.Intrinsics.Vector256.Load(xr) - mu0) * kk0) * sc0;
+                    global::System.Runtime.Intrinsics.Vector256<double> r1 = (global::System.Runtime.Intrinsics.Vector256.Load(zr + 1 * Lanes) - cc1 - (global::System.Runtime.Intrinsics.Vector256.Load(xr + 1 * Lanes) - mu1) * kk1) * sc1;
+                    global::System.Runtime.Intrinsics.Vector256<double> r2 = (global::System.Runtime.Intrinsics.Vector256.Load(zr + 2 * Lanes) - cc2 - (global::System.Runtime.Intrinsics.Vector256.Load(xr + 2 * Lanes) - mu2) * kk2) * sc2;
+                    global::System.Runtime.Intrinsics.Vector256<double> r3 = (global::System.Runtime.Intrinsics.Vector256.Load(zr + 3 * Lanes) - cc3 - (global::System.Runtime.Intrinsics.Vector256.Load(xr + 3 * Lanes) - mu3) * kk3) * sc3;
+                    global::System.Runtime.Intrinsics.Vector256.Store(r0, dr);
+                    global::System.Runtime.Intrinsics.Vector256.Store(r1, dr + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(r2, dr + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(r3, dr + 3 * Lanes);
                 }
+                j += 4 * Lanes;
+            }
 
-                for (; j < Channels; j++) dxr[j] = (dzr[j] - c1[j] - (xr[j] - mean[j]) * k[j]) * scale[j];
+            for (; j < Channels; j++)
+            {
+                double m = mean[j], kk = k[j], s = scale[j], c = c1[j];
+                for (int r = 0; r < rows; r++) dx[r * Channels + j] = (dz[r * Channels + j] - c - (x[r * Channels + j] - m) * kk) * s;
             }
         }
 
         private static void InputGradientVector128(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             const int Lanes = 2;
-            for (int r = 0; r < rows; r++)
+            int j = 0;
+            for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
             {
-                double* dzr = dz + r * Channels, xr = x + r * Channels, dxr = dx + r * Channels;
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                global::System.Runtime.Intrinsics.Vector128<double> mu0 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j), kk0 = global::System.Runtime.Intrinsics.Vector128.Load(k + j), sc0 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j), cc0 = global::System.Runtime.Intrinsics.Vector128.Load(c1 + j);
+                global::System.Runtime.Intrinsics.Vector128<double> mu1 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 1 * Lanes), kk1 = global::System.Runtime.Intrinsics.Vector128.Load(k + j + 1 * Lanes), sc1 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 1 * Lanes), cc1 = global::System.Runtime.Intrinsics.Vector128.Load(c1 + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128<double> mu2 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 2 * Lanes), kk2 = global::System.Runtime.Intrinsics.Vector128.Load(k + j + 2 * Lanes), sc2 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 2 * Lanes), cc2 = global::System.Runtime.Intrinsics.Vector128.Load(c1 + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128<double> mu3 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 3 * Lanes), kk3 = global::System.Runtime.Intrinsics.Vector128.Load(k + j + 3 * Lanes), sc3 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 3 * Lanes), cc3 = global::System.Runtime.Intrinsics.Vector128.Load(c1 + j + 3 * Lanes);
+                for (int r = 0; r < rows; r++)
                 {
-                    global::System.Runtime.Intrinsics.Vector128.Store((global::System.Runtime.Intrinsics.Vector128.Load(dzr + j) - global::System.Runtime.Intrinsics.Vector128.Load(c1 + j) - (global::System.Runtime.Intrinsics.Vector128.Load(xr + j) - global::System.Runtime.Intrinsics.Vector128.Load(mean + j)) * global::System.Runtime.Intrinsics.Vector128.Load(k + j)) * global::System.Runtime.Intrinsics.Vector128.Load(scale + j), dxr + j);
+                    double* zr = dz + r * Channels + j, xr = x + r * Channels + j, dr = dx + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector128<double> r0 = (global::System.Runtime.Intrinsics.Vector128.Load(zr) - cc0 - (global::System.Runtime.Intrinsics.Vector128.Load(xr) - mu0) * kk0) * sc0;
+                    global::System.Runtime.Intrinsics.Vector128<double> r1 = (global::System.Runtime.Intrinsics.Vector128.Load(zr + 1 * Lanes) - cc1 - (global::System.Runtime.Intrinsics.Vector128.Load(xr + 1 * Lanes) - mu1) * kk1) * sc1;
+                    global::System.Runtime.Intrinsics.Vector128<double> r2 = (global::System.Runtime.Intrinsics.Vector128.Load(zr + 2 * Lanes) - cc2 - (global::System.Runtime.Intrinsics.Vector128.Load(xr + 2 * Lanes) - mu2) * kk2) * sc2;
+                    global::System.Runtime.Intrinsics.Vector128<double> r3 = (global::System.Runtime.Intrinsics.Vector128.Load(zr + 3 * Lanes) - cc3 - (global::System.Runtime.Intrinsics.Vector128.Load(xr + 3 * Lanes) - mu3) * kk3) * sc3;
+                    global::System.Runtime.Intrinsics.Vector128.Store(r0, dr);
+                    global::System.Runtime.Intrinsics.Vector128.Store(r1, dr + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(r2, dr + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(r3, dr + 3 * Lanes);
                 }
+            }
 
-                for (; j < Channels; j++) dxr[j] = (dzr[j] - c1[j] - (xr[j] - mean[j]) * k[j]) * scale[j];
+            for (; j < Channels; j++)
+            {
+                double m = mean[j], kk = k[j], s = scale[j], c = c1[j];
+                for (int r = 0; r < rows; r++) dx[r * Channels + j] = (dz[r * Channels + j] - c - (x[r * Channels + j] - m) * kk) * s;
             }
         }
 
         private static void InputGradientScalar(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
-            for (int r = 0; r < rows; r++)
+            for (int j = 0; j < Channels; j++)
             {
-                double* dzr = dz + r * Channels, xr = x + r * Channels, dxr = dx + r * Channels;
-                for (int j = 0; j < Channels; j++) dxr[j] = (dzr[j] - c1[j] - (xr[j] - mean[j]) * k[j]) * scale[j];
+                double m = mean[j], kk = k[j], s = scale[j], c = c1[j];
+                for (int r = 0; r < rows; r++) dx[r * Channels + j] = (dz[r * Channels + j] - c - (x[r * Channels + j] - m) * kk) * s;
+            }
+        }
+
+        /// <summary>Normalize with non-temporal stores, walking the chunk flat; the coefficient rows are stored twice in a row.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeStreaming(double* x, double* y, int rows, double* center, double* scale, double* shift)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                NormalizeStreamingVector512(x, y, rows, center, scale, shift);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                NormalizeStreamingVector256(x, y, rows, center, scale, shift);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                NormalizeStreamingVector128(x, y, rows, center, scale, shift);
+            }
+            else
+            {
+                NormalizeStreamingScalar(x, y, rows, center, scale, shift);
+            }
+        }
+
+        private static void NormalizeStreamingVector512(double* x, double* y, int rows, double* center, double* scale, double* shift)
+        {
+            const int Lanes = 8;
+            int length = rows * Channels, i = 0, ch = 0;
+            int head = (int)(((64 - ((nuint)y & 63)) & 63) / sizeof(double));
+            if (head > length) head = length;
+
+            // The head is shorter than a vector, so shorter than a position: element i is channel i.
+            for (; i < head; i++) y[i] = (x[i] - center[i]) * scale[i] + shift[i];
+            ch = head;
+            for (; i <= length - Lanes; i += Lanes)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector512.Load(x + i) - global::System.Runtime.Intrinsics.Vector512.Load(center + ch)) * global::System.Runtime.Intrinsics.Vector512.Load(scale + ch) + global::System.Runtime.Intrinsics.Vector512.Load(shift + ch), y + i);
+                ch += Lanes;
+                if (ch >= Channels) ch -= Channels;
+            }
+
+            for (; i < length; i++)
+            {
+                y[i] = (x[i] - center[ch]) * scale[ch] + shift[ch];
+                if (++ch == Channels) ch = 0;
+            }
+        }
+
+        private static void NormalizeStreamingVector256(double* x, double* y, int rows, double* center, double* scale, double* shift)
+        {
+            const int Lanes = 4;
+            int length = rows * Channels, i = 0, ch = 0;
+            int head = (int)(((32 - ((nuint)y & 31)) & 31) / sizeof(double));
+            if (head > length) head = length;
+
+            // The head is shorter than a vector, so shorter than a position: element i is channel i.
+            for (; i < head; i++) y[i] = (x[i] - center[i]) * scale[i] + shift[i];
+            ch = head;
+            for (; i <= length - Lanes; i += Lanes)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector256.Load(x + i) - global::System.Runtime.Intrinsics.Vector256.Load(center + ch)) * global::System.Runtime.Intrinsics.Vector256.Load(scale + ch) + global::System.Runtime.Intrinsics.Vector256.Load(shift + ch), y + i);
+                ch += Lanes;
+                if (ch >= Channels) ch -= Channels;
+            }
+
+            for (; i < length; i++)
+            {
+                y[i] = (x[i] - center[ch]) * scale[ch] + shift[ch];
+                if (++ch == Channels) ch = 0;
+            }
+        }
+
+        private static void NormalizeStreamingVector128(double* x, double* y, int rows, double* center, double* scale, double* shift)
+        {
+            const int Lanes = 2;
+            int length = rows * Channels, i = 0, ch = 0;
+            int head = (int)(((16 - ((nuint)y & 15)) & 15) / sizeof(double));
+            if (head > length) head = length;
+
+            // The head is shorter than a vector, so shorter than a position: element i is channel i.
+            for (; i < head; i++) y[i] = (x[i] - center[i]) * scale[i] + shift[i];
+            ch = head;
+            for (; i <= length - Lanes; i += Lanes)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector128.Load(x + i) - global::System.Runtime.Intrinsics.Vector128.Load(center + ch)) * global::System.Runtime.Intrinsics.Vector128.Load(scale + ch) + global::System.Runtime.Intrinsics.Vector128.Load(shift + ch), y + i);
+                ch += Lanes;
+                if (ch >= Channels) ch -= Channels;
+            }
+
+            for (; i < length; i++)
+            {
+                y[i] = (x[i] - center[ch]) * scale[ch] + shift[ch];
+                if (++ch == Channels) ch = 0;
+            }
+        }
+
+        private static void NormalizeStreamingScalar(double* x, double* y, int rows, double* center, double* scale, double* shift)
+        {
+            int length = rows * Channels, i = 0, ch = 0;
+            for (; i < length; i++)
+            {
+                y[i] = (x[i] - center[ch]) * scale[ch] + shift[ch];
+                if (++ch == Channels) ch = 0;
+            }
+        }
+
+        /// <summary>InputGradient with non-temporal stores, walking the chunk flat; the coefficient rows are stored twice in a row.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void InputGradientStreaming(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                InputGradientStreamingVector512(dz, x, dx, rows, mean, k, scale, c1);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                InputGradientStreamingVector256(dz, x, dx, rows, mean, k, scale, c1);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                InputGradientStreamingVector128(dz, x, dx, rows, mean, k, scale, c1);
+            }
+            else
+            {
+                InputGradientStreamingScalar(dz, x, dx, rows, mean, k, scale, c1);
+            }
+        }
+
+        private static void InputGradientStreamingVector512(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
+        {
+            const int Lanes = 8;
+            int length = rows * Channels, i = 0, ch = 0;
+            int head = (int)(((64 - ((nuint)dx & 63)) & 63) / sizeof(double));
+            if (head > length) head = length;
+
+            // The head is shorter than a vector, so shorter than a position: element i is channel i.
+            for (; i < head; i++) dx[i] = (dz[i] - c1[i] - (x[i] - mean[i]) * k[i]) * scale[i];
+            ch = head;
+            for (; i <= length - Lanes; i += Lanes)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector512.Load(dz + i) - global::System.Runtime.Intrinsics.Vector512.Load(c1 + ch) - (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - global::System.Runtime.Intrinsics.Vector512.Load(mean + ch)) * global::System.Runtime.Intrinsics.Vector512.Load(k + ch)) * global::System.Runtime.Intrinsics.Vector512.Load(scale + ch), dx + i);
+                ch += Lanes;
+                if (ch >= Channels) ch -= Channels;
+            }
+
+            for (; i < length; i++)
+            {
+                dx[i] = (dz[i] - c1[ch] - (x[i] - mean[ch]) * k[ch]) * scale[ch];
+                if (++ch == Channels) ch = 0;
+            }
+        }
+
+        private static void InputGradientStreamingVector256(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
+        {
+            const int Lanes = 4;
+            int length = rows * Channels, i = 0, ch = 0;
+            int head = (int)(((32 - ((nuint)dx & 31)) & 31) / sizeof(double));
+            if (head > length) head = length;
+
+            // The head is shorter than a vector, so shorter than a position: element i is channel i.
+            for (; i < head; i++) dx[i] = (dz[i] - c1[i] - (x[i] - mean[i]) * k[i]) * scale[i];
+            ch = head;
+            for (; i <= length - Lanes; i += Lanes)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector256.Load(dz + i) - global::System.Runtime.Intrinsics.Vector256.Load(c1 + ch) - (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - global::System.Runtime.Intrinsics.Vector256.Load(mean + ch)) * global::System.Runtime.Intrinsics.Vector256.Load(k + ch)) * global::System.Runtime.Intrinsics.Vector256.Load(scale + ch), dx + i);
+                ch += Lanes;
+                if (ch >= Channels) ch -= Channels;
+            }
+
+            for (; i < length; i++)
+            {
+                dx[i] = (dz[i] - c1[ch] - (x[i] - mean[ch]) * k[ch]) * scale[ch];
+                if (++ch == Channels) ch = 0;
+            }
+        }
+
+        private static void InputGradientStreamingVector128(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
+        {
+            const int Lanes = 2;
+            int length = rows * Channels, i = 0, ch = 0;
+            int head = (int)(((16 - ((nuint)dx & 15)) & 15) / sizeof(double));
+            if (head > length) head = length;
+
+            // The head is shorter than a vector, so shorter than a position: element i is channel i.
+            for (; i < head; i++) dx[i] = (dz[i] - c1[i] - (x[i] - mean[i]) * k[i]) * scale[i];
+            ch = head;
+            for (; i <= length - Lanes; i += Lanes)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector128.Load(dz + i) - global::System.Runtime.Intrinsics.Vector128.Load(c1 + ch) - (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - global::System.Runtime.Intrinsics.Vector128.Load(mean + ch)) * global::System.Runtime.Intrinsics.Vector128.Load(k + ch)) * global::System.Runtime.Intrinsics.Vector128.Load(scale + ch), dx + i);
+                ch += Lanes;
+                if (ch >= Channels) ch -= Channels;
+            }
+
+            for (; i < length; i++)
+            {
+                dx[i] = (dz[i] - c1[ch] - (x[i] - mean[ch]) * k[ch]) * scale[ch];
+                if (++ch == Channels) ch = 0;
+            }
+        }
+
+        private static void InputGradientStreamingScalar(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
+        {
+            int length = rows * Channels, i = 0, ch = 0;
+            for (; i < length; i++)
+            {
+                dx[i] = (dz[i] - c1[ch] - (x[i] - mean[ch]) * k[ch]) * scale[ch];
+                if (++ch == Channels) ch = 0;
             }
         }
 
@@ -1220,45 +1583,88 @@ partial class Tabular
         private static void ScaleGradientVector512(double* dz, double* dx, int rows, double* scale)
         {
             const int Lanes = 8;
-            for (int r = 0; r < rows; r++)
+            int j = 0;
+            if (j <= Channels - 2 * Lanes)
             {
-                double* dzr = dz + r * Channels, dxr = dx + r * Channels;
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(dzr + j) * global::System.Runtime.Intrinsics.Vector512.Load(scale + j), dxr + j);
-                for (; j < Channels; j++) dxr[j] = dzr[j] * scale[j];
+                global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j);
+                global::System.Runtime.Intrinsics.Vector512<double> s1 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 1 * Lanes);
+                for (int r = 0; r < rows; r++)
+                {
+                    double* zr = dz + r * Channels + j, dr = dx + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(zr) * s0, dr);
+                    global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(zr + 1 * Lanes) * s1, dr + 1 * Lanes);
+                }
+                j += 2 * Lanes;
+            }
+
+            for (; j < Channels; j++)
+            {
+                double s = scale[j];
+                for (int r = 0; r < rows; r++) dx[r * Channels + j] = dz[r * Channels + j] * s;
             }
         }
 
         private static void ScaleGradientVector256(double* dz, double* dx, int rows, double* scale)
         {
             const int Lanes = 4;
-            for (int r = 0; r < rows; r++)
+            int j = 0;
+            if (j <= Channels - 4 * Lanes)
             {
-                double* dzr = dz + r * Channels, dxr = dx + r * Channels;
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(dzr + j) * global::System.Runtime.Intrinsics.Vector256.Load(scale + j), dxr + j);
-                for (; j < Channels; j++) dxr[j] = dzr[j] * scale[j];
+                global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j);
+                global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> s2 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector256<double> s3 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 3 * Lanes);
+                for (int r = 0; r < rows; r++)
+                {
+                    double* zr = dz + r * Channels + j, dr = dx + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(zr) * s0, dr);
+                    global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(zr + 1 * Lanes) * s1, dr + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(zr + 2 * Lanes) * s2, dr + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(zr + 3 * Lanes) * s3, dr + 3 * Lanes);
+                }
+                j += 4 * Lanes;
+            }
+
+            for (; j < Channels; j++)
+            {
+                double s = scale[j];
+                for (int r = 0; r < rows; r++) dx[r * Channels + j] = dz[r * Channels + j] * s;
             }
         }
 
         private static void ScaleGradientVector128(double* dz, double* dx, int rows, double* scale)
         {
             const int Lanes = 2;
-            for (int r = 0; r < rows; r++)
+            int j = 0;
+            for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
             {
-                double* dzr = dz + r * Channels, dxr = dx + r * Channels;
-                int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(dzr + j) * global::System.Runtime.Intrinsics.Vector128.Load(scale + j), dxr + j);
-                for (; j < Channels; j++) dxr[j] = dzr[j] * scale[j];
+                global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j);
+                global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 1 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128<double> s2 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 2 * Lanes);
+                global::System.Runtime.Intrinsics.Vector128<double> s3 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 3 * Lanes);
+                for (int r = 0; r < rows; r++)
+                {
+                    double* zr = dz + r * Channels + j, dr = dx + r * Channels + j;
+                    global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(zr) * s0, dr);
+                    global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(zr + 1 * Lanes) * s1, dr + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(zr + 2 * Lanes) * s2, dr + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(zr + 3 * Lanes) * s3, dr + 3 * Lanes);
+                }
+            }
+
+            for (; j < Channels; j++)
+            {
+                double s = scale[j];
+                for (int r = 0; r < rows; r++) dx[r * Channels + j] = dz[r * Channels + j] * s;
             }
         }
 
         private static void ScaleGradientScalar(double* dz, double* dx, int rows, double* scale)
         {
-            for (int r = 0; r < rows; r++)
+            for (int j = 0; j < Channels; j++)
             {
-                double* dzr = dz + r * Channels, dxr = dx + r * Channels;
-                for (int j = 0; j < Channels; j++) dxr[j] = dzr[j] * scale[j];
+                double s = scale[j];
+                for (int r = 0; r < rows; r++) dx[r * Channels + j] = dz[r * Channels + j] * s;
             }
         }
     }

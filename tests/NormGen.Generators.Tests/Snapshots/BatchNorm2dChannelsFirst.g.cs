@@ -87,14 +87,14 @@ namespace Vision
                 }
 
                 double momentum = Momentum;
-                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * Channels);
+                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(6 * Channels);
                 try
                 {
                     fixed (float* x = input, w = weight, b = bias, runMean = runningMean, runVar = runningVar, y = output)
                     fixed (float* meanOut = saveMean, rstdOut = saveRstd)
                     fixed (float* coefficients = work)
                     {
-                        float* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
+                        float* center = coefficients, scale = coefficients + 2 * Channels, shift = coefficients + 4 * Channels;
                         long count = BatchMoments(x, batch, center, scale);
                         for (int c = 0; c < Channels; c++)
                         {
@@ -125,13 +125,13 @@ namespace Vision
                 global::NormGen.Kernels.KernelArguments.RequireLength(output.Length, input.Length, nameof(output));
                 global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));
 
-                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * Channels);
+                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(6 * Channels);
                 try
                 {
                     fixed (float* x = input, w = weight, b = bias, runMean = runningMean, runVar = runningVar, y = output)
                     fixed (float* coefficients = work)
                     {
-                        float* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
+                        float* center = coefficients, scale = coefficients + 2 * Channels, shift = coefficients + 4 * Channels;
                         for (int c = 0; c < Channels; c++)
                         {
                             center[c] = 0;
@@ -294,14 +294,14 @@ namespace Vision
                 numBatchesTracked++;
                 double momentum = Momentum;
 
-                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * Channels);
+                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(6 * Channels);
                 try
                 {
                     fixed (float* x = input, w = weight, b = bias, runMean = runningMean, runVar = runningVar, y = output)
                     fixed (float* meanOut = saveMean, rstdOut = saveRstd, meanIn = mean, m2In = m2)
                     fixed (float* coefficients = work)
                     {
-                        float* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
+                        float* center = coefficients, scale = coefficients + 2 * Channels, shift = coefficients + 4 * Channels;
                         new global::System.ReadOnlySpan<float>(meanIn, Channels).CopyTo(new global::System.Span<float>(center, Channels));
                         new global::System.ReadOnlySpan<float>(m2In, Channels).CopyTo(new global::System.Span<float>(scale, Channels));
                         for (int c = 0; c < Channels; c++)

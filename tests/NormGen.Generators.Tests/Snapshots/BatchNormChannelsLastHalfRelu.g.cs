@@ -74,14 +74,14 @@ namespace Vision
                     return;
                 }
 
-                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * Channels);
+                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(6 * Channels);
                 try
                 {
                     fixed (global::System.Half* x = input, w = weight, b = bias, y = output)
                     fixed (float* meanOut = saveMean, rstdOut = saveRstd)
                     fixed (float* coefficients = work)
                     {
-                        float* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
+                        float* center = coefficients, scale = coefficients + 2 * Channels, shift = coefficients + 4 * Channels;
                         long count = BatchMoments(x, batch, center, scale);
                         for (int c = 0; c < Channels; c++)
                         {
@@ -198,14 +198,14 @@ namespace Vision
                 global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));
                 RequireSynchronizedCount(count, batch, 2);
 
-                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * Channels);
+                float[] work = global::System.Buffers.ArrayPool<float>.Shared.Rent(6 * Channels);
                 try
                 {
                     fixed (global::System.Half* x = input, w = weight, b = bias, y = output)
                     fixed (float* meanOut = saveMean, rstdOut = saveRstd, meanIn = mean, m2In = m2)
                     fixed (float* coefficients = work)
                     {
-                        float* center = coefficients, scale = coefficients + Channels, shift = coefficients + 2 * Channels;
+                        float* center = coefficients, scale = coefficients + 2 * Channels, shift = coefficients + 4 * Channels;
                         new global::System.ReadOnlySpan<float>(meanIn, Channels).CopyTo(new global::System.Span<float>(center, Channels));
                         new global::System.ReadOnlySpan<float>(m2In, Channels).CopyTo(new global::System.Span<float>(scale, Channels));
                         for (int c = 0; c < Channels; c++)
@@ -675,43 +675,90 @@ namespace Vision
             {
                 const int Lanes = 16;
                 int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                if (j <= Channels - 4 * Lanes)
                 {
-                    // One lane per channel; two accumulators over alternate positions.
-                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0;
-                    int r = 0;
-                    for (; r <= rows - 2; r += 2)
+                    // One lane per channel; first pass: the sums.
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int r = 0; r < rows; r++)
                     {
-                        s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j);
-                        s1 += global::System.Runtime.Intrinsics.Vector512.Load(x + (r + 1) * Channels + j);
+                        float* p = x + r * Channels + j;
+                        s0 += global::System.Runtime.Intrinsics.Vector512.Load(p);
+                        s1 += global::System.Runtime.Intrinsics.Vector512.Load(p + 1 * Lanes);
+                        s2 += global::System.Runtime.Intrinsics.Vector512.Load(p + 2 * Lanes);
+                        s3 += global::System.Runtime.Intrinsics.Vector512.Load(p + 3 * Lanes);
                     }
 
-                    if (r < rows) s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j);
                     global::System.Runtime.Intrinsics.Vector512<float> n = global::System.Runtime.Intrinsics.Vector512.Create((float)rows);
-                    global::System.Runtime.Intrinsics.Vector512<float> mu = (s0 + s1) / n;
+                    global::System.Runtime.Intrinsics.Vector512<float> mu0 = s0 / n, mu1 = s1 / n, mu2 = s2 / n, mu3 = s3 / n;
 
                     // Second pass over the chunk, still in L1: deviations and their squares.
-                    global::System.Runtime.Intrinsics.Vector512<float> e0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, e1 = e0, q0 = e0, q1 = e0;
-                    for (r = 0; r <= rows - 2; r += 2)
+                    global::System.Runtime.Intrinsics.Vector512<float> e0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q0 = e0, e1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = e1, e2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q2 = e2, e3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q3 = e3;
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j) - mu;
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.Load(x + (r + 1) * Channels + j) - mu;
+                        float* p = x + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.Load(p) - mu0;
                         e0 += d0;
-                        e1 += d1;
                         q0 += d0 * d0;
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.Load(p + 1 * Lanes) - mu1;
+                        e1 += d1;
+                        q1 += d1 * d1;
+                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.Load(p + 2 * Lanes) - mu2;
+                        e2 += d2;
+                        q2 += d2 * d2;
+                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.Load(p + 3 * Lanes) - mu3;
+                        e3 += d3;
+                        q3 += d3 * d3;
+                    }
+
+                    global::System.Runtime.Intrinsics.Vector512<float> shift0 = e0 / n, squares0 = q0 - e0 * shift0;
+                    global::System.Runtime.Intrinsics.Vector512.Store(mu0 + shift0, mean + j);
+                    global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.LessThan(squares0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), global::System.Runtime.Intrinsics.Vector512<float>.Zero, squares0), m2 + j);
+                    global::System.Runtime.Intrinsics.Vector512<float> shift1 = e1 / n, squares1 = q1 - e1 * shift1;
+                    global::System.Runtime.Intrinsics.Vector512.Store(mu1 + shift1, mean + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.LessThan(squares1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), global::System.Runtime.Intrinsics.Vector512<float>.Zero, squares1), m2 + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> shift2 = e2 / n, squares2 = q2 - e2 * shift2;
+                    global::System.Runtime.Intrinsics.Vector512.Store(mu2 + shift2, mean + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.LessThan(squares2, global::System.Runtime.Intrinsics.Vector512<float>.Zero), global::System.Runtime.Intrinsics.Vector512<float>.Zero, squares2), m2 + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> shift3 = e3 / n, squares3 = q3 - e3 * shift3;
+                    global::System.Runtime.Intrinsics.Vector512.Store(mu3 + shift3, mean + j + 3 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.LessThan(squares3, global::System.Runtime.Intrinsics.Vector512<float>.Zero), global::System.Runtime.Intrinsics.Vector512<float>.Zero, squares3), m2 + j + 3 * Lanes);
+                    j += 4 * Lanes;
+                }
+
+                if (j <= Channels - 2 * Lanes)
+                {
+                    // One lane per channel; first pass: the sums.
+                    global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* p = x + r * Channels + j;
+                        s0 += global::System.Runtime.Intrinsics.Vector512.Load(p);
+                        s1 += global::System.Runtime.Intrinsics.Vector512.Load(p + 1 * Lanes);
+                    }
+
+                    global::System.Runtime.Intrinsics.Vector512<float> n = global::System.Runtime.Intrinsics.Vector512.Create((float)rows);
+                    global::System.Runtime.Intrinsics.Vector512<float> mu0 = s0 / n, mu1 = s1 / n;
+
+                    // Second pass over the chunk, still in L1: deviations and their squares.
+                    global::System.Runtime.Intrinsics.Vector512<float> e0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q0 = e0, e1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = e1;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* p = x + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.Load(p) - mu0;
+                        e0 += d0;
+                        q0 += d0 * d0;
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.Load(p + 1 * Lanes) - mu1;
+                        e1 += d1;
                         q1 += d1 * d1;
                     }
 
-                    if (r < rows)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j) - mu;
-                        e0 += d;
-                        q0 += d * d;
-                    }
-
-                    global::System.Runtime.Intrinsics.Vector512<float> deviations = e0 + e1, shift = deviations / n, squares = (q0 + q1) - deviations * shift;
-                    global::System.Runtime.Intrinsics.Vector512.Store(mu + shift, mean + j);
-                    global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.LessThan(squares, global::System.Runtime.Intrinsics.Vector512<float>.Zero), global::System.Runtime.Intrinsics.Vector512<float>.Zero, squares), m2 + j);
+                    global::System.Runtime.Intrinsics.Vector512<float> shift0 = e0 / n, squares0 = q0 - e0 * shift0;
+                    global::System.Runtime.Intrinsics.Vector512.Store(mu0 + shift0, mean + j);
+                    global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.LessThan(squares0, global::System.Runtime.Intrinsics.Vector512<float>.Zero), global::System.Runtime.Intrinsics.Vector512<float>.Zero, squares0), m2 + j);
+                    global::System.Runtime.Intrinsics.Vector512<float> shift1 = e1 / n, squares1 = q1 - e1 * shift1;
+                    global::System.Runtime.Intrinsics.Vector512.Store(mu1 + shift1, mean + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.LessThan(squares1, global::System.Runtime.Intrinsics.Vector512<float>.Zero), global::System.Runtime.Intrinsics.Vector512<float>.Zero, squares1), m2 + j + 1 * Lanes);
+                    j += 2 * Lanes;
                 }
 
                 for (; j < Channels; j++)
@@ -731,43 +778,53 @@ namespace Vision
             {
                 const int Lanes = 8;
                 int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
                 {
-                    // One lane per channel; two accumulators over alternate positions.
-                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0;
-                    int r = 0;
-                    for (; r <= rows - 2; r += 2)
+                    // One lane per channel; first pass: the sums.
+                    global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (int r = 0; r < rows; r++)
                     {
-                        s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j);
-                        s1 += global::System.Runtime.Intrinsics.Vector256.Load(x + (r + 1) * Channels + j);
+                        float* p = x + r * Channels + j;
+                        s0 += global::System.Runtime.Intrinsics.Vector256.Load(p);
+                        s1 += global::System.Runtime.Intrinsics.Vector256.Load(p + 1 * Lanes);
+                        s2 += global::System.Runtime.Intrinsics.Vector256.Load(p + 2 * Lanes);
+                        s3 += global::System.Runtime.Intrinsics.Vector256.Load(p + 3 * Lanes);
                     }
 
-                    if (r < rows) s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j);
                     global::System.Runtime.Intrinsics.Vector256<float> n = global::System.Runtime.Intrinsics.Vector256.Create((float)rows);
-                    global::System.Runtime.Intrinsics.Vector256<float> mu = (s0 + s1) / n;
+                    global::System.Runtime.Intrinsics.Vector256<float> mu0 = s0 / n, mu1 = s1 / n, mu2 = s2 / n, mu3 = s3 / n;
 
                     // Second pass over the chunk, still in L1: deviations and their squares.
-                    global::System.Runtime.Intrinsics.Vector256<float> e0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, e1 = e0, q0 = e0, q1 = e0;
-                    for (r = 0; r <= rows - 2; r += 2)
+                    global::System.Runtime.Intrinsics.Vector256<float> e0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q0 = e0, e1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = e1, e2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q2 = e2, e3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q3 = e3;
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j) - mu;
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.Load(x + (r + 1) * Channels + j) - mu;
+                        float* p = x + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.Load(p) - mu0;
                         e0 += d0;
-                        e1 += d1;
                         q0 += d0 * d0;
+                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.Load(p + 1 * Lanes) - mu1;
+                        e1 += d1;
                         q1 += d1 * d1;
+                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.Load(p + 2 * Lanes) - mu2;
+                        e2 += d2;
+                        q2 += d2 * d2;
+                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.Load(p + 3 * Lanes) - mu3;
+                        e3 += d3;
+                        q3 += d3 * d3;
                     }
 
-                    if (r < rows)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j) - mu;
-                        e0 += d;
-                        q0 += d * d;
-                    }
-
-                    global::System.Runtime.Intrinsics.Vector256<float> deviations = e0 + e1, shift = deviations / n, squares = (q0 + q1) - deviations * shift;
-                    global::System.Runtime.Intrinsics.Vector256.Store(mu + shift, mean + j);
-                    global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThan(squares, global::System.Runtime.Intrinsics.Vector256<float>.Zero), global::System.Runtime.Intrinsics.Vector256<float>.Zero, squares), m2 + j);
+                    global::System.Runtime.Intrinsics.Vector256<float> shift0 = e0 / n, squares0 = q0 - e0 * shift0;
+                    global::System.Runtime.Intrinsics.Vector256.Store(mu0 + shift0, mean + j);
+                    global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThan(squares0, global::System.Runtime.Intrinsics.Vector256<float>.Zero), global::System.Runtime.Intrinsics.Vector256<float>.Zero, squares0), m2 + j);
+                    global::System.Runtime.Intrinsics.Vector256<float> shift1 = e1 / n, squares1 = q1 - e1 * shift1;
+                    global::System.Runtime.Intrinsics.Vector256.Store(mu1 + shift1, mean + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThan(squares1, global::System.Runtime.Intrinsics.Vector256<float>.Zero), global::System.Runtime.Intrinsics.Vector256<float>.Zero, squares1), m2 + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> shift2 = e2 / n, squares2 = q2 - e2 * shift2;
+                    global::System.Runtime.Intrinsics.Vector256.Store(mu2 + shift2, mean + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThan(squares2, global::System.Runtime.Intrinsics.Vector256<float>.Zero), global::System.Runtime.Intrinsics.Vector256<float>.Zero, squares2), m2 + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> shift3 = e3 / n, squares3 = q3 - e3 * shift3;
+                    global::System.Runtime.Intrinsics.Vector256.Store(mu3 + shift3, mean + j + 3 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThan(squares3, global::System.Runtime.Intrinsics.Vector256<float>.Zero), global::System.Runtime.Intrinsics.Vector256<float>.Zero, squares3), m2 + j + 3 * Lanes);
                 }
 
                 for (; j < Channels; j++)
@@ -787,43 +844,53 @@ namespace Vision
             {
                 const int Lanes = 4;
                 int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
                 {
-                    // One lane per channel; two accumulators over alternate positions.
-                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0;
-                    int r = 0;
-                    for (; r <= rows - 2; r += 2)
+                    // One lane per channel; first pass: the sums.
+                    global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    for (int r = 0; r < rows; r++)
                     {
-                        s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j);
-                        s1 += global::System.Runtime.Intrinsics.Vector128.Load(x + (r + 1) * Channels + j);
+                        float* p = x + r * Channels + j;
+                        s0 += global::System.Runtime.Intrinsics.Vector128.Load(p);
+                        s1 += global::System.Runtime.Intrinsics.Vector128.Load(p + 1 * Lanes);
+                        s2 += global::System.Runtime.Intrinsics.Vector128.Load(p + 2 * Lanes);
+                        s3 += global::System.Runtime.Intrinsics.Vector128.Load(p + 3 * Lanes);
                     }
 
-                    if (r < rows) s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j);
                     global::System.Runtime.Intrinsics.Vector128<float> n = global::System.Runtime.Intrinsics.Vector128.Create((float)rows);
-                    global::System.Runtime.Intrinsics.Vector128<float> mu = (s0 + s1) / n;
+                    global::System.Runtime.Intrinsics.Vector128<float> mu0 = s0 / n, mu1 = s1 / n, mu2 = s2 / n, mu3 = s3 / n;
 
                     // Second pass over the chunk, still in L1: deviations and their squares.
-                    global::System.Runtime.Intrinsics.Vector128<float> e0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, e1 = e0, q0 = e0, q1 = e0;
-                    for (r = 0; r <= rows - 2; r += 2)
+                    global::System.Runtime.Intrinsics.Vector128<float> e0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q0 = e0, e1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = e1, e2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q2 = e2, e3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q3 = e3;
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j) - mu;
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.Load(x + (r + 1) * Channels + j) - mu;
+                        float* p = x + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.Load(p) - mu0;
                         e0 += d0;
-                        e1 += d1;
                         q0 += d0 * d0;
+                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.Load(p + 1 * Lanes) - mu1;
+                        e1 += d1;
                         q1 += d1 * d1;
+                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.Load(p + 2 * Lanes) - mu2;
+                        e2 += d2;
+                        q2 += d2 * d2;
+                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.Load(p + 3 * Lanes) - mu3;
+                        e3 += d3;
+                        q3 += d3 * d3;
                     }
 
-                    if (r < rows)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j) - mu;
-                        e0 += d;
-                        q0 += d * d;
-                    }
-
-                    global::System.Runtime.Intrinsics.Vector128<float> deviations = e0 + e1, shift = deviations / n, squares = (q0 + q1) - deviations * shift;
-                    global::System.Runtime.Intrinsics.Vector128.Store(mu + shift, mean + j);
-                    global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.LessThan(squares, global::System.Runtime.Intrinsics.Vector128<float>.Zero), global::System.Runtime.Intrinsics.Vector128<float>.Zero, squares), m2 + j);
+                    global::System.Runtime.Intrinsics.Vector128<float> shift0 = e0 / n, squares0 = q0 - e0 * shift0;
+                    global::System.Runtime.Intrinsics.Vector128.Store(mu0 + shift0, mean + j);
+                    global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.LessThan(squares0, global::System.Runtime.Intrinsics.Vector128<float>.Zero), global::System.Runtime.Intrinsics.Vector128<float>.Zero, squares0), m2 + j);
+                    global::System.Runtime.Intrinsics.Vector128<float> shift1 = e1 / n, squares1 = q1 - e1 * shift1;
+                    global::System.Runtime.Intrinsics.Vector128.Store(mu1 + shift1, mean + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.LessThan(squares1, global::System.Runtime.Intrinsics.Vector128<float>.Zero), global::System.Runtime.Intrinsics.Vector128<float>.Zero, squares1), m2 + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> shift2 = e2 / n, squares2 = q2 - e2 * shift2;
+                    global::System.Runtime.Intrinsics.Vector128.Store(mu2 + shift2, mean + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.LessThan(squares2, global::System.Runtime.Intrinsics.Vector128<float>.Zero), global::System.Runtime.Intrinsics.Vector128<float>.Zero, squares2), m2 + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> shift3 = e3 / n, squares3 = q3 - e3 * shift3;
+                    global::System.Runtime.Intrinsics.Vector128.Store(mu3 + shift3, mean + j + 3 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.LessThan(squares3, global::System.Runtime.Intrinsics.Vector128<float>.Zero), global::System.Runtime.Intrinsics.Vector128<float>.Zero, squares3), m2 + j + 3 * Lanes);
                 }
 
                 for (; j < Channels; j++)
@@ -879,57 +946,118 @@ namespace Vision
             private static void NormalizeVector512(float* x, float* y, int rows, float* center, float* scale, float* shift)
             {
                 const int Lanes = 16;
-                for (int r = 0; r < rows; r++)
+                int j = 0;
+                if (j <= Channels - 4 * Lanes)
                 {
-                    float* xr = x + r * Channels, yr = y + r * Channels;
-                    int j = 0;
-                    for (; j <= Channels - Lanes; j += Lanes)
+                    global::System.Runtime.Intrinsics.Vector512<float> c0 = global::System.Runtime.Intrinsics.Vector512.Load(center + j), s0 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j), t0 = global::System.Runtime.Intrinsics.Vector512.Load(shift + j);
+                    global::System.Runtime.Intrinsics.Vector512<float> c1 = global::System.Runtime.Intrinsics.Vector512.Load(center + j + 1 * Lanes), s1 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 1 * Lanes), t1 = global::System.Runtime.Intrinsics.Vector512.Load(shift + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> c2 = global::System.Runtime.Intrinsics.Vector512.Load(center + j + 2 * Lanes), s2 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 2 * Lanes), t2 = global::System.Runtime.Intrinsics.Vector512.Load(shift + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> c3 = global::System.Runtime.Intrinsics.Vector512.Load(center + j + 3 * Lanes), s3 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 3 * Lanes), t3 = global::System.Runtime.Intrinsics.Vector512.Load(shift + j + 3 * Lanes);
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512.Store((global::System.Runtime.Intrinsics.Vector512.Load(xr + j) - global::System.Runtime.Intrinsics.Vector512.Load(center + j)) * global::System.Runtime.Intrinsics.Vector512.Load(scale + j) + global::System.Runtime.Intrinsics.Vector512.Load(shift + j), yr + j);
+                        float* xr = x + r * Channels + j, yr = y + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector512<float> y0 = (global::System.Runtime.Intrinsics.Vector512.Load(xr) - c0) * s0 + t0;
+                        global::System.Runtime.Intrinsics.Vector512<float> y1 = (global::System.Runtime.Intrinsics.Vector512.Load(xr + 1 * Lanes) - c1) * s1 + t1;
+                        global::System.Runtime.Intrinsics.Vector512<float> y2 = (global::System.Runtime.Intrinsics.Vector512.Load(xr + 2 * Lanes) - c2) * s2 + t2;
+                        global::System.Runtime.Intrinsics.Vector512<float> y3 = (global::System.Runtime.Intrinsics.Vector512.Load(xr + 3 * Lanes) - c3) * s3 + t3;
+                        global::System.Runtime.Intrinsics.Vector512.Store(y0, yr);
+                        global::System.Runtime.Intrinsics.Vector512.Store(y1, yr + 1 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector512.Store(y2, yr + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector512.Store(y3, yr + 3 * Lanes);
                     }
+                    j += 4 * Lanes;
+                }
 
-                    for (; j < Channels; j++) yr[j] = (xr[j] - center[j]) * scale[j] + shift[j];
+                if (j <= Channels - 2 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> c0 = global::System.Runtime.Intrinsics.Vector512.Load(center + j), s0 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j), t0 = global::System.Runtime.Intrinsics.Vector512.Load(shift + j);
+                    global::System.Runtime.Intrinsics.Vector512<float> c1 = global::System.Runtime.Intrinsics.Vector512.Load(center + j + 1 * Lanes), s1 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 1 * Lanes), t1 = global::System.Runtime.Intrinsics.Vector512.Load(shift + j + 1 * Lanes);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* xr = x + r * Channels + j, yr = y + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector512<float> y0 = (global::System.Runtime.Intrinsics.Vector512.Load(xr) - c0) * s0 + t0;
+                        global::System.Runtime.Intrinsics.Vector512<float> y1 = (global::System.Runtime.Intrinsics.Vector512.Load(xr + 1 * Lanes) - c1) * s1 + t1;
+                        global::System.Runtime.Intrinsics.Vector512.Store(y0, yr);
+                        global::System.Runtime.Intrinsics.Vector512.Store(y1, yr + 1 * Lanes);
+                    }
+                    j += 2 * Lanes;
+                }
+
+                for (; j < Channels; j++)
+                {
+                    float c = center[j], s = scale[j], t = shift[j];
+                    for (int r = 0; r < rows; r++) y[r * Channels + j] = (x[r * Channels + j] - c) * s + t;
                 }
             }
 
             private static void NormalizeVector256(float* x, float* y, int rows, float* center, float* scale, float* shift)
             {
                 const int Lanes = 8;
-                for (int r = 0; r < rows; r++)
+                int j = 0;
+                for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
                 {
-                    float* xr = x + r * Channels, yr = y + r * Channels;
-                    int j = 0;
-                    for (; j <= Channels - Lanes; j += Lanes)
+                    global::System.Runtime.Intrinsics.Vector256<float> c0 = global::System.Runtime.Intrinsics.Vector256.Load(center + j), s0 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j), t0 = global::System.Runtime.Intrinsics.Vector256.Load(shift + j);
+                    global::System.Runtime.Intrinsics.Vector256<float> c1 = global::System.Runtime.Intrinsics.Vector256.Load(center + j + 1 * Lanes), s1 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 1 * Lanes), t1 = global::System.Runtime.Intrinsics.Vector256.Load(shift + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> c2 = global::System.Runtime.Intrinsics.Vector256.Load(center + j + 2 * Lanes), s2 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 2 * Lanes), t2 = global::System.Runtime.Intrinsics.Vector256.Load(shift + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> c3 = global::System.Runtime.Intrinsics.Vector256.Load(center + j + 3 * Lanes), s3 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 3 * Lanes), t3 = global::System.Runtime.Intrinsics.Vector256.Load(shift + j + 3 * Lanes);
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256.Store((global::System.Runtime.Intrinsics.Vector256.Load(xr + j) - global::System.Runtime.Intrinsics.Vector256.Load(center + j)) * global::System.Runtime.Intrinsics.Vector256.Load(scale + j) + global::System.Runtime.Intrinsics.Vector256.Load(shift + j), yr + j);
+                        float* xr = x + r * Channels + j, yr = y + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector256<float> y0 = (global::System.Runtime.Intrinsics.Vector256.Load(xr) - c0) * s0 + t0;
+                        global::System.Runtime.Intrinsics.Vector256<float> y1 = (global::System.Runtime.Intrinsics.Vector256.Load(xr + 1 * Lanes) - c1) * s1 + t1;
+                        global::System.Runtime.Intrinsics.Vector256<float> y2 = (global::System.Runtime.Intrinsics.Vector256.Load(xr + 2 * Lanes) - c2) * s2 + t2;
+                        global::System.Runtime.Intrinsics.Vector256<float> y3 = (global::System.Runtime.Intrinsics.Vector256.Load(xr + 3 * Lanes) - c3) * s3 + t3;
+                        global::System.Runtime.Intrinsics.Vector256.Store(y0, yr);
+                        global::System.Runtime.Intrinsics.Vector256.Store(y1, yr + 1 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector256.Store(y2, yr + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector256.Store(y3, yr + 3 * Lanes);
                     }
+                }
 
-                    for (; j < Channels; j++) yr[j] = (xr[j] - center[j]) * scale[j] + shift[j];
+                for (; j < Channels; j++)
+                {
+                    float c = center[j], s = scale[j], t = shift[j];
+                    for (int r = 0; r < rows; r++) y[r * Channels + j] = (x[r * Channels + j] - c) * s + t;
                 }
             }
 
             private static void NormalizeVector128(float* x, float* y, int rows, float* center, float* scale, float* shift)
             {
                 const int Lanes = 4;
-                for (int r = 0; r < rows; r++)
+                int j = 0;
+                for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
                 {
-                    float* xr = x + r * Channels, yr = y + r * Channels;
-                    int j = 0;
-                    for (; j <= Channels - Lanes; j += Lanes)
+                    global::System.Runtime.Intrinsics.Vector128<float> c0 = global::System.Runtime.Intrinsics.Vector128.Load(center + j), s0 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j), t0 = global::System.Runtime.Intrinsics.Vector128.Load(shift + j);
+                    global::System.Runtime.Intrinsics.Vector128<float> c1 = global::System.Runtime.Intrinsics.Vector128.Load(center + j + 1 * Lanes), s1 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 1 * Lanes), t1 = global::System.Runtime.Intrinsics.Vector128.Load(shift + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> c2 = global::System.Runtime.Intrinsics.Vector128.Load(center + j + 2 * Lanes), s2 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 2 * Lanes), t2 = global::System.Runtime.Intrinsics.Vector128.Load(shift + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> c3 = global::System.Runtime.Intrinsics.Vector128.Load(center + j + 3 * Lanes), s3 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 3 * Lanes), t3 = global::System.Runtime.Intrinsics.Vector128.Load(shift + j + 3 * Lanes);
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128.Store((global::System.Runtime.Intrinsics.Vector128.Load(xr + j) - global::System.Runtime.Intrinsics.Vector128.Load(center + j)) * global::System.Runtime.Intrinsics.Vector128.Load(scale + j) + global::System.Runtime.Intrinsics.Vector128.Load(shift + j), yr + j);
+                        float* xr = x + r * Channels + j, yr = y + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector128<float> y0 = (global::System.Runtime.Intrinsics.Vector128.Load(xr) - c0) * s0 + t0;
+                        global::System.Runtime.Intrinsics.Vector128<float> y1 = (global::System.Runtime.Intrinsics.Vector128.Load(xr + 1 * Lanes) - c1) * s1 + t1;
+                        global::System.Runtime.Intrinsics.Vector128<float> y2 = (global::System.Runtime.Intrinsics.Vector128.Load(xr + 2 * Lanes) - c2) * s2 + t2;
+                        global::System.Runtime.Intrinsics.Vector128<float> y3 = (global::System.Runtime.Intrinsics.Vector128.Load(xr + 3 * Lanes) - c3) * s3 + t3;
+                        global::System.Runtime.Intrinsics.Vector128.Store(y0, yr);
+                        global::System.Runtime.Intrinsics.Vector128.Store(y1, yr + 1 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector128.Store(y2, yr + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector128.Store(y3, yr + 3 * Lanes);
                     }
+                }
 
-                    for (; j < Channels; j++) yr[j] = (xr[j] - center[j]) * scale[j] + shift[j];
+                for (; j < Channels; j++)
+                {
+                    float c = center[j], s = scale[j], t = shift[j];
+                    for (int r = 0; r < rows; r++) y[r * Channels + j] = (x[r * Channels + j] - c) * s + t;
                 }
             }
 
             private static void NormalizeScalar(float* x, float* y, int rows, float* center, float* scale, float* shift)
             {
-                for (int r = 0; r < rows; r++)
+                for (int j = 0; j < Channels; j++)
                 {
-                    float* xr = x + r * Channels, yr = y + r * Channels;
-                    for (int j = 0; j < Channels; j++) yr[j] = (xr[j] - center[j]) * scale[j] + shift[j];
+                    float c = center[j], s = scale[j], t = shift[j];
+                    for (int r = 0; r < rows; r++) y[r * Channels + j] = (x[r * Channels + j] - c) * s + t;
                 }
             }
 
@@ -959,29 +1087,60 @@ namespace Vision
             {
                 const int Lanes = 16;
                 int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                if (j <= Channels - 4 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector512.Load(sum + j), g1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, p0 = global::System.Runtime.Intrinsics.Vector512.Load(sumXmu + j), p1 = g1;
-                    int r = 0;
-                    for (; r <= rows - 2; r += 2)
+                    global::System.Runtime.Intrinsics.Vector512<float> m0 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector512.Load(sum + j), p0 = global::System.Runtime.Intrinsics.Vector512.Load(sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector512<float> m1 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j + 1 * Lanes), g1 = global::System.Runtime.Intrinsics.Vector512.Load(sum + j + 1 * Lanes), p1 = global::System.Runtime.Intrinsics.Vector512.Load(sumXmu + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> m2 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j + 2 * Lanes), g2 = global::System.Runtime.Intrinsics.Vector512.Load(sum + j + 2 * Lanes), p2 = global::System.Runtime.Intrinsics.Vector512.Load(sumXmu + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> m3 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j + 3 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector512.Load(sum + j + 3 * Lanes), p3 = global::System.Runtime.Intrinsics.Vector512.Load(sumXmu + j + 3 * Lanes);
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.Load(dz + r * Channels + j);
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.Load(dz + (r + 1) * Channels + j);
+                        float* zr = dz + r * Channels + j, xr = x + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.Load(zr);
                         g0 += d0;
+                        p0 += d0 * (global::System.Runtime.Intrinsics.Vector512.Load(xr) - m0);
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.Load(zr + 1 * Lanes);
                         g1 += d1;
-                        p0 += d0 * (global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j) - m);
-                        p1 += d1 * (global::System.Runtime.Intrinsics.Vector512.Load(x + (r + 1) * Channels + j) - m);
+                        p1 += d1 * (global::System.Runtime.Intrinsics.Vector512.Load(xr + 1 * Lanes) - m1);
+                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.Load(zr + 2 * Lanes);
+                        g2 += d2;
+                        p2 += d2 * (global::System.Runtime.Intrinsics.Vector512.Load(xr + 2 * Lanes) - m2);
+                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.Load(zr + 3 * Lanes);
+                        g3 += d3;
+                        p3 += d3 * (global::System.Runtime.Intrinsics.Vector512.Load(xr + 3 * Lanes) - m3);
                     }
 
-                    if (r < rows)
+                    global::System.Runtime.Intrinsics.Vector512.Store(g0, sum + j);
+                    global::System.Runtime.Intrinsics.Vector512.Store(p0, sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector512.Store(g1, sum + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512.Store(p1, sumXmu + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512.Store(g2, sum + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512.Store(p2, sumXmu + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512.Store(g3, sum + j + 3 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512.Store(p3, sumXmu + j + 3 * Lanes);
+                    j += 4 * Lanes;
+                }
+
+                if (j <= Channels - 2 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> m0 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector512.Load(sum + j), p0 = global::System.Runtime.Intrinsics.Vector512.Load(sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector512<float> m1 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j + 1 * Lanes), g1 = global::System.Runtime.Intrinsics.Vector512.Load(sum + j + 1 * Lanes), p1 = global::System.Runtime.Intrinsics.Vector512.Load(sumXmu + j + 1 * Lanes);
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Load(dz + r * Channels + j);
-                        g0 += d;
-                        p0 += d * (global::System.Runtime.Intrinsics.Vector512.Load(x + r * Channels + j) - m);
+                        float* zr = dz + r * Channels + j, xr = x + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.Load(zr);
+                        g0 += d0;
+                        p0 += d0 * (global::System.Runtime.Intrinsics.Vector512.Load(xr) - m0);
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.Load(zr + 1 * Lanes);
+                        g1 += d1;
+                        p1 += d1 * (global::System.Runtime.Intrinsics.Vector512.Load(xr + 1 * Lanes) - m1);
                     }
 
-                    global::System.Runtime.Intrinsics.Vector512.Store(g0 + g1, sum + j);
-                    global::System.Runtime.Intrinsics.Vector512.Store(p0 + p1, sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector512.Store(g0, sum + j);
+                    global::System.Runtime.Intrinsics.Vector512.Store(p0, sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector512.Store(g1, sum + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512.Store(p1, sumXmu + j + 1 * Lanes);
+                    j += 2 * Lanes;
                 }
 
                 for (; j < Channels; j++)
@@ -997,29 +1156,37 @@ namespace Vision
             {
                 const int Lanes = 8;
                 int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector256.Load(sum + j), g1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0 = global::System.Runtime.Intrinsics.Vector256.Load(sumXmu + j), p1 = g1;
-                    int r = 0;
-                    for (; r <= rows - 2; r += 2)
+                    global::System.Runtime.Intrinsics.Vector256<float> m0 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector256.Load(sum + j), p0 = global::System.Runtime.Intrinsics.Vector256.Load(sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector256<float> m1 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 1 * Lanes), g1 = global::System.Runtime.Intrinsics.Vector256.Load(sum + j + 1 * Lanes), p1 = global::System.Runtime.Intrinsics.Vector256.Load(sumXmu + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> m2 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 2 * Lanes), g2 = global::System.Runtime.Intrinsics.Vector256.Load(sum + j + 2 * Lanes), p2 = global::System.Runtime.Intrinsics.Vector256.Load(sumXmu + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> m3 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 3 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector256.Load(sum + j + 3 * Lanes), p3 = global::System.Runtime.Intrinsics.Vector256.Load(sumXmu + j + 3 * Lanes);
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.Load(dz + r * Channels + j);
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.Load(dz + (r + 1) * Channels + j);
+                        float* zr = dz + r * Channels + j, xr = x + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.Load(zr);
                         g0 += d0;
+                        p0 += d0 * (global::System.Runtime.Intrinsics.Vector256.Load(xr) - m0);
+                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.Load(zr + 1 * Lanes);
                         g1 += d1;
-                        p0 += d0 * (global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j) - m);
-                        p1 += d1 * (global::System.Runtime.Intrinsics.Vector256.Load(x + (r + 1) * Channels + j) - m);
+                        p1 += d1 * (global::System.Runtime.Intrinsics.Vector256.Load(xr + 1 * Lanes) - m1);
+                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.Load(zr + 2 * Lanes);
+                        g2 += d2;
+                        p2 += d2 * (global::System.Runtime.Intrinsics.Vector256.Load(xr + 2 * Lanes) - m2);
+                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.Load(zr + 3 * Lanes);
+                        g3 += d3;
+                        p3 += d3 * (global::System.Runtime.Intrinsics.Vector256.Load(xr + 3 * Lanes) - m3);
                     }
 
-                    if (r < rows)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Load(dz + r * Channels + j);
-                        g0 += d;
-                        p0 += d * (global::System.Runtime.Intrinsics.Vector256.Load(x + r * Channels + j) - m);
-                    }
-
-                    global::System.Runtime.Intrinsics.Vector256.Store(g0 + g1, sum + j);
-                    global::System.Runtime.Intrinsics.Vector256.Store(p0 + p1, sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector256.Store(g0, sum + j);
+                    global::System.Runtime.Intrinsics.Vector256.Store(p0, sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector256.Store(g1, sum + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(p1, sumXmu + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(g2, sum + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(p2, sumXmu + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(g3, sum + j + 3 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256.Store(p3, sumXmu + j + 3 * Lanes);
                 }
 
                 for (; j < Channels; j++)
@@ -1035,29 +1202,37 @@ namespace Vision
             {
                 const int Lanes = 4;
                 int j = 0;
-                for (; j <= Channels - Lanes; j += Lanes)
+                for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector128.Load(sum + j), g1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, p0 = global::System.Runtime.Intrinsics.Vector128.Load(sumXmu + j), p1 = g1;
-                    int r = 0;
-                    for (; r <= rows - 2; r += 2)
+                    global::System.Runtime.Intrinsics.Vector128<float> m0 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j), g0 = global::System.Runtime.Intrinsics.Vector128.Load(sum + j), p0 = global::System.Runtime.Intrinsics.Vector128.Load(sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector128<float> m1 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 1 * Lanes), g1 = global::System.Runtime.Intrinsics.Vector128.Load(sum + j + 1 * Lanes), p1 = global::System.Runtime.Intrinsics.Vector128.Load(sumXmu + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> m2 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 2 * Lanes), g2 = global::System.Runtime.Intrinsics.Vector128.Load(sum + j + 2 * Lanes), p2 = global::System.Runtime.Intrinsics.Vector128.Load(sumXmu + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> m3 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 3 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector128.Load(sum + j + 3 * Lanes), p3 = global::System.Runtime.Intrinsics.Vector128.Load(sumXmu + j + 3 * Lanes);
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.Load(dz + r * Channels + j);
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.Load(dz + (r + 1) * Channels + j);
+                        float* zr = dz + r * Channels + j, xr = x + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.Load(zr);
                         g0 += d0;
+                        p0 += d0 * (global::System.Runtime.Intrinsics.Vector128.Load(xr) - m0);
+                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.Load(zr + 1 * Lanes);
                         g1 += d1;
-                        p0 += d0 * (global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j) - m);
-                        p1 += d1 * (global::System.Runtime.Intrinsics.Vector128.Load(x + (r + 1) * Channels + j) - m);
+                        p1 += d1 * (global::System.Runtime.Intrinsics.Vector128.Load(xr + 1 * Lanes) - m1);
+                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.Load(zr + 2 * Lanes);
+                        g2 += d2;
+                        p2 += d2 * (global::System.Runtime.Intrinsics.Vector128.Load(xr + 2 * Lanes) - m2);
+                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.Load(zr + 3 * Lanes);
+                        g3 += d3;
+                        p3 += d3 * (global::System.Runtime.Intrinsics.Vector128.Load(xr + 3 * Lanes) - m3);
                     }
 
-                    if (r < rows)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Load(dz + r * Channels + j);
-                        g0 += d;
-                        p0 += d * (global::System.Runtime.Intrinsics.Vector128.Load(x + r * Channels + j) - m);
-                    }
-
-                    global::System.Runtime.Intrinsics.Vector128.Store(g0 + g1, sum + j);
-                    global::System.Runtime.Intrinsics.Vector128.Store(p0 + p1, sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector128.Store(g0, sum + j);
+                    global::System.Runtime.Intrinsics.Vector128.Store(p0, sumXmu + j);
+                    global::System.Runtime.Intrinsics.Vector128.Store(g1, sum + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(p1, sumXmu + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(g2, sum + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(p2, sumXmu + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(g3, sum + j + 3 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128.Store(p3, sumXmu + j + 3 * Lanes);
                 }
 
                 for (; j < Channels; j++)
@@ -1105,57 +1280,118 @@ namespace Vision
             private static void InputGradientVector512(float* dz, float* x, float* dx, int rows, float* mean, float* k, float* scale, float* c1)
             {
                 const int Lanes = 16;
-                for (int r = 0; r < rows; r++)
+                int j = 0;
+                if (j <= Channels - 4 * Lanes)
                 {
-                    float* dzr = dz + r * Channels, xr = x + r * Channels, dxr = dx + r * Channels;
-                    int j = 0;
-                    for (; j <= Channels - Lanes; j += Lanes)
+                    global::System.Runtime.Intrinsics.Vector512<float> mu0 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j), kk0 = global::System.Runtime.Intrinsics.Vector512.Load(k + j), sc0 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j), cc0 = global::System.Runtime.Intrinsics.Vector512.Load(c1 + j);
+                    global::System.Runtime.Intrinsics.Vector512<float> mu1 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j + 1 * Lanes), kk1 = global::System.Runtime.Intrinsics.Vector512.Load(k + j + 1 * Lanes), sc1 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 1 * Lanes), cc1 = global::System.Runtime.Intrinsics.Vector512.Load(c1 + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> mu2 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j + 2 * Lanes), kk2 = global::System.Runtime.Intrinsics.Vector512.Load(k + j + 2 * Lanes), sc2 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 2 * Lanes), cc2 = global::System.Runtime.Intrinsics.Vector512.Load(c1 + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> mu3 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j + 3 * Lanes), kk3 = global::System.Runtime.Intrinsics.Vector512.Load(k + j + 3 * Lanes), sc3 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 3 * Lanes), cc3 = global::System.Runtime.Intrinsics.Vector512.Load(c1 + j + 3 * Lanes);
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512.Store((global::System.Runtime.Intrinsics.Vector512.Load(dzr + j) - global::System.Runtime.Intrinsics.Vector512.Load(c1 + j) - (global::System.Runtime.Intrinsics.Vector512.Load(xr + j) - global::System.Runtime.Intrinsics.Vector512.Load(mean + j)) * global::System.Runtime.Intrinsics.Vector512.Load(k + j)) * global::System.Runtime.Intrinsics.Vector512.Load(scale + j), dxr + j);
+                        float* zr = dz + r * Channels + j, xr = x + r * Channels + j, dr = dx + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector512<float> r0 = (global::System.Runtime.Intrinsics.Vector512.Load(zr) - cc0 - (global::System.Runtime.Intrinsics.Vector512.Load(xr) - mu0) * kk0) * sc0;
+                        global::System.Runtime.Intrinsics.Vector512<float> r1 = (global::System.Runtime.Intrinsics.Vector512.Load(zr + 1 * Lanes) - cc1 - (global::System.Runtime.Intrinsics.Vector512.Load(xr + 1 * Lanes) - mu1) * kk1) * sc1;
+                        global::System.Runtime.Intrinsics.Vector512<float> r2 = (global::System.Runtime.Intrinsics.Vector512.Load(zr + 2 * Lanes) - cc2 - (global::System.Runtime.Intrinsics.Vector512.Load(xr + 2 * Lanes) - mu2) * kk2) * sc2;
+                        global::System.Runtime.Intrinsics.Vector512<float> r3 = (global::System.Runtime.Intrinsics.Vector512.Load(zr + 3 * Lanes) - cc3 - (global::System.Runtime.Intrinsics.Vector512.Load(xr + 3 * Lanes) - mu3) * kk3) * sc3;
+                        global::System.Runtime.Intrinsics.Vector512.Store(r0, dr);
+                        global::System.Runtime.Intrinsics.Vector512.Store(r1, dr + 1 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector512.Store(r2, dr + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector512.Store(r3, dr + 3 * Lanes);
                     }
+                    j += 4 * Lanes;
+                }
 
-                    for (; j < Channels; j++) dxr[j] = (dzr[j] - c1[j] - (xr[j] - mean[j]) * k[j]) * scale[j];
+                if (j <= Channels - 2 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> mu0 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j), kk0 = global::System.Runtime.Intrinsics.Vector512.Load(k + j), sc0 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j), cc0 = global::System.Runtime.Intrinsics.Vector512.Load(c1 + j);
+                    global::System.Runtime.Intrinsics.Vector512<float> mu1 = global::System.Runtime.Intrinsics.Vector512.Load(mean + j + 1 * Lanes), kk1 = global::System.Runtime.Intrinsics.Vector512.Load(k + j + 1 * Lanes), sc1 = global::System.Runtime.Intrinsics.Vector512.Load(scale + j + 1 * Lanes), cc1 = global::System.Runtime.Intrinsics.Vector512.Load(c1 + j + 1 * Lanes);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* zr = dz + r * Channels + j, xr = x + r * Channels + j, dr = dx + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector512<float> r0 = (global::System.Runtime.Intrinsics.Vector512.Load(zr) - cc0 - (global::System.Runtime.Intrinsics.Vector512.Load(xr) - mu0) * kk0) * sc0;
+                        global::System.Runtime.Intrinsics.Vector512<float> r1 = (global::System.Runtime.Intrinsics.Vector512.Load(zr + 1 * Lanes) - cc1 - (global::System.Runtime.Intrinsics.Vector512.Load(xr + 1 * Lanes) - mu1) * kk1) * sc1;
+                        global::System.Runtime.Intrinsics.Vector512.Store(r0, dr);
+                        global::System.Runtime.Intrinsics.Vector512.Store(r1, dr + 1 * Lanes);
+                    }
+                    j += 2 * Lanes;
+                }
+
+                for (; j < Channels; j++)
+                {
+                    float m = mean[j], kk = k[j], s = scale[j], c = c1[j];
+                    for (int r = 0; r < rows; r++) dx[r * Channels + j] = (dz[r * Channels + j] - c - (x[r * Channels + j] - m) * kk) * s;
                 }
             }
 
             private static void InputGradientVector256(float* dz, float* x, float* dx, int rows, float* mean, float* k, float* scale, float* c1)
             {
                 const int Lanes = 8;
-                for (int r = 0; r < rows; r++)
+                int j = 0;
+                for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
                 {
-                    float* dzr = dz + r * Channels, xr = x + r * Channels, dxr = dx + r * Channels;
-                    int j = 0;
-                    for (; j <= Channels - Lanes; j += Lanes)
+                    global::System.Runtime.Intrinsics.Vector256<float> mu0 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j), kk0 = global::System.Runtime.Intrinsics.Vector256.Load(k + j), sc0 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j), cc0 = global::System.Runtime.Intrinsics.Vector256.Load(c1 + j);
+                    global::System.Runtime.Intrinsics.Vector256<float> mu1 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 1 * Lanes), kk1 = global::System.Runtime.Intrinsics.Vector256.Load(k + j + 1 * Lanes), sc1 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 1 * Lanes), cc1 = global::System.Runtime.Intrinsics.Vector256.Load(c1 + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> mu2 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 2 * Lanes), kk2 = global::System.Runtime.Intrinsics.Vector256.Load(k + j + 2 * Lanes), sc2 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 2 * Lanes), cc2 = global::System.Runtime.Intrinsics.Vector256.Load(c1 + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> mu3 = global::System.Runtime.Intrinsics.Vector256.Load(mean + j + 3 * Lanes), kk3 = global::System.Runtime.Intrinsics.Vector256.Load(k + j + 3 * Lanes), sc3 = global::System.Runtime.Intrinsics.Vector256.Load(scale + j + 3 * Lanes), cc3 = global::System.Runtime.Intrinsics.Vector256.Load(c1 + j + 3 * Lanes);
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256.Store((global::System.Runtime.Intrinsics.Vector256.Load(dzr + j) - global::System.Runtime.Intrinsics.Vector256.Load(c1 + j) - (global::System.Runtime.Intrinsics.Vector256.Load(xr + j) - global::System.Runtime.Intrinsics.Vector256.Load(mean + j)) * global::System.Runtime.Intrinsics.Vector256.Load(k + j)) * global::System.Runtime.Intrinsics.Vector256.Load(scale + j), dxr + j);
+                        float* zr = dz + r * Channels + j, xr = x + r * Channels + j, dr = dx + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector256<float> r0 = (global::System.Runtime.Intrinsics.Vector256.Load(zr) - cc0 - (global::System.Runtime.Intrinsics.Vector256.Load(xr) - mu0) * kk0) * sc0;
+                        global::System.Runtime.Intrinsics.Vector256<float> r1 = (global::System.Runtime.Intrinsics.Vector256.Load(zr + 1 * Lanes) - cc1 - (global::System.Runtime.Intrinsics.Vector256.Load(xr + 1 * Lanes) - mu1) * kk1) * sc1;
+                        global::System.Runtime.Intrinsics.Vector256<float> r2 = (global::System.Runtime.Intrinsics.Vector256.Load(zr + 2 * Lanes) - cc2 - (global::System.Runtime.Intrinsics.Vector256.Load(xr + 2 * Lanes) - mu2) * kk2) * sc2;
+                        global::System.Runtime.Intrinsics.Vector256<float> r3 = (global::System.Runtime.Intrinsics.Vector256.Load(zr + 3 * Lanes) - cc3 - (global::System.Runtime.Intrinsics.Vector256.Load(xr + 3 * Lanes) - mu3) * kk3) * sc3;
+                        global::System.Runtime.Intrinsics.Vector256.Store(r0, dr);
+                        global::System.Runtime.Intrinsics.Vector256.Store(r1, dr + 1 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector256.Store(r2, dr + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector256.Store(r3, dr + 3 * Lanes);
                     }
+                }
 
-                    for (; j < Channels; j++) dxr[j] = (dzr[j] - c1[j] - (xr[j] - mean[j]) * k[j]) * scale[j];
+                for (; j < Channels; j++)
+                {
+                    float m = mean[j], kk = k[j], s = scale[j], c = c1[j];
+                    for (int r = 0; r < rows; r++) dx[r * Channels + j] = (dz[r * Channels + j] - c - (x[r * Channels + j] - m) * kk) * s;
                 }
             }
 
             private static void InputGradientVector128(float* dz, float* x, float* dx, int rows, float* mean, float* k, float* scale, float* c1)
             {
                 const int Lanes = 4;
-                for (int r = 0; r < rows; r++)
+                int j = 0;
+                for (; j <= Channels - 4 * Lanes; j += 4 * Lanes)
                 {
-                    float* dzr = dz + r * Channels, xr = x + r * Channels, dxr = dx + r * Channels;
-                    int j = 0;
-                    for (; j <= Channels - Lanes; j += Lanes)
+                    global::System.Runtime.Intrinsics.Vector128<float> mu0 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j), kk0 = global::System.Runtime.Intrinsics.Vector128.Load(k + j), sc0 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j), cc0 = global::System.Runtime.Intrinsics.Vector128.Load(c1 + j);
+                    global::System.Runtime.Intrinsics.Vector128<float> mu1 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 1 * Lanes), kk1 = global::System.Runtime.Intrinsics.Vector128.Load(k + j + 1 * Lanes), sc1 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 1 * Lanes), cc1 = global::System.Runtime.Intrinsics.Vector128.Load(c1 + j + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> mu2 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 2 * Lanes), kk2 = global::System.Runtime.Intrinsics.Vector128.Load(k + j + 2 * Lanes), sc2 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 2 * Lanes), cc2 = global::System.Runtime.Intrinsics.Vector128.Load(c1 + j + 2 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> mu3 = global::System.Runtime.Intrinsics.Vector128.Load(mean + j + 3 * Lanes), kk3 = global::System.Runtime.Intrinsics.Vector128.Load(k + j + 3 * Lanes), sc3 = global::System.Runtime.Intrinsics.Vector128.Load(scale + j + 3 * Lanes), cc3 = global::System.Runtime.Intrinsics.Vector128.Load(c1 + j + 3 * Lanes);
+                    for (int r = 0; r < rows; r++)
                     {
-                        global::System.Runtime.Intrinsics.Vector128.Store((global::System.Runtime.Intrinsics.Vector128.Load(dzr + j) - global::System.Runtime.Intrinsics.Vector128.Load(c1 + j) - (global::System.Runtime.Intrinsics.Vector128.Load(xr + j) - global::System.Runtime.Intrinsics.Vector128.Load(mean + j)) * global::System.Runtime.Intrinsics.Vector128.Load(k + j)) * global::System.Runtime.Intrinsics.Vector128.Load(scale + j), dxr + j);
+                        float* zr = dz + r * Channels + j, xr = x + r * Channels + j, dr = dx + r * Channels + j;
+                        global::System.Runtime.Intrinsics.Vector128<float> r0 = (global::System.Runtime.Intrinsics.Vector128.Load(zr) - cc0 - (global::System.Runtime.Intrinsics.Vector128.Load(xr) - mu0) * kk0) * sc0;
+                        global::System.Runtime.Intrinsics.Vector128<float> r1 = (global::System.Runtime.Intrinsics.Vector128.Load(zr + 1 * Lanes) - cc1 - (global::System.Runtime.Intrinsics.Vector128.Load(xr + 1 * Lanes) - mu1) * kk1) * sc1;
+                        global::System.Runtime.Intrinsics.Vector128<float> r2 = (global::System.Runtime.Intrinsics.Vector128.Load(zr + 2 * Lanes) - cc2 - (global::System.Runtime.Intrinsics.Vector128.Load(xr + 2 * Lanes) - mu2) * kk2) * sc2;
+                        global::System.Runtime.Intrinsics.Vector128<float> r3 = (global::System.Runtime.Intrinsics.Vector128.Load(zr + 3 * Lanes) - cc3 - (global::System.Runtime.Intrinsics.Vector128.Load(xr + 3 * Lanes) - mu3) * kk3) * sc3;
+                        global::System.Runtime.Intrinsics.Vector128.Store(r0, dr);
+                        global::System.Runtime.Intrinsics.Vector128.Store(r1, dr + 1 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector128.Store(r2, dr + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector128.Store(r3, dr + 3 * Lanes);
                     }
+                }
 
-                    for (; j < Channels; j++) dxr[j] = (dzr[j] - c1[j] - (xr[j] - mean[j]) * k[j]) * scale[j];
+                for (; j < Channels; j++)
+                {
+                    float m = mean[j], kk = k[j], s = scale[j], c = c1[j];
+                    for (int r = 0; r < rows; r++) dx[r * Channels + j] = (dz[r * Channels + j] - c - (x[r * Channels + j] - m) * kk) * s;
                 }
             }
 
             private static void InputGradientScalar(float* dz, float* x, float* dx, int rows, float* mean, float* k, float* scale, float* c1)
             {
-                for (int r = 0; r < rows; r++)
+                for (int j = 0; j < Channels; j++)
                 {
-                    float* dzr = dz + r * Channels, xr = x + r * Channels, dxr = dx + r * Channels;
-                    for (int j = 0; j < Channels; j++) dxr[j] = (dzr[j] - c1[j] - (xr[j] - mean[j]) * k[j]) * scale[j];
+                    float m = mean[j], kk = k[j], s = scale[j], c = c1[j];
+                    for (int r = 0; r < rows; r++) dx[r * Channels + j] = (dz[r * Channels + j] - c - (x[r * Channels + j] - m) * kk) * s;
                 }
             }
         }
