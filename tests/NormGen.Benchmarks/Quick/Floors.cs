@@ -17,6 +17,9 @@ internal static class Floors
         new("LayerNorm C of [32,96,56,56]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 3),
         new("LayerNorm C of [32,96,56,56]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
         new("LayerNorm+residual [4096,768]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
+        new("BatchNorm2d [32,64,32,32]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 3),
+        new("BatchNorm2d eval [32,64,32,32]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 1.5),
+        new("BatchNorm2d [32,64,32,32]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
     ];
 
     /// <summary>Each floor whose case was measured, with the measured value and whether it holds.</summary>
