@@ -289,6 +289,7 @@ internal sealed partial class BatchNormEmitter
             new KernelStruct("StatisticsBlocks", new List<(string, string)> { ($"{T}*", "x"), ($"{A}*", "means"), ($"{A}*", "m2s") })
                 .WriteFieldsAndConstructor(writer);
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block("public void Execute(int block, int firstRow, int rowCount)"))
             {
                 writer.Line($"{A}* mean = _means + (long)block * Channels, m2 = _m2s + (long)block * Channels;");
@@ -323,6 +324,7 @@ internal sealed partial class BatchNormEmitter
                 ($"{T}*", "dy"), ($"{T}*", "x"), ($"{A}*", "coefficients"), ($"{A}*", "sums"), ($"{A}*", "sumsXmu"),
             }).WriteFieldsAndConstructor(writer);
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block("public void Execute(int block, int firstRow, int rowCount)"))
             {
                 writer.Line($"{A}* sum = _sums + (long)block * Channels, sumXmu = _sumsXmu + (long)block * Channels;");
@@ -367,6 +369,7 @@ internal sealed partial class BatchNormEmitter
 
             new KernelStruct("AffineRows", fields).WriteFieldsAndConstructor(writer);
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block("public void Execute(int firstRow, int rowCount)"))
             {
                 WithScratch(writer, ForwardBuffers(), null, null, () =>
@@ -482,6 +485,7 @@ internal sealed partial class BatchNormEmitter
             new KernelStruct("StatisticsBlocks", new List<(string, string)> { ($"{T}*", "x"), ($"{A}*", "means"), ($"{A}*", "m2s") })
                 .WriteFieldsAndConstructor(writer);
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block("public void Execute(int block, int firstRow, int rowCount)"))
             {
                 writer.Line($"{A}* mean = _means + (long)block * Channels, m2 = _m2s + (long)block * Channels;");
@@ -524,6 +528,7 @@ internal sealed partial class BatchNormEmitter
 
             new KernelStruct("AffineRows", fields).WriteFieldsAndConstructor(writer);
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block("public void Execute(int firstRow, int rowCount)"))
             {
                 WithScratch(writer, ForwardBuffers(), null, null, () =>
@@ -645,6 +650,7 @@ internal sealed partial class BatchNormEmitter
                 ($"{T}*", "dy"), ($"{T}*", "x"), ($"{A}*", "coefficients"), ($"{A}*", "sums"), ($"{A}*", "sumsXmu"),
             }).WriteFieldsAndConstructor(writer);
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block("public void Execute(int block, int firstRow, int rowCount)"))
             {
                 writer.Line($"{A}* sum = _sums + (long)block * Channels, sumXmu = _sumsXmu + (long)block * Channels;");
@@ -689,6 +695,7 @@ internal sealed partial class BatchNormEmitter
 
             new KernelStruct("InputGradientRows", fields).WriteFieldsAndConstructor(writer);
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block("public void Execute(int firstRow, int rowCount)"))
             {
                 WithScratch(writer, BackwardBuffers(), null, null, () =>

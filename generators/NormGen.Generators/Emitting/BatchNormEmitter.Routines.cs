@@ -113,6 +113,7 @@ internal sealed partial class BatchNormEmitter
         foreach (VectorWidth width in Widths)
         {
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block($"private static void {name}{width.Name}({parameters})"))
             {
                 writer.Line($"const int Lanes = {Number(width.Lanes(_a))};");
@@ -121,6 +122,7 @@ internal sealed partial class BatchNormEmitter
         }
 
         writer.Line();
+        writer.Line(Optimized);
         using (writer.Block($"private static void {name}Scalar({parameters})"))
         {
             body(writer, null);

@@ -35,6 +35,12 @@ internal sealed partial class BatchNormEmitter
     private const string Span = "global::System.Span";
     private const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
+    /// <summary>
+    /// On the routines and kernel bodies: compiled fully optimized on first use, so the first calls of a training run do
+    /// not go through unoptimized loops.
+    /// </summary>
+    private const string Optimized = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     /// <summary>Elements a segment (channels-first) or chunk of positions (channels-last) aims at: 8 KiB of float, well inside L1.</summary>
     private const int SegmentTarget = 2048;
 

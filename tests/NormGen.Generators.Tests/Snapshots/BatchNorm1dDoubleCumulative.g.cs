@@ -555,6 +555,7 @@ partial class Tabular
                 _m2s = m2s;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Execute(int block, int firstRow, int rowCount)
             {
                 double* mean = _means + (long)block * Channels, m2 = _m2s + (long)block * Channels;
@@ -613,6 +614,7 @@ partial class Tabular
                 _streaming = streaming;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Execute(int firstRow, int rowCount)
             {
                 for (int first = firstRow; first < firstRow + rowCount; first += ChunkRows)
@@ -651,6 +653,7 @@ partial class Tabular
                 _sumsXmu = sumsXmu;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Execute(int block, int firstRow, int rowCount)
             {
                 double* sum = _sums + (long)block * Channels, sumXmu = _sumsXmu + (long)block * Channels;
@@ -689,6 +692,7 @@ partial class Tabular
                 _streaming = streaming;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Execute(int firstRow, int rowCount)
             {
                 double* mean = _coefficients, scale = _coefficients + 2 * Channels;
@@ -748,6 +752,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void MomentsVector512(double* x, int rows, double* mean, double* m2)
         {
             const int Lanes = 8;
@@ -801,6 +806,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void MomentsVector256(double* x, int rows, double* mean, double* m2)
         {
             const int Lanes = 4;
@@ -868,6 +874,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void MomentsVector128(double* x, int rows, double* mean, double* m2)
         {
             const int Lanes = 2;
@@ -934,6 +941,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void MomentsScalar(double* x, int rows, double* mean, double* m2)
         {
             for (int j = 0; j < Channels; j++)
@@ -971,6 +979,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeVector512(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             const int Lanes = 8;
@@ -997,6 +1006,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeVector256(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             const int Lanes = 4;
@@ -1029,6 +1039,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeVector128(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             const int Lanes = 2;
@@ -1060,6 +1071,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             for (int j = 0; j < Channels; j++)
@@ -1091,6 +1103,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GradientSumsVector512(double* dz, double* x, int rows, double* mean, double* sum, double* sumXmu)
         {
             const int Lanes = 8;
@@ -1126,6 +1139,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GradientSumsVector256(double* dz, double* x, int rows, double* mean, double* sum, double* sumXmu)
         {
             const int Lanes = 4;
@@ -1173,6 +1187,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GradientSumsVector128(double* dz, double* x, int rows, double* mean, double* sum, double* sumXmu)
         {
             const int Lanes = 2;
@@ -1219,6 +1234,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void GradientSumsScalar(double* dz, double* x, int rows, double* mean, double* sum, double* sumXmu)
         {
             for (int j = 0; j < Channels; j++)
@@ -1252,6 +1268,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradientVector512(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             const int Lanes = 8;
@@ -1278,6 +1295,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradientVector256(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             const int Lanes = 4;
@@ -1310,6 +1328,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradientVector128(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             const int Lanes = 2;
@@ -1341,6 +1360,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradientScalar(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             for (int j = 0; j < Channels; j++)
@@ -1372,6 +1392,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeStreamingVector512(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             const int Lanes = 8;
@@ -1396,6 +1417,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeStreamingVector256(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             const int Lanes = 4;
@@ -1420,6 +1442,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeStreamingVector128(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             const int Lanes = 2;
@@ -1444,6 +1467,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeStreamingScalar(double* x, double* y, int rows, double* center, double* scale, double* shift)
         {
             int length = rows * Channels, i = 0, ch = 0;
@@ -1476,6 +1500,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradientStreamingVector512(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             const int Lanes = 8;
@@ -1500,6 +1525,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradientStreamingVector256(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             const int Lanes = 4;
@@ -1524,6 +1550,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradientStreamingVector128(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             const int Lanes = 2;
@@ -1548,6 +1575,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradientStreamingScalar(double* dz, double* x, double* dx, int rows, double* mean, double* k, double* scale, double* c1)
         {
             int length = rows * Channels, i = 0, ch = 0;
@@ -1580,6 +1608,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ScaleGradientVector512(double* dz, double* dx, int rows, double* scale)
         {
             const int Lanes = 8;
@@ -1604,6 +1633,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ScaleGradientVector256(double* dz, double* dx, int rows, double* scale)
         {
             const int Lanes = 4;
@@ -1632,6 +1662,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ScaleGradientVector128(double* dz, double* dx, int rows, double* scale)
         {
             const int Lanes = 2;
@@ -1659,6 +1690,7 @@ partial class Tabular
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ScaleGradientScalar(double* dz, double* dx, int rows, double* scale)
         {
             for (int j = 0; j < Channels; j++)

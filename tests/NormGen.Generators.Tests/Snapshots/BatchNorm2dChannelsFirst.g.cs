@@ -588,6 +588,7 @@ namespace Vision
                     _m2s = m2s;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int block, int firstRow, int rowCount)
                 {
                     float* mean = _means + (long)block * Channels, m2 = _m2s + (long)block * Channels;
@@ -626,6 +627,7 @@ namespace Vision
                     _streaming = streaming;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     for (int row = firstRow; row < firstRow + rowCount; row++)
@@ -665,6 +667,7 @@ namespace Vision
                     _sumsXmu = sumsXmu;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int block, int firstRow, int rowCount)
                 {
                     float* sum = _sums + (long)block * Channels, sumXmu = _sumsXmu + (long)block * Channels;
@@ -705,6 +708,7 @@ namespace Vision
                     _streaming = streaming;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     for (int row = firstRow; row < firstRow + rowCount; row++)
@@ -759,6 +763,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector512(float* x, int length, out float mean, out float m2)
             {
                 const int Lanes = 16;
@@ -806,6 +811,7 @@ namespace Vision
                 m2 = squares < 0 ? 0 : squares;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector256(float* x, int length, out float mean, out float m2)
             {
                 const int Lanes = 8;
@@ -853,6 +859,7 @@ namespace Vision
                 m2 = squares < 0 ? 0 : squares;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector128(float* x, int length, out float mean, out float m2)
             {
                 const int Lanes = 4;
@@ -900,6 +907,7 @@ namespace Vision
                 m2 = squares < 0 ? 0 : squares;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsScalar(float* x, int length, out float mean, out float m2)
             {
                 float sum = 0;
@@ -935,6 +943,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeVector512(float* x, float* y, int length, float center, float scale, float shift)
             {
                 const int Lanes = 16;
@@ -952,6 +961,7 @@ namespace Vision
                 for (; i < length; i++) y[i] = (x[i] - center) * scale + shift;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeVector256(float* x, float* y, int length, float center, float scale, float shift)
             {
                 const int Lanes = 8;
@@ -969,6 +979,7 @@ namespace Vision
                 for (; i < length; i++) y[i] = (x[i] - center) * scale + shift;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeVector128(float* x, float* y, int length, float center, float scale, float shift)
             {
                 const int Lanes = 4;
@@ -986,6 +997,7 @@ namespace Vision
                 for (; i < length; i++) y[i] = (x[i] - center) * scale + shift;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeScalar(float* x, float* y, int length, float center, float scale, float shift)
             {
                 for (int i = 0; i < length; i++) y[i] = (x[i] - center) * scale + shift;
@@ -1013,6 +1025,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsVector512(float* dz, float* x, int length, float mean, out float sumDz, out float sumDzXmu)
             {
                 const int Lanes = 16;
@@ -1041,6 +1054,7 @@ namespace Vision
                 sumDzXmu = p;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsVector256(float* dz, float* x, int length, float mean, out float sumDz, out float sumDzXmu)
             {
                 const int Lanes = 8;
@@ -1069,6 +1083,7 @@ namespace Vision
                 sumDzXmu = p;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsVector128(float* dz, float* x, int length, float mean, out float sumDz, out float sumDzXmu)
             {
                 const int Lanes = 4;
@@ -1097,6 +1112,7 @@ namespace Vision
                 sumDzXmu = p;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsScalar(float* dz, float* x, int length, float mean, out float sumDz, out float sumDzXmu)
             {
                 float g = 0, p = 0;
@@ -1127,6 +1143,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientVector512(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
             {
                 const int Lanes = 16;
@@ -1144,6 +1161,7 @@ namespace Vision
                 for (; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientVector256(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
             {
                 const int Lanes = 8;
@@ -1161,6 +1179,7 @@ namespace Vision
                 for (; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientVector128(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
             {
                 const int Lanes = 4;
@@ -1178,6 +1197,7 @@ namespace Vision
                 for (; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientScalar(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
             {
                 for (int i = 0; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
@@ -1205,6 +1225,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeStreamingVector512(float* x, float* y, int length, float center, float scale, float shift)
             {
                 const int Lanes = 16;
@@ -1225,6 +1246,7 @@ namespace Vision
                 for (; i < length; i++) y[i] = (x[i] - center) * scale + shift;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeStreamingVector256(float* x, float* y, int length, float center, float scale, float shift)
             {
                 const int Lanes = 8;
@@ -1245,6 +1267,7 @@ namespace Vision
                 for (; i < length; i++) y[i] = (x[i] - center) * scale + shift;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeStreamingVector128(float* x, float* y, int length, float center, float scale, float shift)
             {
                 const int Lanes = 4;
@@ -1265,6 +1288,7 @@ namespace Vision
                 for (; i < length; i++) y[i] = (x[i] - center) * scale + shift;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeStreamingScalar(float* x, float* y, int length, float center, float scale, float shift)
             {
                 for (int i = 0; i < length; i++) y[i] = (x[i] - center) * scale + shift;
@@ -1292,6 +1316,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientStreamingVector512(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
             {
                 const int Lanes = 16;
@@ -1312,6 +1337,7 @@ namespace Vision
                 for (; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientStreamingVector256(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
             {
                 const int Lanes = 8;
@@ -1332,6 +1358,7 @@ namespace Vision
                 for (; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientStreamingVector128(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
             {
                 const int Lanes = 4;
@@ -1352,6 +1379,7 @@ namespace Vision
                 for (; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientStreamingScalar(float* dz, float* x, float* dx, int length, float mean, float k, float scale, float c1)
             {
                 for (int i = 0; i < length; i++) dx[i] = (dz[i] - c1 - (x[i] - mean) * k) * scale;
@@ -1379,6 +1407,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ScaleGradientVector512(float* dz, float* dx, int length, float scale)
             {
                 const int Lanes = 16;
@@ -1388,6 +1417,7 @@ namespace Vision
                 for (; i < length; i++) dx[i] = dz[i] * scale;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ScaleGradientVector256(float* dz, float* dx, int length, float scale)
             {
                 const int Lanes = 8;
@@ -1397,6 +1427,7 @@ namespace Vision
                 for (; i < length; i++) dx[i] = dz[i] * scale;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ScaleGradientVector128(float* dz, float* dx, int length, float scale)
             {
                 const int Lanes = 4;
@@ -1406,6 +1437,7 @@ namespace Vision
                 for (; i < length; i++) dx[i] = dz[i] * scale;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ScaleGradientScalar(float* dz, float* dx, int length, float scale)
             {
                 for (int i = 0; i < length; i++) dx[i] = dz[i] * scale;

@@ -459,6 +459,7 @@ namespace Vision
                     _m2s = m2s;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int block, int firstRow, int rowCount)
                 {
                     float* mean = _means + (long)block * Channels, m2 = _m2s + (long)block * Channels;
@@ -516,6 +517,7 @@ namespace Vision
                     _shift = shift;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(1 * ChunkRows * Channels);
@@ -562,6 +564,7 @@ namespace Vision
                     _sumsXmu = sumsXmu;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int block, int firstRow, int rowCount)
                 {
                     float* sum = _sums + (long)block * Channels, sumXmu = _sumsXmu + (long)block * Channels;
@@ -615,6 +618,7 @@ namespace Vision
                     _eval = eval;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * ChunkRows * Channels);
@@ -671,6 +675,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector512(float* x, int rows, float* mean, float* m2)
             {
                 const int Lanes = 16;
@@ -774,6 +779,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector256(float* x, int rows, float* mean, float* m2)
             {
                 const int Lanes = 8;
@@ -840,6 +846,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsVector128(float* x, int rows, float* mean, float* m2)
             {
                 const int Lanes = 4;
@@ -906,6 +913,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void MomentsScalar(float* x, int rows, float* mean, float* m2)
             {
                 for (int j = 0; j < Channels; j++)
@@ -943,6 +951,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeVector512(float* x, float* y, int rows, float* center, float* scale, float* shift)
             {
                 const int Lanes = 16;
@@ -990,6 +999,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeVector256(float* x, float* y, int rows, float* center, float* scale, float* shift)
             {
                 const int Lanes = 8;
@@ -1021,6 +1031,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeVector128(float* x, float* y, int rows, float* center, float* scale, float* shift)
             {
                 const int Lanes = 4;
@@ -1052,6 +1063,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeScalar(float* x, float* y, int rows, float* center, float* scale, float* shift)
             {
                 for (int j = 0; j < Channels; j++)
@@ -1083,6 +1095,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsVector512(float* dz, float* x, int rows, float* mean, float* sum, float* sumXmu)
             {
                 const int Lanes = 16;
@@ -1152,6 +1165,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsVector256(float* dz, float* x, int rows, float* mean, float* sum, float* sumXmu)
             {
                 const int Lanes = 8;
@@ -1198,6 +1212,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsVector128(float* dz, float* x, int rows, float* mean, float* sum, float* sumXmu)
             {
                 const int Lanes = 4;
@@ -1244,6 +1259,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientSumsScalar(float* dz, float* x, int rows, float* mean, float* sum, float* sumXmu)
             {
                 for (int j = 0; j < Channels; j++)
@@ -1277,6 +1293,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientVector512(float* dz, float* x, float* dx, int rows, float* mean, float* k, float* scale, float* c1)
             {
                 const int Lanes = 16;
@@ -1324,6 +1341,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientVector256(float* dz, float* x, float* dx, int rows, float* mean, float* k, float* scale, float* c1)
             {
                 const int Lanes = 8;
@@ -1355,6 +1373,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientVector128(float* dz, float* x, float* dx, int rows, float* mean, float* k, float* scale, float* c1)
             {
                 const int Lanes = 4;
@@ -1386,6 +1405,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradientScalar(float* dz, float* x, float* dx, int rows, float* mean, float* k, float* scale, float* c1)
             {
                 for (int j = 0; j < Channels; j++)
