@@ -732,13 +732,13 @@ internal sealed class GroupNormEmitter
         writer.Line("    int units = batch * UnitsPerSample;");
         if (!split)
         {
-            writer.Line($"    {Runtime}.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), units, UnitLength);");
+            writer.Line($"    {Runtime}.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
         }
         else
         {
             writer.Line("    if (!SplitsBlocks(units))");
             writer.Line("    {");
-            writer.Line($"        {Runtime}.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), units, UnitLength);");
+            writer.Line($"        {Runtime}.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
             writer.Line("        return;");
             writer.Line("    }");
             writer.Line();
@@ -782,13 +782,13 @@ internal sealed class GroupNormEmitter
         writer.Line("    int units = batch * UnitsPerSample;");
         if (!split)
         {
-            writer.Line($"    {Runtime}.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), units, UnitLength);");
+            writer.Line($"    {Runtime}.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
         }
         else
         {
             writer.Line("    if (!SplitsBlocks(units))");
             writer.Line("    {");
-            writer.Line($"        {Runtime}.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), units, UnitLength);");
+            writer.Line($"        {Runtime}.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
             writer.Line("        return;");
             writer.Line("    }");
             writer.Line();
@@ -1041,8 +1041,11 @@ internal sealed class GroupNormEmitter
     /// </summary>
     private void WriteKernel(CodeWriter writer, string name, string summary, string[] fields, string? scratch, string[] body)
     {
+        // Whole units go out in many small blocks, taken by whichever core is free: a worker that starts late
+        // (on a busy machine) then takes fewer blocks instead of holding the call up with a fixed half.
+        bool dynamic = name.EndsWith("Units", StringComparison.Ordinal);
         writer.Line($"/// <summary>{summary} Holds pointers pinned by the caller.</summary>");
-        using (writer.Block($"private readonly struct {name} : {Runtime}.IRowKernel"))
+        using (writer.Block($"private readonly struct {name} : {Runtime}.{(dynamic ? "IRowBlockKernel" : "IRowKernel")}"))
         {
             foreach (string field in fields)
             {
@@ -1059,8 +1062,14 @@ internal sealed class GroupNormEmitter
 
             writer.Line("}");
             writer.Line();
+            if (dynamic)
+            {
+                writer.Line("public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);");
+                writer.Line();
+            }
+
             writer.Line(Optimized);
-            using (writer.Block("public void Execute(int firstRow, int rowCount)"))
+            using (writer.Block($"{(dynamic ? "private" : "public")} void Execute(int firstRow, int rowCount)"))
             {
                 if (scratch is null)
                 {

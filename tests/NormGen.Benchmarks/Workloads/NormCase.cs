@@ -46,6 +46,7 @@ public sealed class NormCase : IComparable<NormCase>, IComparable
             static (data, pass) => new NormGenWorkload<Rms768Kernel>(data, pass)),
         .. ChannelsFirstCases.All,
         .. ResidualCases.All,
+        .. GroupNormCases.All,
         .. BatchNormCases.All,
     ];
 

@@ -187,7 +187,7 @@ namespace Diffusion
                 int units = batch * UnitsPerSample;
                 if (!SplitsBlocks(units))
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), units, UnitLength);
+                    global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
                     return;
                 }
 
@@ -228,7 +228,7 @@ namespace Diffusion
                 int units = batch * UnitsPerSample;
                 if (!SplitsBlocks(units))
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), units, UnitLength);
+                    global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
                     return;
                 }
 
@@ -301,7 +301,7 @@ namespace Diffusion
             private static int BlockSize(int block) => block == Blocks - 1 ? UnitLength - (Blocks - 1) * BlockLength : BlockLength;
 
             /// <summary>Computes the statistics of whole units and normalizes them. Holds pointers pinned by the caller.</summary>
-            private readonly struct ForwardUnits : global::NormGen.Kernels.IRowKernel
+            private readonly struct ForwardUnits : global::NormGen.Kernels.IRowBlockKernel
             {
                 private readonly float* _x;
                 private readonly float* _w;
@@ -322,8 +322,10 @@ namespace Diffusion
                     _m2 = m2;
                 }
 
+                public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
+
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public void Execute(int firstRow, int rowCount)
+                private void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * Blocks * UnitGroups + 3 * UnitGroups + WorkLength);
                     try
@@ -407,7 +409,7 @@ namespace Diffusion
             }
 
             /// <summary>Back-propagates whole units. Holds pointers pinned by the caller.</summary>
-            private readonly struct BackwardUnits : global::NormGen.Kernels.IRowKernel
+            private readonly struct BackwardUnits : global::NormGen.Kernels.IRowBlockKernel
             {
                 private readonly float* _dy;
                 private readonly float* _x;
@@ -430,8 +432,10 @@ namespace Diffusion
                     _dbPartial = dbPartial;
                 }
 
+                public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
+
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public void Execute(int firstRow, int rowCount)
+                private void Execute(int firstRow, int rowCount)
                 {
                     float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(4 * UnitChannels + CoefficientLength + WorkLength);
                     try

@@ -247,7 +247,7 @@ namespace Style
             private static void ForwardCore(double* x, double* w, double* b, double* y, double* mean, double* rstd, double* m2, int batch)
             {
                 int units = batch * UnitsPerSample;
-                global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), units, UnitLength);
+                global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
             }
 
             /// <summary>Normalizes with given per-(sample, group) statistics.</summary>
@@ -257,7 +257,7 @@ namespace Style
             private static void BackwardCore(double* dy, double* x, double* w, double* mean, double* rstd, double* dx, double* dwPartial, double* dbPartial, int batch)
             {
                 int units = batch * UnitsPerSample;
-                global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), units, UnitLength);
+                global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
             }
 
             /// <summary>
@@ -308,7 +308,7 @@ namespace Style
             private static int BlockSize(int block) => block == Blocks - 1 ? UnitLength - (Blocks - 1) * BlockLength : BlockLength;
 
             /// <summary>Computes the statistics of whole units and normalizes them. Holds pointers pinned by the caller.</summary>
-            private readonly struct ForwardUnits : global::NormGen.Kernels.IRowKernel
+            private readonly struct ForwardUnits : global::NormGen.Kernels.IRowBlockKernel
             {
                 private readonly double* _x;
                 private readonly double* _w;
@@ -329,8 +329,10 @@ namespace Style
                     _m2 = m2;
                 }
 
+                public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
+
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public void Execute(int firstRow, int rowCount)
+                private void Execute(int firstRow, int rowCount)
                 {
                     double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(2 * Blocks * UnitGroups + 3 * UnitGroups + WorkLength);
                     try
@@ -412,7 +414,7 @@ namespace Style
             }
 
             /// <summary>Back-propagates whole units. Holds pointers pinned by the caller.</summary>
-            private readonly struct BackwardUnits : global::NormGen.Kernels.IRowKernel
+            private readonly struct BackwardUnits : global::NormGen.Kernels.IRowBlockKernel
             {
                 private readonly double* _dy;
                 private readonly double* _x;
@@ -435,8 +437,10 @@ namespace Style
                     _dbPartial = dbPartial;
                 }
 
+                public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
+
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public void Execute(int firstRow, int rowCount)
+                private void Execute(int firstRow, int rowCount)
                 {
                     double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(4 * UnitChannels + CoefficientLength + WorkLength);
                     try
@@ -1330,7 +1334,7 @@ namespace Style
             private static void ForwardCore(double* x, double* w, double* b, double* y, double* mean, double* rstd, double* m2, int batch)
             {
                 int units = batch * UnitsPerSample;
-                global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), units, UnitLength);
+                global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
             }
 
             /// <summary>Normalizes with given per-(sample, group) statistics.</summary>
@@ -1340,7 +1344,7 @@ namespace Style
             private static void BackwardCore(double* dy, double* x, double* w, double* mean, double* rstd, double* dx, double* dwPartial, double* dbPartial, int batch)
             {
                 int units = batch * UnitsPerSample;
-                global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), units, UnitLength);
+                global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
             }
 
             /// <summary>Merges the per-block statistics of one unit in block order (Chan et al.), then turns the variance into rstd.</summary>
@@ -1368,7 +1372,7 @@ namespace Style
             private static int BlockSize(int block) => block == Blocks - 1 ? UnitLength - (Blocks - 1) * BlockLength : BlockLength;
 
             /// <summary>Computes the statistics of whole units and normalizes them. Holds pointers pinned by the caller.</summary>
-            private readonly struct ForwardUnits : global::NormGen.Kernels.IRowKernel
+            private readonly struct ForwardUnits : global::NormGen.Kernels.IRowBlockKernel
             {
                 private readonly double* _x;
                 private readonly double* _w;
@@ -1389,8 +1393,10 @@ namespace Style
                     _m2 = m2;
                 }
 
+                public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
+
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public void Execute(int firstRow, int rowCount)
+                private void Execute(int firstRow, int rowCount)
                 {
                     double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(2 * Blocks * UnitGroups + 3 * UnitGroups + WorkLength);
                     try
@@ -1472,7 +1478,7 @@ namespace Style
             }
 
             /// <summary>Back-propagates whole units. Holds pointers pinned by the caller.</summary>
-            private readonly struct BackwardUnits : global::NormGen.Kernels.IRowKernel
+            private readonly struct BackwardUnits : global::NormGen.Kernels.IRowBlockKernel
             {
                 private readonly double* _dy;
                 private readonly double* _x;
@@ -1495,8 +1501,10 @@ namespace Style
                     _dbPartial = dbPartial;
                 }
 
+                public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
+
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public void Execute(int firstRow, int rowCount)
+                private void Execute(int firstRow, int rowCount)
                 {
                     double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(4 * UnitChannels + CoefficientLength + WorkLength);
                     try
