@@ -1429,8 +1429,15 @@ internal sealed class GroupNormEmitter
             writer.Line(Optimized);
             using (writer.Block($"private static void {name}{v.Name}({parameters})"))
             {
-                writer.Line($"const int Lanes = {v.Lanes};");
-                body(writer, v);
+                var routine = new CodeWriter();
+                body(routine, v);
+                string text = routine.ToString();
+                if (text.Contains("Lanes"))
+                {
+                    writer.Line($"const int Lanes = {v.Lanes};");
+                }
+
+                writer.Line(text.TrimEnd('\n'));
             }
         }
     }

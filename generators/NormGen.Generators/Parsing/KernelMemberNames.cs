@@ -48,11 +48,12 @@ internal static class KernelMemberNames
         "BackwardUnits", "BatchSize", "BlockCount", "BlockLength", "BlockSize", "BlockStatistics", "Blocks",
         "Channels", "ChannelsPerGroup", "CoefficientLength", "Epsilon", "FoldToChannels", "FoldToGroups",
         "Forward", "ForwardCore", "ForwardEval", "ForwardTraining", "ForwardUnits", "GradientCoefficients",
-        "GradientInputRange", "GradientInputRun", "GradientSums", "GradientSumsRun", "GroupLength", "Groups",
-        "LastBlockCount", "MergeStatistics", "Moments", "Momentum", "NormalizeBlocks", "NormalizeCore",
-        "NormalizeRange", "Period", "PeriodicAffine", "PeriodicDeviations", "PeriodicGradientInput",
-        "PeriodicGradientSums", "PeriodicSums", "SampleLength", "Spatial", "SpreadGroups", "UnitChannels",
-        "UnitGroups", "UnitLength", "UnitsPerSample", "UpdateRunningStatistics", "WorkLength",
+        "GradientInputBlocks", "GradientInputRange", "GradientInputRun", "GradientSumBlocks", "GradientSums",
+        "GradientSumsRun", "GroupLength", "Groups", "LastBlockCount", "MergeStatistics", "Moments", "Momentum",
+        "MulAdd", "NormalizeBlocks", "NormalizeCore", "NormalizeRange", "Period", "PeriodicAffine",
+        "PeriodicDeviations", "PeriodicGradientInput", "PeriodicGradientSums", "PeriodicSums", "SampleLength",
+        "Spatial", "SplitsBlocks", "SpreadGroups", "StatisticsBlocks", "UnitChannels", "UnitGroups", "UnitLength",
+        "UnitsPerSample", "UpdateRunningStatistics", "WorkLength",
     };
 
     /// <summary>Whether the kernel emitted for <paramref name="norm"/> declares (or may declare) a member called <paramref name="name"/>.</summary>
