@@ -12,8 +12,7 @@ namespace NormGen.Package.Tests;
 
 /// <summary>
 /// The .nupkg that <c>dotnet pack src/NormGen</c> makes: one package with the runtime in lib/, the
-/// generator and its analyzer in analyzers/, the props that turn on unsafe code, and one dependency:
-/// System.Numerics.Tensors (vectorized Half conversion).
+/// generator and its analyzer in analyzers/, the props that turn on unsafe code, and no dependencies.
 /// </summary>
 [Collection(PackedNormGenCollection.Name)]
 [Trait("Category", "Package")]
@@ -45,7 +44,7 @@ public class PackageLayoutTests(PackedNormGen package)
     }
 
     [Fact]
-    public void Nuspec_names_the_package_and_its_readme_and_depends_only_on_System_Numerics_Tensors()
+    public void Nuspec_names_the_package_and_its_readme_and_depends_on_nothing()
     {
         XElement metadata = ReadNuspec().Root!.Elements().Single(e => e.Name.LocalName == "metadata");
         string? Value(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
@@ -54,13 +53,11 @@ public class PackageLayoutTests(PackedNormGen package)
         Assert.Equal(package.Version, Value("version"));
         Assert.Equal("README.md", Value("readme"));
 
-        // Roslyn is the compiler's, and the generator project only ships as an analyzer; the runtime
-        // uses TensorPrimitives for Half conversion, which has no dependencies of its own on net8.0+.
+        // Roslyn is the compiler's, and the generator project only ships as an analyzer.
         string[] dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency")
             .Select(e => (string?)e.Attribute("id") ?? "")
-            .Distinct()
             .ToArray();
-        Assert.Equal(["System.Numerics.Tensors"], dependencies);
+        Assert.Empty(dependencies);
     }
 
     [Theory]

@@ -1,5 +1,5 @@
 using System;
-using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -17,9 +17,10 @@ namespace NormGen.Kernels;
 /// gradient of its input.
 /// </para>
 /// <para>
-/// Every element goes through the same vector code (the tail is padded to a whole vector), so an
-/// element's result depends on its value alone, never on its position or the span's length. A NaN
-/// input gives NaN. float keeps float precision (erf within 1e-7 absolute, exp within about 1 ulp);
+/// Every element goes through the same lane-wise code (the tail is padded to a whole vector) at the
+/// widest SIMD width the machine runs well, and the operations do not depend on the width, so an
+/// element's result depends on its value alone: not on its position, the span's length or the
+/// machine's vector width. A NaN input gives NaN. float keeps float precision (erf within 1e-7 absolute, exp within about 1 ulp);
 /// double keeps double precision (erf from fdlibm's rational approximations).
 /// </para>
 /// </remarks>
@@ -33,16 +34,16 @@ public static class Activations
     // ------------------------------------------------------------------ ReLU
 
     /// <summary><c>y = max(z, 0)</c>, as <c>torch.relu</c> (NaN stays NaN).</summary>
-    public static void Relu(ReadOnlySpan<float> z, Span<float> y) => Map<float, ReluOp<float>>(z, y);
+    public static void Relu(ReadOnlySpan<float> z, Span<float> y) => Map<float, ReluOp>(z, y);
 
     /// <inheritdoc cref="Relu(ReadOnlySpan{float}, Span{float})"/>
-    public static void Relu(ReadOnlySpan<double> z, Span<double> y) => Map<double, ReluOp<double>>(z, y);
+    public static void Relu(ReadOnlySpan<double> z, Span<double> y) => Map<double, ReluOp>(z, y);
 
     /// <summary><c>grad = z &gt; 0 ? grad : 0</c>, ReLU's backward (a NaN input passes the gradient through, as PyTorch's).</summary>
-    public static void ReluBackward(ReadOnlySpan<float> z, Span<float> grad) => Scale<float, ReluOp<float>>(z, grad);
+    public static void ReluBackward(ReadOnlySpan<float> z, Span<float> grad) => Scale<float, ReluOp>(z, grad);
 
     /// <inheritdoc cref="ReluBackward(ReadOnlySpan{float}, Span{float})"/>
-    public static void ReluBackward(ReadOnlySpan<double> z, Span<double> grad) => Scale<double, ReluOp<double>>(z, grad);
+    public static void ReluBackward(ReadOnlySpan<double> z, Span<double> grad) => Scale<double, ReluOp>(z, grad);
 
     // ------------------------------------------------------------------ GELU (exact)
 
@@ -99,196 +100,289 @@ public static class Activations
 
     // ------------------------------------------------------------------ drivers
 
-    /// <summary>An activation: its value, and its derivative times an incoming gradient, lane by lane.</summary>
-    private interface IActivation<T>
-        where T : unmanaged
+    /// <summary>An activation: its value, and its derivative times an incoming gradient, lane by lane, at any width.</summary>
+    private interface IActivation
     {
-        static abstract Vector<T> Forward(Vector<T> z);
+        static abstract TV Forward<TV>(TV z)
+            where TV : struct, ISimdLanes<TV>;
 
-        static abstract Vector<T> Backward(Vector<T> z, Vector<T> grad);
+        static abstract TV Backward<TV>(TV z, TV grad)
+            where TV : struct, ISimdLanes<TV>;
     }
 
-    /// <summary>y = act(z), whole vectors, then the tail padded to one more vector.</summary>
+    /// <summary>y = act(z) with the widest vectors the machine runs well.</summary>
     private static void Map<T, TActivation>(ReadOnlySpan<T> z, Span<T> y)
-        where T : unmanaged, INumberBase<T>
-        where TActivation : IActivation<T>
+        where T : unmanaged
+        where TActivation : IActivation
     {
         KernelArguments.RequireLength(y.Length, z.Length, nameof(y));
         KernelArguments.RequireNoPartialOverlap(z, y, nameof(y));
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> source = MemoryMarshal.Cast<T, float>(z);
+            Span<float> destination = MemoryMarshal.Cast<T, float>(y);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Map<float, V512F, TActivation>(source, destination);
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Map<float, V256F, TActivation>(source, destination);
+            }
+            else
+            {
+                Map<float, V128F, TActivation>(source, destination);
+            }
+        }
+        else
+        {
+            ReadOnlySpan<double> source = MemoryMarshal.Cast<T, double>(z);
+            Span<double> destination = MemoryMarshal.Cast<T, double>(y);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Map<double, V512D, TActivation>(source, destination);
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Map<double, V256D, TActivation>(source, destination);
+            }
+            else
+            {
+                Map<double, V128D, TActivation>(source, destination);
+            }
+        }
+    }
 
+    /// <summary>grad = act'(z)·grad with the widest vectors the machine runs well.</summary>
+    private static void Scale<T, TActivation>(ReadOnlySpan<T> z, Span<T> grad)
+        where T : unmanaged
+        where TActivation : IActivation
+    {
+        KernelArguments.RequireLength(grad.Length, z.Length, nameof(grad));
+        KernelArguments.RequireNoPartialOverlap(z, grad, nameof(grad));
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> source = MemoryMarshal.Cast<T, float>(z);
+            Span<float> gradient = MemoryMarshal.Cast<T, float>(grad);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Scale<float, V512F, TActivation>(source, gradient);
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Scale<float, V256F, TActivation>(source, gradient);
+            }
+            else
+            {
+                Scale<float, V128F, TActivation>(source, gradient);
+            }
+        }
+        else
+        {
+            ReadOnlySpan<double> source = MemoryMarshal.Cast<T, double>(z);
+            Span<double> gradient = MemoryMarshal.Cast<T, double>(grad);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Scale<double, V512D, TActivation>(source, gradient);
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Scale<double, V256D, TActivation>(source, gradient);
+            }
+            else
+            {
+                Scale<double, V128D, TActivation>(source, gradient);
+            }
+        }
+    }
+
+    /// <summary>Whole vectors, then the tail padded to one more vector.</summary>
+    private static void Map<T, TV, TActivation>(ReadOnlySpan<T> z, Span<T> y)
+        where T : unmanaged
+        where TV : struct, ISimdLanes<TV>
+        where TActivation : IActivation
+    {
         ref T source = ref MemoryMarshal.GetReference(z);
         ref T destination = ref MemoryMarshal.GetReference(y);
-        int count = Vector<T>.Count;
+        int count = TV.Count;
         int i = 0;
         for (; i <= z.Length - count; i += count)
         {
-            Vector<T> v = Unsafe.ReadUnaligned<Vector<T>>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref source, i)));
+            TV v = Unsafe.ReadUnaligned<TV>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref source, i)));
             Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref destination, i)), TActivation.Forward(v));
         }
 
         if (i < z.Length)
         {
-            Span<T> tail = stackalloc T[count];
-            tail.Clear();
-            z.Slice(i).CopyTo(tail);
-            Vector<T> result = TActivation.Forward(new Vector<T>(tail));
-            result.CopyTo(tail);
-            tail.Slice(0, z.Length - i).CopyTo(y.Slice(i));
+            MapTail<T, TV, TActivation>(z.Slice(i), y.Slice(i));
         }
     }
 
-    /// <summary>grad = act'(z)·grad, whole vectors, then the tail padded to one more vector.</summary>
-    private static void Scale<T, TActivation>(ReadOnlySpan<T> z, Span<T> grad)
-        where T : unmanaged, INumberBase<T>
-        where TActivation : IActivation<T>
+    /// <summary>The last, partial vector, padded with zeros; kept out of line so the loop keeps the JIT's inlining budget.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MapTail<T, TV, TActivation>(ReadOnlySpan<T> z, Span<T> y)
+        where T : unmanaged
+        where TV : struct, ISimdLanes<TV>
+        where TActivation : IActivation
     {
-        KernelArguments.RequireLength(grad.Length, z.Length, nameof(grad));
-        KernelArguments.RequireNoPartialOverlap(z, grad, nameof(grad));
+        Span<T> tail = stackalloc T[TV.Count];
+        tail.Clear();
+        z.CopyTo(tail);
+        ref byte lanes = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(tail));
+        Unsafe.WriteUnaligned(ref lanes, TActivation.Forward(Unsafe.ReadUnaligned<TV>(ref lanes)));
+        tail.Slice(0, z.Length).CopyTo(y);
+    }
 
+    /// <summary>Whole vectors, then the tail padded to one more vector.</summary>
+    private static void Scale<T, TV, TActivation>(ReadOnlySpan<T> z, Span<T> grad)
+        where T : unmanaged
+        where TV : struct, ISimdLanes<TV>
+        where TActivation : IActivation
+    {
         ref T source = ref MemoryMarshal.GetReference(z);
         ref T gradient = ref MemoryMarshal.GetReference(grad);
-        int count = Vector<T>.Count;
+        int count = TV.Count;
         int i = 0;
         for (; i <= z.Length - count; i += count)
         {
             ref byte g = ref Unsafe.As<T, byte>(ref Unsafe.Add(ref gradient, i));
-            Vector<T> v = Unsafe.ReadUnaligned<Vector<T>>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref source, i)));
-            Unsafe.WriteUnaligned(ref g, TActivation.Backward(v, Unsafe.ReadUnaligned<Vector<T>>(ref g)));
+            TV v = Unsafe.ReadUnaligned<TV>(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref source, i)));
+            Unsafe.WriteUnaligned(ref g, TActivation.Backward(v, Unsafe.ReadUnaligned<TV>(ref g)));
         }
 
         if (i < z.Length)
         {
-            Span<T> zTail = stackalloc T[count];
-            Span<T> gTail = stackalloc T[count];
-            zTail.Clear();
-            gTail.Clear();
-            z.Slice(i).CopyTo(zTail);
-            grad.Slice(i).CopyTo(gTail);
-            TActivation.Backward(new Vector<T>(zTail), new Vector<T>(gTail)).CopyTo(gTail);
-            gTail.Slice(0, z.Length - i).CopyTo(grad.Slice(i));
+            ScaleTail<T, TV, TActivation>(z.Slice(i), grad.Slice(i));
         }
+    }
+
+    /// <summary>The last, partial vector, padded with zeros; kept out of line so the loop keeps the JIT's inlining budget.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ScaleTail<T, TV, TActivation>(ReadOnlySpan<T> z, Span<T> grad)
+        where T : unmanaged
+        where TV : struct, ISimdLanes<TV>
+        where TActivation : IActivation
+    {
+        Span<T> zTail = stackalloc T[TV.Count];
+        Span<T> gTail = stackalloc T[TV.Count];
+        zTail.Clear();
+        gTail.Clear();
+        z.CopyTo(zTail);
+        grad.CopyTo(gTail);
+        ref byte zLanes = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(zTail));
+        ref byte gLanes = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(gTail));
+        Unsafe.WriteUnaligned(ref gLanes, TActivation.Backward(Unsafe.ReadUnaligned<TV>(ref zLanes), Unsafe.ReadUnaligned<TV>(ref gLanes)));
+        gTail.Slice(0, z.Length).CopyTo(grad);
     }
 
     /// <summary>Puts NaN back in the lanes whose input was NaN (clamps inside exp/erf may have hidden it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> KeepNaN(Vector<float> z, Vector<float> result) =>
-        Vector.ConditionalSelect(Vector.Equals(z, z), result, z);
-
-    /// <inheritdoc cref="KeepNaN(Vector{float}, Vector{float})"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<double> KeepNaN(Vector<double> z, Vector<double> result) =>
-        Vector.ConditionalSelect(Vector.Equals(z, z), result, z);
+    private static TV KeepNaN<TV>(TV z, TV result)
+        where TV : struct, ISimdLanes<TV>
+        => TV.Select(TV.IsNotNaN(z), result, z);
 
     // ------------------------------------------------------------------ operators
 
-    private readonly struct ReluOp<T> : IActivation<T>
-        where T : unmanaged, INumberBase<T>
+    private readonly struct ReluOp : IActivation
     {
         // Selects rather than max: NaN compares false and stays, on every platform.
-        public static Vector<T> Forward(Vector<T> z) => Vector.ConditionalSelect(Vector.LessThan(z, Vector<T>.Zero), Vector<T>.Zero, z);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Forward<TV>(TV z)
+            where TV : struct, ISimdLanes<TV>
+            => TV.Select(TV.LessThan(z, TV.Create(0)), TV.Create(0), z);
 
-        public static Vector<T> Backward(Vector<T> z, Vector<T> grad) =>
-            Vector.ConditionalSelect(Vector.LessThanOrEqual(z, Vector<T>.Zero), Vector<T>.Zero, grad);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Backward<TV>(TV z, TV grad)
+            where TV : struct, ISimdLanes<TV>
+            => TV.Select(TV.LessThanOrEqual(z, TV.Create(0)), TV.Create(0), grad);
     }
 
-    private readonly struct ErfOp : IActivation<float>, IActivation<double>
+    private readonly struct ErfOp : IActivation
     {
-        public static Vector<float> Forward(Vector<float> z) => KeepNaN(z, VectorMath.Erf(z));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Forward<TV>(TV z)
+            where TV : struct, ISimdLanes<TV>
+            => KeepNaN(z, VectorMath.Erf(z));
 
-        public static Vector<double> Forward(Vector<double> z) => KeepNaN(z, VectorMath.Erf(z));
-
-        public static Vector<float> Backward(Vector<float> z, Vector<float> grad) =>
-            grad * new Vector<float>((float)(2 * InvSqrt2Pi * Math.Sqrt(2))) * VectorMath.Exp(-(z * z));
-
-        public static Vector<double> Backward(Vector<double> z, Vector<double> grad) =>
-            grad * new Vector<double>(2 * InvSqrt2Pi * 1.41421356237309504880) * VectorMath.Exp(-(z * z));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Backward<TV>(TV z, TV grad)
+            where TV : struct, ISimdLanes<TV>
+            => grad * TV.Create(2 * InvSqrt2Pi * 1.41421356237309504880) * VectorMath.Exp(-(z * z));
     }
 
-    private readonly struct GeluOp : IActivation<float>, IActivation<double>
+    private readonly struct GeluOp : IActivation
     {
-        public static Vector<float> Forward(Vector<float> z)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Forward<TV>(TV z)
+            where TV : struct, ISimdLanes<TV>
         {
-            Vector<float> erf = VectorMath.Erf(z * new Vector<float>((float)Sqrt1Over2));
-            return KeepNaN(z, z * new Vector<float>(0.5f) * (Vector<float>.One + erf));
+            TV erf = VectorMath.Erf(z * TV.Create(Sqrt1Over2));
+            return KeepNaN(z, z * TV.Create(0.5) * (TV.Create(1) + erf));
         }
 
-        public static Vector<double> Forward(Vector<double> z)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Backward<TV>(TV z, TV grad)
+            where TV : struct, ISimdLanes<TV>
+            => TV.IsSingle ? BackwardSingle(z, grad) : BackwardDouble(z, grad);
+
+        // Φ(z) + z·φ(z); in float, e^(-z²/2) is the density's factor and the erf's large-argument piece needs it too.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TV BackwardSingle<TV>(TV z, TV grad)
+            where TV : struct, ISimdLanes<TV>
         {
-            Vector<double> erf = VectorMath.Erf(z * new Vector<double>(Sqrt1Over2));
-            return KeepNaN(z, z * new Vector<double>(0.5) * (Vector<double>.One + erf));
+            TV x = z * TV.Create(Sqrt1Over2);
+            TV gaussian = VectorMath.GaussianSingle(x);
+            TV cdf = TV.Create(0.5) * (TV.Create(1) + VectorMath.ErfSingle(x, gaussian));
+            return KeepNaN(z, grad * (cdf + z * (TV.Create(InvSqrt2Pi) * gaussian)));
         }
 
-        public static Vector<float> Backward(Vector<float> z, Vector<float> grad)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TV BackwardDouble<TV>(TV z, TV grad)
+            where TV : struct, ISimdLanes<TV>
         {
-            // The erf routine's large-argument piece already computes e^(-z²/2), the density's factor.
-            Vector<float> erf = VectorMath.Erf(z * new Vector<float>((float)Sqrt1Over2), out Vector<float> gaussian, computeGaussian: true);
-            Vector<float> cdf = new Vector<float>(0.5f) * (Vector<float>.One + erf);
-            Vector<float> pdf = new Vector<float>((float)InvSqrt2Pi) * gaussian;
+            TV cdf = TV.Create(0.5) * (TV.Create(1) + VectorMath.ErfDouble(z * TV.Create(Sqrt1Over2)));
+            TV pdf = TV.Create(InvSqrt2Pi) * VectorMath.Exp(z * z * TV.Create(-0.5));
             return KeepNaN(z, grad * (cdf + z * pdf));
         }
-
-        public static Vector<double> Backward(Vector<double> z, Vector<double> grad)
-        {
-            Vector<double> erf = VectorMath.Erf(z * new Vector<double>(Sqrt1Over2));
-            Vector<double> cdf = new Vector<double>(0.5) * (Vector<double>.One + erf);
-            Vector<double> pdf = new Vector<double>(InvSqrt2Pi) * VectorMath.Exp(z * z * new Vector<double>(-0.5));
-            return KeepNaN(z, grad * (cdf + z * pdf));
-        }
     }
 
-    private readonly struct GeluTanhOp : IActivation<float>, IActivation<double>
+    private readonly struct GeluTanhOp : IActivation
     {
         // 0.5·(1 + tanh(u)) = σ(2u) = 1 / (1 + e^(-2u)), with u = √(2/π)·(z + κz³).
-        public static Vector<float> Forward(Vector<float> z)
-        {
-            Vector<float> e = VectorMath.Exp(MinusTwoU(z));
-            return KeepNaN(z, z / (Vector<float>.One + e));
-        }
-
-        public static Vector<double> Forward(Vector<double> z)
-        {
-            Vector<double> e = VectorMath.Exp(MinusTwoU(z));
-            return KeepNaN(z, z / (Vector<double>.One + e));
-        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Forward<TV>(TV z)
+            where TV : struct, ISimdLanes<TV>
+            => KeepNaN(z, z / (TV.Create(1) + VectorMath.Exp(MinusTwoU(z))));
 
         // d/dz z·s with s = σ(2u): s + z·2s(1 - s)·u', u' = √(2/π)·(1 + 3κz²).
-        public static Vector<float> Backward(Vector<float> z, Vector<float> grad)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Backward<TV>(TV z, TV grad)
+            where TV : struct, ISimdLanes<TV>
         {
-            Vector<float> s = Vector<float>.One / (Vector<float>.One + VectorMath.Exp(MinusTwoU(z)));
-            Vector<float> du = new Vector<float>((float)SqrtTwoOverPi) * (Vector<float>.One + new Vector<float>((float)(3 * Kappa)) * z * z);
-            return KeepNaN(z, grad * (s + new Vector<float>(2f) * z * s * (Vector<float>.One - s) * du));
+            TV s = TV.Create(1) / (TV.Create(1) + VectorMath.Exp(MinusTwoU(z)));
+            TV du = TV.Create(SqrtTwoOverPi) * (TV.Create(1) + TV.Create(3 * Kappa) * z * z);
+            return KeepNaN(z, grad * (s + TV.Create(2) * z * s * (TV.Create(1) - s) * du));
         }
 
-        public static Vector<double> Backward(Vector<double> z, Vector<double> grad)
-        {
-            Vector<double> s = Vector<double>.One / (Vector<double>.One + VectorMath.Exp(MinusTwoU(z)));
-            Vector<double> du = new Vector<double>(SqrtTwoOverPi) * (Vector<double>.One + new Vector<double>(3 * Kappa) * z * z);
-            return KeepNaN(z, grad * (s + new Vector<double>(2.0) * z * s * (Vector<double>.One - s) * du));
-        }
-
-        private static Vector<float> MinusTwoU(Vector<float> z) =>
-            new Vector<float>((float)(-2 * SqrtTwoOverPi)) * (z + new Vector<float>((float)Kappa) * z * z * z);
-
-        private static Vector<double> MinusTwoU(Vector<double> z) =>
-            new Vector<double>(-2 * SqrtTwoOverPi) * (z + new Vector<double>(Kappa) * z * z * z);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TV MinusTwoU<TV>(TV z)
+            where TV : struct, ISimdLanes<TV>
+            => TV.Create(-2 * SqrtTwoOverPi) * (z + TV.Create(Kappa) * z * z * z);
     }
 
-    private readonly struct SiluOp : IActivation<float>, IActivation<double>
+    private readonly struct SiluOp : IActivation
     {
-        public static Vector<float> Forward(Vector<float> z) => KeepNaN(z, z / (Vector<float>.One + VectorMath.Exp(-z)));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Forward<TV>(TV z)
+            where TV : struct, ISimdLanes<TV>
+            => KeepNaN(z, z / (TV.Create(1) + VectorMath.Exp(-z)));
 
-        public static Vector<double> Forward(Vector<double> z) => KeepNaN(z, z / (Vector<double>.One + VectorMath.Exp(-z)));
-
-        public static Vector<float> Backward(Vector<float> z, Vector<float> grad)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Backward<TV>(TV z, TV grad)
+            where TV : struct, ISimdLanes<TV>
         {
-            Vector<float> s = Vector<float>.One / (Vector<float>.One + VectorMath.Exp(-z));
-            return KeepNaN(z, grad * s * (Vector<float>.One + z * (Vector<float>.One - s)));
-        }
-
-        public static Vector<double> Backward(Vector<double> z, Vector<double> grad)
-        {
-            Vector<double> s = Vector<double>.One / (Vector<double>.One + VectorMath.Exp(-z));
-            return KeepNaN(z, grad * s * (Vector<double>.One + z * (Vector<double>.One - s)));
+            TV s = TV.Create(1) / (TV.Create(1) + VectorMath.Exp(-z));
+            return KeepNaN(z, grad * s * (TV.Create(1) + z * (TV.Create(1) - s)));
         }
     }
 }

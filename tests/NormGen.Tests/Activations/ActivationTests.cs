@@ -119,7 +119,7 @@ public class ActivationTests
     [MemberData(nameof(Kinds))]
     public void An_elements_result_depends_on_its_value_alone_at_every_length(ActivationKind kind)
     {
-        double[] values = TestData.Normal(3 * System.Numerics.Vector<float>.Count + 1, 8, std: 3);
+        double[] values = TestData.Normal(3 * System.Runtime.Intrinsics.Vector512<float>.Count + 1, 8, std: 3);
         for (int length = 0; length <= values.Length; length++)
         {
             float[] z = Array.ConvertAll(values[..length], v => (float)v), y = new float[length];
