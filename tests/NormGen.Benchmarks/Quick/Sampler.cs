@@ -20,10 +20,10 @@ namespace NormGen.Benchmarks.Quick;
 /// </remarks>
 internal static class Sampler
 {
-    private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(150);
-    private static readonly TimeSpan BudgetPerWorkload = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan BudgetPerWorkload = TimeSpan.FromMilliseconds(150);
     private static readonly TimeSpan BatchTarget = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan CoolDown = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan CoolDown = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan TieringDelay = TimeSpan.FromMilliseconds(250);
     private const int TieringCalls = 40;
     private const int MinBatches = 5;
