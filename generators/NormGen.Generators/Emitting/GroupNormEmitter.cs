@@ -16,9 +16,17 @@ namespace NormGen.Generators.Emitting;
 /// The work is cut into <em>units</em> and each unit into fixed <em>blocks</em>. Channels-first, a unit is one
 /// (sample, group): a contiguous run of <c>ChannelsPerGroup × Spatial</c> elements. Channels-last, a unit is a
 /// whole sample, and every block is vectorized across the channels with one accumulator per lane; lanes that
-/// belong to the same group are merged afterwards. Each block's statistics come from a corrected two-pass over
-/// the block while it sits in L1, and the blocks of a unit are merged with Chan's formula, so the variance is
-/// stable for data with a large common offset and a constant group has its exact value as mean.
+/// belong to the same group are merged afterwards. Channels-first, a block's statistics take one pass: every lane
+/// keeps a running mean and sum of squared deviations, updated with Chan's formula from chunks of eight vectors
+/// whose own statistics are computed in registers. Channels-last, they come from a corrected two-pass over the
+/// block while it sits in L1. The blocks of a unit are merged with Chan's formula too. The variance is therefore
+/// stable for data with a large common offset, a constant group has its exact value as mean (so its output is
+/// exactly the bias), and a NaN stays in its group.
+/// </para>
+/// <para>
+/// The affine step is <c>y = (x - mean)·(rstd·γ[c]) + β[c]</c>, one scale per channel folded from rstd and γ; keeping
+/// the subtraction costs one operation per element and keeps the output accurate for large offsets. Multiply-adds
+/// are fused where the machine has FMA, decided alike for every width and the scalar tails.
 /// </para>
 /// <para>
 /// Many units: every core takes whole units and reads each unit once from memory for its statistics and once
