@@ -14,10 +14,7 @@ namespace NormGen.Benchmarks.Quick;
 /// </summary>
 internal static class SpeedupChart
 {
-    private const double Width = 980;
-    private const double LabelRight = 300;
-    private const double PlotLeft = 315;
-    private const double PlotRight = Width - 60;
+    private const double PlotWidth = 600;
     private const double LegendY = 86;
     private const double Top = 112;
     private const double BarHeight = 13;
@@ -41,15 +38,20 @@ internal static class SpeedupChart
         double[] values = results.SelectMany(r => Series.Select(s => s.Value(r))).Where(v => v > 0 && double.IsFinite(v)).DefaultIfEmpty(1).ToArray();
         double low = Math.Min(0.5, values.Min() / 1.25);
         double high = Math.Max(2, values.Max() * 1.35);
-        double X(double value) => PlotLeft + (Math.Log10(value) - Math.Log10(low)) / (Math.Log10(high) - Math.Log10(low)) * (PlotRight - PlotLeft);
+        // The label column fits the longest case label; the plot keeps its width to the right of it.
+        double labelRight = Math.Max(300, 20 + results.Select(r => TextWidth(Label(r))).DefaultIfEmpty(0).Max());
+        double plotLeft = labelRight + 15;
+        double plotRight = plotLeft + PlotWidth;
+        double width = plotRight + 60;
+        double X(double value) => plotLeft + (Math.Log10(value) - Math.Log10(low)) / (Math.Log10(high) - Math.Log10(low)) * (plotRight - plotLeft);
 
         double groupHeight = Series.Length * (BarHeight + BarGap) - BarGap;
         double plotBottom = Top + results.Count * (groupHeight + GroupGap);
         double height = plotBottom + 58;
 
         var svg = new StringBuilder();
-        svg.Append(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height:0}\" viewBox=\"0 0 {Width} {height:0}\" font-family=\"Segoe UI, Helvetica, Arial, sans-serif\" font-size=\"12\">\n"));
-        svg.Append(Invariant($"<rect width=\"{Width}\" height=\"{height:0}\" fill=\"#ffffff\"/>\n"));
+        svg.Append(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height:0}\" viewBox=\"0 0 {width} {height:0}\" font-family=\"Segoe UI, Helvetica, Arial, sans-serif\" font-size=\"12\">\n"));
+        svg.Append(Invariant($"<rect width=\"{width}\" height=\"{height:0}\" fill=\"#ffffff\"/>\n"));
         svg.Append(Invariant($"<text x=\"20\" y=\"28\" font-size=\"17\" font-weight=\"600\" fill=\"#111\">NormGen speedup over TorchSharp and a hand-written TensorPrimitives norm</text>\n"));
         svg.Append(Invariant($"<text x=\"20\" y=\"46\" fill=\"#555\">{Escape(machine.ToString())}.</text>\n"));
         svg.Append(Invariant($"<text x=\"20\" y=\"62\" fill=\"#555\">Median time per call, all implementations in one process on the same inputs. Log scale: right of 1× is faster.</text>\n"));
@@ -85,21 +87,35 @@ internal static class SpeedupChart
             }
         }
 
-        svg.Append(Invariant($"<text x=\"{(PlotLeft + PlotRight) / 2:0.0}\" y=\"{plotBottom + 36:0.0}\" text-anchor=\"middle\" fill=\"#333\">speedup (baseline time / NormGen time)</text>\n"));
+        svg.Append(Invariant($"<text x=\"{(plotLeft + plotRight) / 2:0.0}\" y=\"{plotBottom + 36:0.0}\" text-anchor=\"middle\" fill=\"#333\">speedup (baseline time / NormGen time)</text>\n"));
 
         double y = Top;
         foreach (QuickResult result in results)
         {
-            svg.Append(Invariant($"<text x=\"{LabelRight}\" y=\"{y + groupHeight / 2 - 2:0.0}\" text-anchor=\"end\" fill=\"#111\">{Escape(result.Case)} · {PassNames.Short(result.Pass)}</text>\n"));
-            svg.Append(Invariant($"<text x=\"{LabelRight}\" y=\"{y + groupHeight / 2 + 12:0.0}\" text-anchor=\"end\" fill=\"#777\" font-size=\"11\">{result.NormGenUs.ToString("0.##", CultureInfo.InvariantCulture)} µs, {(result.CopyShare * 100).ToString("0", CultureInfo.InvariantCulture)}% of copy roofline</text>\n"));
+            svg.Append(Invariant($"<text x=\"{labelRight}\" y=\"{y + groupHeight / 2 - 2:0.0}\" text-anchor=\"end\" fill=\"#111\">{Escape(Label(result))}</text>\n"));
+            svg.Append(Invariant($"<text x=\"{labelRight}\" y=\"{y + groupHeight / 2 + 12:0.0}\" text-anchor=\"end\" fill=\"#777\" font-size=\"11\">{result.NormGenUs.ToString("0.##", CultureInfo.InvariantCulture)} µs, {(result.CopyShare * 100).ToString("0", CultureInfo.InvariantCulture)}% of copy roofline</text>\n"));
 
+            double floorX = Floors.All
+                .Where(f => f.Case == result.Case && f.Pass == result.Pass && f.MetricName == "speedup vs TorchSharp")
+                .Select(f => X(f.Minimum))
+                .DefaultIfEmpty(0)
+                .Max();
             double barY = y;
+            bool first = true;
             foreach ((string name, string color, Func<QuickResult, double> value) in Series)
             {
                 double v = value(result);
                 double from = X(1), to = X(Math.Clamp(v, low, high));
+                double labelX = Math.Max(from, to) + 4;
+                if (first && floorX > 0 && Math.Abs(floorX - labelX) < 40)
+                {
+                    // Keep the value clear of the floor marker on the same bar.
+                    labelX = Math.Max(labelX, floorX + 5);
+                }
+
+                first = false;
                 svg.Append(Invariant($"<rect x=\"{Math.Min(from, to):0.0}\" y=\"{barY:0.0}\" width=\"{Math.Max(1, Math.Abs(to - from)):0.0}\" height=\"{BarHeight}\" fill=\"{color}\"><title>{Escape(result.Case)} {PassNames.Short(result.Pass)}: {v.ToString("0.00", CultureInfo.InvariantCulture)}× {Escape(name)}</title></rect>\n"));
-                svg.Append(Invariant($"<text x=\"{Math.Max(from, to) + 4:0.0}\" y=\"{barY + BarHeight - 2:0.0}\" fill=\"#222\" font-size=\"11\">{v.ToString(v < 10 ? "0.00" : v < 100 ? "0.0" : "0", CultureInfo.InvariantCulture)}×</text>\n"));
+                svg.Append(Invariant($"<text x=\"{labelX:0.0}\" y=\"{barY + BarHeight - 2:0.0}\" fill=\"#222\" font-size=\"11\">{v.ToString(v < 10 ? "0.00" : v < 100 ? "0.0" : "0", CultureInfo.InvariantCulture)}×</text>\n"));
                 barY += BarHeight + BarGap;
             }
 
@@ -115,6 +131,8 @@ internal static class SpeedupChart
         svg.Append("</svg>\n");
         return svg.ToString();
     }
+
+    private static string Label(QuickResult result) => $"{result.Case} · {PassNames.Short(result.Pass)}";
 
     // About 6.5 px per character at 12 px in the usual sans-serif fonts; enough to keep labels apart.
     private static double TextWidth(string text) => text.Length * 6.5;
