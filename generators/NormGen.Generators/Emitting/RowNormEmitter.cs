@@ -328,7 +328,20 @@ internal sealed class RowNormEmitter
             writer.Line();
 
             var fields = ForwardFields();
-            string launch = $"{Runtime}.RowScheduler.Run(new ForwardRows({string.Join(", ", fields.Select(f => f.Name))}), rows, RowLength);";
+            var launchArguments = fields.Select(f => f.Name).ToList();
+            if (HasActivation && !_half)
+            {
+                // The activation reads each row back right after the norm writes it: the row must stay in cache.
+                launchArguments.Add("stream: false");
+            }
+            else if (!_half)
+            {
+                writer.Line("// Outputs larger than the caches are written with non-temporal stores.");
+                writer.Line($"bool stream = {Runtime}.OutputStreaming.Pays((long)output.Length * sizeof({T}));");
+                launchArguments.Add("stream");
+            }
+
+            string launch = $"{Runtime}.RowScheduler.Run(new ForwardRows({string.Join(", ", launchArguments)}), rows, RowLength);";
             WriteLaunch(writer, fields, ForwardWidenedParameters(), launch, after: null);
         }
     }
@@ -761,7 +774,7 @@ internal sealed class RowNormEmitter
             : "/// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>");
         using (writer.Block($"private readonly struct ForwardRows : {Runtime}.IRowKernel"))
         {
-            WritePointerFields(writer, "ForwardRows", fields);
+            WritePointerFields(writer, "ForwardRows", fields, _half ? null : "stream");
             writer.Line();
             WriteExecute(writer, "int firstRow, int rowCount", "firstRow, rowCount", ForwardScratchRows, WriteForwardLoop);
         }
@@ -817,6 +830,11 @@ internal sealed class RowNormEmitter
             }
 
             arguments.AddRange(StatisticNames.Select(s => $"out {T} {s}"));
+            if (!_half)
+            {
+                arguments.Add("_stream");
+            }
+
             writer.Line($"ForwardRow({string.Join(", ", arguments)});");
             string output = _half ? "widened" : "_y + offset";
             if (HasActivation)
@@ -994,19 +1012,31 @@ internal sealed class RowNormEmitter
         }
     }
 
-    private void WritePointerFields(CodeWriter writer, string typeName, List<Field> fields)
+    private void WritePointerFields(CodeWriter writer, string typeName, List<Field> fields, string? flag = null)
     {
         foreach (Field field in fields)
         {
             writer.Line($"private readonly {field.Type}* _{field.Name};");
         }
 
+        var parameters = fields.Select(f => $"{f.Type}* {f.Name}").ToList();
+        if (flag is not null)
+        {
+            writer.Line($"private readonly bool _{flag};");
+            parameters.Add($"bool {flag}");
+        }
+
         writer.Line();
-        writer.Line($"public {typeName}({string.Join(", ", fields.Select(f => $"{f.Type}* {f.Name}"))})");
+        writer.Line($"public {typeName}({string.Join(", ", parameters)})");
         writer.Line("{");
         foreach (Field field in fields)
         {
             writer.Line($"    _{field.Name} = {field.Name};");
+        }
+
+        if (flag is not null)
+        {
+            writer.Line($"    _{flag} = {flag};");
         }
 
         writer.Line("}");
@@ -1073,6 +1103,11 @@ internal sealed class RowNormEmitter
         parameters.AddRange(AffinePointers(_norm.HasBias).Select(p => $"{T}* {p}"));
         parameters.Add($"{T}* y");
         parameters.AddRange(StatisticNames.Select(s => $"out {T} {s}"));
+        if (!_half)
+        {
+            parameters.Add("bool stream");
+        }
+
         return parameters;
     }
 
@@ -1132,10 +1167,11 @@ internal sealed class RowNormEmitter
     /// <summary>Whether the first pass computes a sum rather than reading the input as it is.</summary>
     private bool FirstPassAdds => RoutinesAddInputBias || RoutinesAddResidual;
 
-    /// <summary>The value the forward routine normalizes, in its later passes: the stored residual sum, or the input (plus bias).</summary>
-    private string ForwardInput(string? v, string index) => RoutinesAddResidual
-        ? Load(v, "resOut", index)
-        : RoutinesAddInputBias ? $"({Load(v, "x", index)} + {Load(v, "ib", index)})" : Load(v, "x", index);
+    /// <summary>
+    /// The value the forward routine normalizes, in its later passes: the sum again where adds are fused (recomputed
+    /// from the row, still in L1, so the residual sum is written once, next to the output), else the input.
+    /// </summary>
+    private string ForwardInput(string? v, string index) => FirstPassAdds ? $"({FirstInput(v, index)})" : Load(v, "x", index);
 
     /// <summary>The value the backward routines normalize: the input (plus bias), or the saved residual sum.</summary>
     private string BackwardInput(string? v, string index) => BackwardRoutinesAddInputBias
@@ -1170,20 +1206,14 @@ internal sealed class RowNormEmitter
         }
     }
 
-    /// <summary>Reads (or, with fused adds, computes and keeps) the first-pass value in <paramref name="local"/>.</summary>
+    /// <summary>Reads (or, with fused adds, computes) the first-pass value in <paramref name="local"/>.</summary>
     private void WriteFirstInput(CodeWriter writer, string indent, string v, string vt, string local, string index)
     {
         writer.Line($"{indent}{vt} {local} = {FirstInput(v, index)};");
-        if (RoutinesAddResidual)
-        {
-            writer.Line($"{indent}{v}.Store({local}, resOut + {index});");
-        }
     }
 
-    /// <summary>The scalar first pass's statement that gets the value at i into <c>xi</c> (storing the residual sum).</summary>
-    private string ScalarFirstInput => RoutinesAddResidual
-        ? $"{T} xi = {FirstInput(null, "i")}; resOut[i] = xi;"
-        : $"{T} xi = {FirstInput(null, "i")};";
+    /// <summary>The scalar first pass's statement that gets the value at i into <c>xi</c>.</summary>
+    private string ScalarFirstInput => $"{T} xi = {FirstInput(null, "i")};";
 
     private void WriteForwardRowVector(CodeWriter writer, VectorWidth width)
     {
@@ -1198,7 +1228,7 @@ internal sealed class RowNormEmitter
         writer.Line($"    {vt} s0 = {vt}.Zero, s1 = s0, s2 = s0, s3 = s0;");
         writer.Line();
         string fusedFirst = RoutinesAddResidual
-            ? (RoutinesAddInputBias ? " of x + ib + res, stored as the residual sum" : " of x + res, stored as the residual sum")
+            ? (RoutinesAddInputBias ? " of x + ib + res" : " of x + res")
             : RoutinesAddInputBias ? " of x + ib" : "";
         if (_centered)
         {
@@ -1302,13 +1332,61 @@ internal sealed class RowNormEmitter
             (true, false) => "    // Normalize, then scale.",
             _ => "    // Normalize.",
         });
+        if (!_half)
+        {
+            writer.Line("    if (stream)");
+            writer.Line("    {");
+            writer.Line("        // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before");
+            writer.Line("        // overwriting it. The elements before the first aligned address go through the scalar path.");
+            writer.Line($"        int head = (int)((nuint)y & {width.Bytes - 1});");
+            writer.Line($"        head = head == 0 || head % {_t.Size} != 0 ? 0 : global::System.Math.Min(({width.Bytes} - head) / {_t.Size}, RowLength);");
+            writer.Line($"        bool aligned = ((nuint)y & {_t.Size - 1}) == 0;");
+            if (RoutinesAddResidual)
+            {
+                writer.Line($"        bool sumAligned = (((nuint)resOut ^ (nuint)y) & {width.Bytes - 1}) == 0;");
+            }
+
+            writer.Line($"        for (i = 0; i < head; i++) {ScalarNormalizeStatement}");
+            writer.Line("        for (; aligned && i <= RowLength - Lanes; i += Lanes)");
+            WriteNormalizeBody(writer, width, streaming: true, "        ");
+            writer.Line($"        for (; i < RowLength; i++) {ScalarNormalizeStatement}");
+            writer.Line("        return;");
+            writer.Line("    }");
+            writer.Line();
+        }
+
         writer.Line("    for (i = 0; i <= RowLength - Lanes; i += Lanes)");
-        writer.Line("    {");
-        writer.Line($"        {v}.Store({Affine(VectorNormalized(v, ForwardInput(v, "i")), $"{v}.Load(w + i)", $"{v}.Load(b + i)")}, y + i);");
-        writer.Line("    }");
+        WriteNormalizeBody(writer, width, streaming: false, "    ");
         writer.Line();
-        writer.Line($"    for (; i < RowLength; i++) y[i] = {Affine(ScalarNormalized(ForwardInput(null, "i")), "w[i]", "b[i]")};");
+        writer.Line($"    for (; i < RowLength; i++) {ScalarNormalizeStatement}");
         writer.Line("}");
+    }
+
+    /// <summary>The scalar form of the last pass at index i: writes y[i] (and, with a fused residual add, the sum).</summary>
+    private string ScalarNormalizeStatement => RoutinesAddResidual
+        ? $"{{ {T} xi = {FirstInput(null, "i")}; resOut[i] = xi; y[i] = {Affine(ScalarNormalized("xi"), "w[i]", "b[i]")}; }}"
+        : $"y[i] = {Affine(ScalarNormalized(ForwardInput(null, "i")), "w[i]", "b[i]")};";
+
+    /// <summary>The last pass's vector body: normalize, scale and shift, store (non-temporally when streaming).</summary>
+    private void WriteNormalizeBody(CodeWriter writer, VectorWidth width, bool streaming, string indent)
+    {
+        string v = width.Helper;
+        string store = streaming ? $"{v}.StoreAlignedNonTemporal" : $"{v}.Store";
+        writer.Line($"{indent}{{");
+        if (RoutinesAddResidual)
+        {
+            writer.Line($"{indent}    {v}<{T}> xi = {FirstInput(v, "i")};");
+            writer.Line(streaming
+                ? $"{indent}    if (sumAligned) {store}(xi, resOut + i); else {v}.Store(xi, resOut + i);"
+                : $"{indent}    {store}(xi, resOut + i);");
+            writer.Line($"{indent}    {store}({Affine(VectorNormalized(v, "xi"), $"{v}.Load(w + i)", $"{v}.Load(b + i)")}, y + i);");
+        }
+        else
+        {
+            writer.Line($"{indent}    {store}({Affine(VectorNormalized(v, ForwardInput(v, "i")), $"{v}.Load(w + i)", $"{v}.Load(b + i)")}, y + i);");
+        }
+
+        writer.Line($"{indent}}}");
     }
 
     private string VectorNormalized(string v, string input) => _centered ? $"({input} - m) * r" : $"{input} * r";
@@ -1357,7 +1435,7 @@ internal sealed class RowNormEmitter
         }
 
         writer.Line($"    rstd = 1 / {_t.Sqrt}(squares / RowLength + Epsilon);");
-        writer.Line($"    for (int i = 0; i < RowLength; i++) y[i] = {Affine(ScalarNormalized(ForwardInput(null, "i")), "w[i]", "b[i]")};");
+        writer.Line($"    for (int i = 0; i < RowLength; i++) {ScalarNormalizeStatement}");
         writer.Line("}");
     }
 

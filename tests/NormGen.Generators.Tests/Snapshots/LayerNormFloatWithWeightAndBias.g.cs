@@ -51,9 +51,11 @@ namespace Transformer
                 global::NormGen.Kernels.KernelArguments.RequireLengthOrEmpty(rstd.Length, rows, nameof(rstd));
                 global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));
 
+                // Outputs larger than the caches are written with non-temporal stores.
+                bool stream = global::NormGen.Kernels.OutputStreaming.Pays((long)output.Length * sizeof(float));
                 fixed (float* x = input, w = weight, b = bias, y = output, meanOut = mean, rstdOut = rstd)
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new ForwardRows(x, w, b, y, meanOut, rstdOut), rows, RowLength);
+                    global::NormGen.Kernels.RowScheduler.Run(new ForwardRows(x, w, b, y, meanOut, rstdOut, stream), rows, RowLength);
                 }
             }
 
@@ -107,8 +109,9 @@ namespace Transformer
                 private readonly float* _y;
                 private readonly float* _meanOut;
                 private readonly float* _rstdOut;
+                private readonly bool _stream;
 
-                public ForwardRows(float* x, float* w, float* b, float* y, float* meanOut, float* rstdOut)
+                public ForwardRows(float* x, float* w, float* b, float* y, float* meanOut, float* rstdOut, bool stream)
                 {
                     _x = x;
                     _w = w;
@@ -116,6 +119,7 @@ namespace Transformer
                     _y = y;
                     _meanOut = meanOut;
                     _rstdOut = rstdOut;
+                    _stream = stream;
                 }
 
                 public void Execute(int firstRow, int rowCount)
@@ -123,7 +127,7 @@ namespace Transformer
                     for (int row = firstRow; row < firstRow + rowCount; row++)
                     {
                         long offset = (long)row * RowLength;
-                        ForwardRow(_x + offset, _w, _b, _y + offset, out float mean, out float rstd);
+                        ForwardRow(_x + offset, _w, _b, _y + offset, out float mean, out float rstd, _stream);
                         if (_meanOut != null) _meanOut[row] = mean;
                         if (_rstdOut != null) _rstdOut[row] = rstd;
                     }
@@ -171,27 +175,27 @@ namespace Transformer
 
             /// <summary>Normalizes one row with the widest SIMD the machine runs well.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void ForwardRow(float* x, float* w, float* b, float* y, out float mean, out float rstd)
+            private static void ForwardRow(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && RowLength >= 16)
                 {
-                    ForwardRowVector512(x, w, b, y, out mean, out rstd);
+                    ForwardRowVector512(x, w, b, y, out mean, out rstd, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && RowLength >= 8)
                 {
-                    ForwardRowVector256(x, w, b, y, out mean, out rstd);
+                    ForwardRowVector256(x, w, b, y, out mean, out rstd, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && RowLength >= 4)
                 {
-                    ForwardRowVector128(x, w, b, y, out mean, out rstd);
+                    ForwardRowVector128(x, w, b, y, out mean, out rstd, stream);
                 }
                 else
                 {
-                    ForwardRowScalar(x, w, b, y, out mean, out rstd);
+                    ForwardRowScalar(x, w, b, y, out mean, out rstd, stream);
                 }
             }
 
-            private static void ForwardRowVector512(float* x, float* w, float* b, float* y, out float mean, out float rstd)
+            private static void ForwardRowVector512(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
             {
                 const int Lanes = 16;
                 int i = 0;
@@ -245,6 +249,22 @@ namespace Transformer
                 global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
 
                 // Normalize, then scale and shift.
+                if (stream)
+                {
+                    // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before
+                    // overwriting it. The elements before the first aligned address go through the scalar path.
+                    int head = (int)((nuint)y & 63);
+                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((64 - head) / 4, RowLength);
+                    bool aligned = ((nuint)y & 3) == 0;
+                    for (i = 0; i < head; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
+                    for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * r * global::System.Runtime.Intrinsics.Vector512.Load(w + i) + global::System.Runtime.Intrinsics.Vector512.Load(b + i), y + i);
+                    }
+                    for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
+                    return;
+                }
+
                 for (i = 0; i <= RowLength - Lanes; i += Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector512.Store((global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * r * global::System.Runtime.Intrinsics.Vector512.Load(w + i) + global::System.Runtime.Intrinsics.Vector512.Load(b + i), y + i);
@@ -253,7 +273,7 @@ namespace Transformer
                 for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
-            private static void ForwardRowVector256(float* x, float* w, float* b, float* y, out float mean, out float rstd)
+            private static void ForwardRowVector256(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
             {
                 const int Lanes = 8;
                 int i = 0;
@@ -307,6 +327,22 @@ namespace Transformer
                 global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
 
                 // Normalize, then scale and shift.
+                if (stream)
+                {
+                    // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before
+                    // overwriting it. The elements before the first aligned address go through the scalar path.
+                    int head = (int)((nuint)y & 31);
+                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((32 - head) / 4, RowLength);
+                    bool aligned = ((nuint)y & 3) == 0;
+                    for (i = 0; i < head; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
+                    for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * r * global::System.Runtime.Intrinsics.Vector256.Load(w + i) + global::System.Runtime.Intrinsics.Vector256.Load(b + i), y + i);
+                    }
+                    for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
+                    return;
+                }
+
                 for (i = 0; i <= RowLength - Lanes; i += Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector256.Store((global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * r * global::System.Runtime.Intrinsics.Vector256.Load(w + i) + global::System.Runtime.Intrinsics.Vector256.Load(b + i), y + i);
@@ -315,7 +351,7 @@ namespace Transformer
                 for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
-            private static void ForwardRowVector128(float* x, float* w, float* b, float* y, out float mean, out float rstd)
+            private static void ForwardRowVector128(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
             {
                 const int Lanes = 4;
                 int i = 0;
@@ -369,6 +405,22 @@ namespace Transformer
                 global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
 
                 // Normalize, then scale and shift.
+                if (stream)
+                {
+                    // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before
+                    // overwriting it. The elements before the first aligned address go through the scalar path.
+                    int head = (int)((nuint)y & 15);
+                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((16 - head) / 4, RowLength);
+                    bool aligned = ((nuint)y & 3) == 0;
+                    for (i = 0; i < head; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
+                    for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal((global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * r * global::System.Runtime.Intrinsics.Vector128.Load(w + i) + global::System.Runtime.Intrinsics.Vector128.Load(b + i), y + i);
+                    }
+                    for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
+                    return;
+                }
+
                 for (i = 0; i <= RowLength - Lanes; i += Lanes)
                 {
                     global::System.Runtime.Intrinsics.Vector128.Store((global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * r * global::System.Runtime.Intrinsics.Vector128.Load(w + i) + global::System.Runtime.Intrinsics.Vector128.Load(b + i), y + i);
@@ -377,7 +429,7 @@ namespace Transformer
                 for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
-            private static void ForwardRowScalar(float* x, float* w, float* b, float* y, out float mean, out float rstd)
+            private static void ForwardRowScalar(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
             {
                 float sum = 0;
                 for (int i = 0; i < RowLength; i++) sum += x[i];

@@ -46,9 +46,11 @@ partial class Decoder
             global::NormGen.Kernels.KernelArguments.RequireLengthOrEmpty(rstd.Length, rows, nameof(rstd));
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));
 
+            // Outputs larger than the caches are written with non-temporal stores.
+            bool stream = global::NormGen.Kernels.OutputStreaming.Pays((long)output.Length * sizeof(double));
             fixed (double* x = input, y = output, rstdOut = rstd)
             {
-                global::NormGen.Kernels.RowScheduler.Run(new ForwardRows(x, y, rstdOut), rows, RowLength);
+                global::NormGen.Kernels.RowScheduler.Run(new ForwardRows(x, y, rstdOut, stream), rows, RowLength);
             }
         }
 
@@ -79,12 +81,14 @@ partial class Decoder
             private readonly double* _x;
             private readonly double* _y;
             private readonly double* _rstdOut;
+            private readonly bool _stream;
 
-            public ForwardRows(double* x, double* y, double* rstdOut)
+            public ForwardRows(double* x, double* y, double* rstdOut, bool stream)
             {
                 _x = x;
                 _y = y;
                 _rstdOut = rstdOut;
+                _stream = stream;
             }
 
             public void Execute(int firstRow, int rowCount)
@@ -92,7 +96,7 @@ partial class Decoder
                 for (int row = firstRow; row < firstRow + rowCount; row++)
                 {
                     long offset = (long)row * RowLength;
-                    ForwardRow(_x + offset, _y + offset, out double rstd);
+                    ForwardRow(_x + offset, _y + offset, out double rstd, _stream);
                     if (_rstdOut != null) _rstdOut[row] = rstd;
                 }
             }
@@ -127,27 +131,27 @@ partial class Decoder
 
         /// <summary>Normalizes one row with the widest SIMD the machine runs well.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void ForwardRow(double* x, double* y, out double rstd)
+        private static void ForwardRow(double* x, double* y, out double rstd, bool stream)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && RowLength >= 8)
             {
-                ForwardRowVector512(x, y, out rstd);
+                ForwardRowVector512(x, y, out rstd, stream);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && RowLength >= 4)
             {
-                ForwardRowVector256(x, y, out rstd);
+                ForwardRowVector256(x, y, out rstd, stream);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && RowLength >= 2)
             {
-                ForwardRowVector128(x, y, out rstd);
+                ForwardRowVector128(x, y, out rstd, stream);
             }
             else
             {
-                ForwardRowScalar(x, y, out rstd);
+                ForwardRowScalar(x, y, out rstd, stream);
             }
         }
 
-        private static void ForwardRowVector512(double* x, double* y, out double rstd)
+        private static void ForwardRowVector512(double* x, double* y, out double rstd, bool stream)
         {
             const int Lanes = 8;
             int i = 0;
@@ -178,6 +182,22 @@ partial class Decoder
             global::System.Runtime.Intrinsics.Vector512<double> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
 
             // Normalize.
+            if (stream)
+            {
+                // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before
+                // overwriting it. The elements before the first aligned address go through the scalar path.
+                int head = (int)((nuint)y & 63);
+                head = head == 0 || head % 8 != 0 ? 0 : global::System.Math.Min((64 - head) / 8, RowLength);
+                bool aligned = ((nuint)y & 7) == 0;
+                for (i = 0; i < head; i++) y[i] = x[i] * rstd;
+                for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(global::System.Runtime.Intrinsics.Vector512.Load(x + i) * r, y + i);
+                }
+                for (; i < RowLength; i++) y[i] = x[i] * rstd;
+                return;
+            }
+
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(x + i) * r, y + i);
@@ -186,7 +206,7 @@ partial class Decoder
             for (; i < RowLength; i++) y[i] = x[i] * rstd;
         }
 
-        private static void ForwardRowVector256(double* x, double* y, out double rstd)
+        private static void ForwardRowVector256(double* x, double* y, out double rstd, bool stream)
         {
             const int Lanes = 4;
             int i = 0;
@@ -217,6 +237,22 @@ partial class Decoder
             global::System.Runtime.Intrinsics.Vector256<double> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
 
             // Normalize.
+            if (stream)
+            {
+                // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before
+                // overwriting it. The elements before the first aligned address go through the scalar path.
+                int head = (int)((nuint)y & 31);
+                head = head == 0 || head % 8 != 0 ? 0 : global::System.Math.Min((32 - head) / 8, RowLength);
+                bool aligned = ((nuint)y & 7) == 0;
+                for (i = 0; i < head; i++) y[i] = x[i] * rstd;
+                for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(global::System.Runtime.Intrinsics.Vector256.Load(x + i) * r, y + i);
+                }
+                for (; i < RowLength; i++) y[i] = x[i] * rstd;
+                return;
+            }
+
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(x + i) * r, y + i);
@@ -225,7 +261,7 @@ partial class Decoder
             for (; i < RowLength; i++) y[i] = x[i] * rstd;
         }
 
-        private static void ForwardRowVector128(double* x, double* y, out double rstd)
+        private static void ForwardRowVector128(double* x, double* y, out double rstd, bool stream)
         {
             const int Lanes = 2;
             int i = 0;
@@ -256,6 +292,22 @@ partial class Decoder
             global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
 
             // Normalize.
+            if (stream)
+            {
+                // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before
+                // overwriting it. The elements before the first aligned address go through the scalar path.
+                int head = (int)((nuint)y & 15);
+                head = head == 0 || head % 8 != 0 ? 0 : global::System.Math.Min((16 - head) / 8, RowLength);
+                bool aligned = ((nuint)y & 7) == 0;
+                for (i = 0; i < head; i++) y[i] = x[i] * rstd;
+                for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(global::System.Runtime.Intrinsics.Vector128.Load(x + i) * r, y + i);
+                }
+                for (; i < RowLength; i++) y[i] = x[i] * rstd;
+                return;
+            }
+
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(x + i) * r, y + i);
@@ -264,7 +316,7 @@ partial class Decoder
             for (; i < RowLength; i++) y[i] = x[i] * rstd;
         }
 
-        private static void ForwardRowScalar(double* x, double* y, out double rstd)
+        private static void ForwardRowScalar(double* x, double* y, out double rstd, bool stream)
         {
             double squares = 0;
             for (int i = 0; i < RowLength; i++) squares += x[i] * x[i];
