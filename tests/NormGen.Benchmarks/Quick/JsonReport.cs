@@ -14,7 +14,12 @@ internal static class JsonReport
     {
         CreateDirectoryFor(path);
         using FileStream stream = File.Create(path);
-        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        // Relaxed escaping keeps "fwd+bwd" and the case names readable; the file is data, never HTML.
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions
+        {
+            Indented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        });
 
         json.WriteStartObject();
         json.WriteStartObject("machine");
