@@ -1167,11 +1167,10 @@ internal sealed class RowNormEmitter
     /// <summary>Whether the first pass computes a sum rather than reading the input as it is.</summary>
     private bool FirstPassAdds => RoutinesAddInputBias || RoutinesAddResidual;
 
-    /// <summary>
-    /// The value the forward routine normalizes, in its later passes: the sum again where adds are fused (recomputed
-    /// from the row, still in L1, so the residual sum is written once, next to the output), else the input.
-    /// </summary>
-    private string ForwardInput(string? v, string index) => FirstPassAdds ? $"({FirstInput(v, index)})" : Load(v, "x", index);
+    /// <summary>The value the forward routine normalizes, in its later passes: the residual sum stored by the first pass, or the input (plus bias).</summary>
+    private string ForwardInput(string? v, string index) => RoutinesAddResidual
+        ? Load(v, "resOut", index)
+        : RoutinesAddInputBias ? $"({Load(v, "x", index)} + {Load(v, "ib", index)})" : Load(v, "x", index);
 
     /// <summary>The value the backward routines normalize: the input (plus bias), or the saved residual sum.</summary>
     private string BackwardInput(string? v, string index) => BackwardRoutinesAddInputBias
@@ -1210,10 +1209,16 @@ internal sealed class RowNormEmitter
     private void WriteFirstInput(CodeWriter writer, string indent, string v, string vt, string local, string index)
     {
         writer.Line($"{indent}{vt} {local} = {FirstInput(v, index)};");
+        if (RoutinesAddResidual)
+        {
+            writer.Line($"{indent}{v}.Store({local}, resOut + {index});");
+        }
     }
 
-    /// <summary>The scalar first pass's statement that gets the value at i into <c>xi</c>.</summary>
-    private string ScalarFirstInput => $"{T} xi = {FirstInput(null, "i")};";
+    /// <summary>The scalar first pass's statement that gets the value at i into <c>xi</c> (storing the residual sum).</summary>
+    private string ScalarFirstInput => RoutinesAddResidual
+        ? $"{T} xi = {FirstInput(null, "i")}; resOut[i] = xi;"
+        : $"{T} xi = {FirstInput(null, "i")};";
 
     private void WriteForwardRowVector(CodeWriter writer, VectorWidth width)
     {
@@ -1228,7 +1233,7 @@ internal sealed class RowNormEmitter
         writer.Line($"    {vt} s0 = {vt}.Zero, s1 = s0, s2 = s0, s3 = s0;");
         writer.Line();
         string fusedFirst = RoutinesAddResidual
-            ? (RoutinesAddInputBias ? " of x + ib + res" : " of x + res")
+            ? (RoutinesAddInputBias ? " of x + ib + res, stored as the residual sum" : " of x + res, stored as the residual sum")
             : RoutinesAddInputBias ? " of x + ib" : "";
         if (_centered)
         {
@@ -1341,10 +1346,6 @@ internal sealed class RowNormEmitter
             writer.Line($"        int head = (int)((nuint)y & {width.Bytes - 1});");
             writer.Line($"        head = head == 0 || head % {_t.Size} != 0 ? 0 : global::System.Math.Min(({width.Bytes} - head) / {_t.Size}, RowLength);");
             writer.Line($"        bool aligned = ((nuint)y & {_t.Size - 1}) == 0;");
-            if (RoutinesAddResidual)
-            {
-                writer.Line($"        bool sumAligned = (((nuint)resOut ^ (nuint)y) & {width.Bytes - 1}) == 0;");
-            }
 
             writer.Line($"        for (i = 0; i < head; i++) {ScalarNormalizeStatement}");
             writer.Line("        for (; aligned && i <= RowLength - Lanes; i += Lanes)");
@@ -1362,10 +1363,8 @@ internal sealed class RowNormEmitter
         writer.Line("}");
     }
 
-    /// <summary>The scalar form of the last pass at index i: writes y[i] (and, with a fused residual add, the sum).</summary>
-    private string ScalarNormalizeStatement => RoutinesAddResidual
-        ? $"{{ {T} xi = {FirstInput(null, "i")}; resOut[i] = xi; y[i] = {Affine(ScalarNormalized("xi"), "w[i]", "b[i]")}; }}"
-        : $"y[i] = {Affine(ScalarNormalized(ForwardInput(null, "i")), "w[i]", "b[i]")};";
+    /// <summary>The scalar form of the last pass at index i.</summary>
+    private string ScalarNormalizeStatement => $"y[i] = {Affine(ScalarNormalized(ForwardInput(null, "i")), "w[i]", "b[i]")};";
 
     /// <summary>The last pass's vector body: normalize, scale and shift, store (non-temporally when streaming).</summary>
     private void WriteNormalizeBody(CodeWriter writer, VectorWidth width, bool streaming, string indent)
@@ -1373,19 +1372,7 @@ internal sealed class RowNormEmitter
         string v = width.Helper;
         string store = streaming ? $"{v}.StoreAlignedNonTemporal" : $"{v}.Store";
         writer.Line($"{indent}{{");
-        if (RoutinesAddResidual)
-        {
-            writer.Line($"{indent}    {v}<{T}> xi = {FirstInput(v, "i")};");
-            writer.Line(streaming
-                ? $"{indent}    if (sumAligned) {store}(xi, resOut + i); else {v}.Store(xi, resOut + i);"
-                : $"{indent}    {store}(xi, resOut + i);");
-            writer.Line($"{indent}    {store}({Affine(VectorNormalized(v, "xi"), $"{v}.Load(w + i)", $"{v}.Load(b + i)")}, y + i);");
-        }
-        else
-        {
-            writer.Line($"{indent}    {store}({Affine(VectorNormalized(v, ForwardInput(v, "i")), $"{v}.Load(w + i)", $"{v}.Load(b + i)")}, y + i);");
-        }
-
+        writer.Line($"{indent}    {store}({Affine(VectorNormalized(v, ForwardInput(v, "i")), $"{v}.Load(w + i)", $"{v}.Load(b + i)")}, y + i);");
         writer.Line($"{indent}}}");
     }
 
