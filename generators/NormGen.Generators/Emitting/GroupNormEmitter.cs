@@ -1577,15 +1577,20 @@ internal sealed class GroupNormEmitter
     private void GradientSumsRun(CodeWriter w, Simd v)
     {
         string vt = v.Type;
-        w.Line($"{vt} m = {v.Splat("mean")}, a0 = {v.Zero}, a1 = a0, b0 = a0, b1 = a0;");
+        w.Line("// Four independent pairs of accumulators, so the multiply-add latency does not bound the loop.");
+        w.Line($"{vt} m = {v.Splat("mean")}, a0 = {v.Zero}, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;");
         w.Line("int i = 0;");
-        w.Line("for (; i <= length - 2 * Lanes; i += 2 * Lanes)");
+        w.Line("for (; i <= length - 4 * Lanes; i += 4 * Lanes)");
         w.Line("{");
-        w.Line($"    {vt} g0 = {v.Load("dy", "i")}, g1 = {v.Load("dy", "i + Lanes")};");
+        w.Line($"    {vt} g0 = {v.Load("dy", "i")}, g1 = {v.Load("dy", "i + Lanes")}, g2 = {v.Load("dy", "i + 2 * Lanes")}, g3 = {v.Load("dy", "i + 3 * Lanes")};");
         w.Line($"    a0 = {v.MulAdd("g0", $"{v.Load("x", "i")} - m", "a0")};");
         w.Line($"    a1 = {v.MulAdd("g1", $"{v.Load("x", "i + Lanes")} - m", "a1")};");
+        w.Line($"    a2 = {v.MulAdd("g2", $"{v.Load("x", "i + 2 * Lanes")} - m", "a2")};");
+        w.Line($"    a3 = {v.MulAdd("g3", $"{v.Load("x", "i + 3 * Lanes")} - m", "a3")};");
         w.Line("    b0 += g0;");
         w.Line("    b1 += g1;");
+        w.Line("    b2 += g2;");
+        w.Line("    b3 += g3;");
         w.Line("}");
         w.Line();
         w.Line("for (; i <= length - Lanes; i += Lanes)");
@@ -1595,8 +1600,8 @@ internal sealed class GroupNormEmitter
         w.Line("    b0 += g0;");
         w.Line("}");
         w.Line();
-        w.Line($"dotDeviation = {v.Sum("a0 + a1")};");
-        w.Line($"sum = {v.Sum("b0 + b1")};");
+        w.Line($"dotDeviation = {v.Sum("(a0 + a1) + (a2 + a3)")};");
+        w.Line($"sum = {v.Sum("(b0 + b1) + (b2 + b3)")};");
         if (!v.IsScalar)
         {
             w.Line("for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }");

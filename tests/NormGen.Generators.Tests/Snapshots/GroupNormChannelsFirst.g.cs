@@ -1009,15 +1009,20 @@ namespace Diffusion
             private static void GradientSumsRunVector512(float* dy, float* x, int length, float mean, out float dotDeviation, out float sum)
             {
                 const int Lanes = 16;
-                global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1 = a0, b0 = a0, b1 = a0;
+                // Four independent pairs of accumulators, so the multiply-add latency does not bound the loop.
+                global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i + Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i + Lanes), g2 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i + 2 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i + 3 * Lanes);
                     a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a0);
                     a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m, a1);
+                    a2 = MulAdd(g2, global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes) - m, a2);
+                    a3 = MulAdd(g3, global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes) - m, a3);
                     b0 += g0;
                     b1 += g1;
+                    b2 += g2;
+                    b3 += g3;
                 }
 
                 for (; i <= length - Lanes; i += Lanes)
@@ -1027,8 +1032,8 @@ namespace Diffusion
                     b0 += g0;
                 }
 
-                dotDeviation = global::System.Runtime.Intrinsics.Vector512.Sum(a0 + a1);
-                sum = global::System.Runtime.Intrinsics.Vector512.Sum(b0 + b1);
+                dotDeviation = global::System.Runtime.Intrinsics.Vector512.Sum((a0 + a1) + (a2 + a3));
+                sum = global::System.Runtime.Intrinsics.Vector512.Sum((b0 + b1) + (b2 + b3));
                 for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
@@ -1036,15 +1041,20 @@ namespace Diffusion
             private static void GradientSumsRunVector256(float* dy, float* x, int length, float mean, out float dotDeviation, out float sum)
             {
                 const int Lanes = 8;
-                global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1 = a0, b0 = a0, b1 = a0;
+                // Four independent pairs of accumulators, so the multiply-add latency does not bound the loop.
+                global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i + Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i + Lanes), g2 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i + 2 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i + 3 * Lanes);
                     a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a0);
                     a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m, a1);
+                    a2 = MulAdd(g2, global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes) - m, a2);
+                    a3 = MulAdd(g3, global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes) - m, a3);
                     b0 += g0;
                     b1 += g1;
+                    b2 += g2;
+                    b3 += g3;
                 }
 
                 for (; i <= length - Lanes; i += Lanes)
@@ -1054,8 +1064,8 @@ namespace Diffusion
                     b0 += g0;
                 }
 
-                dotDeviation = global::System.Runtime.Intrinsics.Vector256.Sum(a0 + a1);
-                sum = global::System.Runtime.Intrinsics.Vector256.Sum(b0 + b1);
+                dotDeviation = global::System.Runtime.Intrinsics.Vector256.Sum((a0 + a1) + (a2 + a3));
+                sum = global::System.Runtime.Intrinsics.Vector256.Sum((b0 + b1) + (b2 + b3));
                 for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
@@ -1063,15 +1073,20 @@ namespace Diffusion
             private static void GradientSumsRunVector128(float* dy, float* x, int length, float mean, out float dotDeviation, out float sum)
             {
                 const int Lanes = 4;
-                global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1 = a0, b0 = a0, b1 = a0;
+                // Four independent pairs of accumulators, so the multiply-add latency does not bound the loop.
+                global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i + Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i + Lanes), g2 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i + 2 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i + 3 * Lanes);
                     a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a0);
                     a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m, a1);
+                    a2 = MulAdd(g2, global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes) - m, a2);
+                    a3 = MulAdd(g3, global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes) - m, a3);
                     b0 += g0;
                     b1 += g1;
+                    b2 += g2;
+                    b3 += g3;
                 }
 
                 for (; i <= length - Lanes; i += Lanes)
@@ -1081,8 +1096,8 @@ namespace Diffusion
                     b0 += g0;
                 }
 
-                dotDeviation = global::System.Runtime.Intrinsics.Vector128.Sum(a0 + a1);
-                sum = global::System.Runtime.Intrinsics.Vector128.Sum(b0 + b1);
+                dotDeviation = global::System.Runtime.Intrinsics.Vector128.Sum((a0 + a1) + (a2 + a3));
+                sum = global::System.Runtime.Intrinsics.Vector128.Sum((b0 + b1) + (b2 + b3));
                 for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
@@ -1090,15 +1105,20 @@ namespace Diffusion
             private static void GradientSumsRunScalar(float* dy, float* x, int length, float mean, out float dotDeviation, out float sum)
             {
                 const int Lanes = 1;
-                float m = mean, a0 = 0, a1 = a0, b0 = a0, b1 = a0;
+                // Four independent pairs of accumulators, so the multiply-add latency does not bound the loop.
+                float m = mean, a0 = 0, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
                 {
-                    float g0 = dy[i], g1 = dy[i + Lanes];
+                    float g0 = dy[i], g1 = dy[i + Lanes], g2 = dy[i + 2 * Lanes], g3 = dy[i + 3 * Lanes];
                     a0 = MulAdd(g0, x[i] - m, a0);
                     a1 = MulAdd(g1, x[i + Lanes] - m, a1);
+                    a2 = MulAdd(g2, x[i + 2 * Lanes] - m, a2);
+                    a3 = MulAdd(g3, x[i + 3 * Lanes] - m, a3);
                     b0 += g0;
                     b1 += g1;
+                    b2 += g2;
+                    b3 += g3;
                 }
 
                 for (; i <= length - Lanes; i += Lanes)
@@ -1108,8 +1128,8 @@ namespace Diffusion
                     b0 += g0;
                 }
 
-                dotDeviation = a0 + a1;
-                sum = b0 + b1;
+                dotDeviation = (a0 + a1) + (a2 + a3);
+                sum = (b0 + b1) + (b2 + b3);
             }
 
             /// <summary>dx = p·dy + q·(x - mean) + k over a contiguous run.</summary>

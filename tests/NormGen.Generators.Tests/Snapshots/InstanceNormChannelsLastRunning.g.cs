@@ -2018,15 +2018,20 @@ namespace Style
             private static void GradientSumsRunVector512(double* dy, double* x, int length, double mean, out double dotDeviation, out double sum)
             {
                 const int Lanes = 8;
-                global::System.Runtime.Intrinsics.Vector512<double> m = global::System.Runtime.Intrinsics.Vector512.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, a1 = a0, b0 = a0, b1 = a0;
+                // Four independent pairs of accumulators, so the multiply-add latency does not bound the loop.
+                global::System.Runtime.Intrinsics.Vector512<double> m = global::System.Runtime.Intrinsics.Vector512.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i + Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> g0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i + Lanes), g2 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i + 2 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i + 3 * Lanes);
                     a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a0);
                     a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m, a1);
+                    a2 = MulAdd(g2, global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes) - m, a2);
+                    a3 = MulAdd(g3, global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes) - m, a3);
                     b0 += g0;
                     b1 += g1;
+                    b2 += g2;
+                    b3 += g3;
                 }
 
                 for (; i <= length - Lanes; i += Lanes)
@@ -2036,8 +2041,8 @@ namespace Style
                     b0 += g0;
                 }
 
-                dotDeviation = global::System.Runtime.Intrinsics.Vector512.Sum(a0 + a1);
-                sum = global::System.Runtime.Intrinsics.Vector512.Sum(b0 + b1);
+                dotDeviation = global::System.Runtime.Intrinsics.Vector512.Sum((a0 + a1) + (a2 + a3));
+                sum = global::System.Runtime.Intrinsics.Vector512.Sum((b0 + b1) + (b2 + b3));
                 for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
@@ -2045,15 +2050,20 @@ namespace Style
             private static void GradientSumsRunVector256(double* dy, double* x, int length, double mean, out double dotDeviation, out double sum)
             {
                 const int Lanes = 4;
-                global::System.Runtime.Intrinsics.Vector256<double> m = global::System.Runtime.Intrinsics.Vector256.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, a1 = a0, b0 = a0, b1 = a0;
+                // Four independent pairs of accumulators, so the multiply-add latency does not bound the loop.
+                global::System.Runtime.Intrinsics.Vector256<double> m = global::System.Runtime.Intrinsics.Vector256.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i + Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<double> g0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i + Lanes), g2 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i + 2 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i + 3 * Lanes);
                     a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a0);
                     a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m, a1);
+                    a2 = MulAdd(g2, global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes) - m, a2);
+                    a3 = MulAdd(g3, global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes) - m, a3);
                     b0 += g0;
                     b1 += g1;
+                    b2 += g2;
+                    b3 += g3;
                 }
 
                 for (; i <= length - Lanes; i += Lanes)
@@ -2063,8 +2073,8 @@ namespace Style
                     b0 += g0;
                 }
 
-                dotDeviation = global::System.Runtime.Intrinsics.Vector256.Sum(a0 + a1);
-                sum = global::System.Runtime.Intrinsics.Vector256.Sum(b0 + b1);
+                dotDeviation = global::System.Runtime.Intrinsics.Vector256.Sum((a0 + a1) + (a2 + a3));
+                sum = global::System.Runtime.Intrinsics.Vector256.Sum((b0 + b1) + (b2 + b3));
                 for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
@@ -2072,15 +2082,20 @@ namespace Style
             private static void GradientSumsRunVector128(double* dy, double* x, int length, double mean, out double dotDeviation, out double sum)
             {
                 const int Lanes = 2;
-                global::System.Runtime.Intrinsics.Vector128<double> m = global::System.Runtime.Intrinsics.Vector128.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, a1 = a0, b0 = a0, b1 = a0;
+                // Four independent pairs of accumulators, so the multiply-add latency does not bound the loop.
+                global::System.Runtime.Intrinsics.Vector128<double> m = global::System.Runtime.Intrinsics.Vector128.Create(mean), a0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i + Lanes);
+                    global::System.Runtime.Intrinsics.Vector128<double> g0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i), g1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i + Lanes), g2 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i + 2 * Lanes), g3 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i + 3 * Lanes);
                     a0 = MulAdd(g0, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a0);
                     a1 = MulAdd(g1, global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m, a1);
+                    a2 = MulAdd(g2, global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes) - m, a2);
+                    a3 = MulAdd(g3, global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes) - m, a3);
                     b0 += g0;
                     b1 += g1;
+                    b2 += g2;
+                    b3 += g3;
                 }
 
                 for (; i <= length - Lanes; i += Lanes)
@@ -2090,8 +2105,8 @@ namespace Style
                     b0 += g0;
                 }
 
-                dotDeviation = global::System.Runtime.Intrinsics.Vector128.Sum(a0 + a1);
-                sum = global::System.Runtime.Intrinsics.Vector128.Sum(b0 + b1);
+                dotDeviation = global::System.Runtime.Intrinsics.Vector128.Sum((a0 + a1) + (a2 + a3));
+                sum = global::System.Runtime.Intrinsics.Vector128.Sum((b0 + b1) + (b2 + b3));
                 for (; i < length; i++) { dotDeviation = MulAdd(dy[i], x[i] - mean, dotDeviation); sum += dy[i]; }
             }
 
@@ -2099,15 +2114,20 @@ namespace Style
             private static void GradientSumsRunScalar(double* dy, double* x, int length, double mean, out double dotDeviation, out double sum)
             {
                 const int Lanes = 1;
-                double m = mean, a0 = 0, a1 = a0, b0 = a0, b1 = a0;
+                // Four independent pairs of accumulators, so the multiply-add latency does not bound the loop.
+                double m = mean, a0 = 0, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                for (; i <= length - 4 * Lanes; i += 4 * Lanes)
                 {
-                    double g0 = dy[i], g1 = dy[i + Lanes];
+                    double g0 = dy[i], g1 = dy[i + Lanes], g2 = dy[i + 2 * Lanes], g3 = dy[i + 3 * Lanes];
                     a0 = MulAdd(g0, x[i] - m, a0);
                     a1 = MulAdd(g1, x[i + Lanes] - m, a1);
+                    a2 = MulAdd(g2, x[i + 2 * Lanes] - m, a2);
+                    a3 = MulAdd(g3, x[i + 3 * Lanes] - m, a3);
                     b0 += g0;
                     b1 += g1;
+                    b2 += g2;
+                    b3 += g3;
                 }
 
                 for (; i <= length - Lanes; i += Lanes)
@@ -2117,8 +2137,8 @@ namespace Style
                     b0 += g0;
                 }
 
-                dotDeviation = a0 + a1;
-                sum = b0 + b1;
+                dotDeviation = (a0 + a1) + (a2 + a3);
+                sum = (b0 + b1) + (b2 + b3);
             }
 
             /// <summary>dx = p·dy + q·(x - mean) + k over a contiguous run.</summary>
