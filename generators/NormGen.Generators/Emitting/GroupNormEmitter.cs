@@ -142,9 +142,18 @@ internal sealed class GroupNormEmitter
 
     private int UnitChannels => _channelsLast ? _channels : _perGroup;
 
-    private int WorkLength => _channelsLast ? 3 * _period + 2 * _groups : 1;
+    private int WorkLength => _channelsLast ? 6 * _period + 2 * _groups : 1;
 
-    private int CoefficientLength => _channelsLast ? 4 * _period : _perGroup + 2;
+    private int CoefficientLength => _channelsLast ? 8 * _period : _perGroup + 2;
+
+    /// <summary>
+    /// Whether a large forward output is written with non-temporal stores. Measured slower: an output that the next
+    /// layer reads soon is better left in cache, and the input and output together still fit in a large L3.
+    /// </summary>
+    private static bool StreamsForward => false;
+
+    /// <summary>Whether a large input gradient is written with non-temporal stores (not for Half, whose float copy is read again).</summary>
+    private bool StreamsBackward => !_half;
 
     private int BlockCount => _channelsLast ? _blockLength / _channels * _perGroup : _blockLength;
 
@@ -252,6 +261,10 @@ internal sealed class GroupNormEmitter
 
     private string ActivationMethod => _norm.Activation.ToString();
 
+    private string StreamForward => StreamsForward ? $"(long)batch * SampleLength * sizeof({T}) >= StreamingBytes" : "false";
+
+    private string StreamBackward => StreamsBackward ? $"(long)batch * SampleLength * sizeof({T}) >= StreamingBytes" : "false";
+
     /// <summary>With an activation, the backward pass recomputes the affine output, which needs the bias.</summary>
     private bool NeedsBiasInBackward => _affine && _norm.Activation != ActivationKind.None;
 
@@ -304,6 +317,10 @@ internal sealed class GroupNormEmitter
         writer.Line($"private const int LastBlockCount = {Int(LastBlockCount)};");
         writer.Line($"private const int WorkLength = {Int(WorkLength)};");
         writer.Line($"private const int CoefficientLength = {Int(CoefficientLength)};");
+        writer.Line();
+        writer.Line("// Input gradients at least this large (bytes) are written with non-temporal stores: with the output gradient and");
+        writer.Line("// the input they would push each other out of cache anyway, and skipping the read-for-ownership of every line is faster.");
+        writer.Line("private const long StreamingBytes = 4L << 20;");
         if (_channelsLast)
         {
             writer.Line();
@@ -740,13 +757,13 @@ internal sealed class GroupNormEmitter
         writer.Line("    int units = batch * UnitsPerSample;");
         if (!split)
         {
-            writer.Line($"    {Runtime}.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
+            writer.Line($"    {Runtime}.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2, {StreamForward}), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
         }
         else
         {
             writer.Line("    if (!SplitsBlocks(units))");
             writer.Line("    {");
-            writer.Line($"        {Runtime}.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
+            writer.Line($"        {Runtime}.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2, {StreamForward}), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
             writer.Line("        return;");
             writer.Line("    }");
             writer.Line();
@@ -782,7 +799,7 @@ internal sealed class GroupNormEmitter
 
         writer.Line("/// <summary>Normalizes with given per-(sample, group) statistics.</summary>");
         writer.Line($"private static void NormalizeCore({T}* x, {T}* w, {T}* b, {T}* y, {T}* mean, {T}* rstd, int batch)");
-        writer.Line($"    => {Runtime}.RowScheduler.Run(new NormalizeBlocks(x, w, b, y, mean, rstd), batch * UnitsPerSample * Blocks, BlockLength);");
+        writer.Line($"    => {Runtime}.RowScheduler.Run(new NormalizeBlocks(x, w, b, y, mean, rstd, {StreamForward}), batch * UnitsPerSample * Blocks, BlockLength);");
         writer.Line();
 
         writer.Line($"private static void BackwardCore({T}* dy, {T}* x, {T}* w, {T}* mean, {T}* rstd, {T}* dx, {T}* dwPartial, {T}* dbPartial, int batch)");
@@ -790,13 +807,13 @@ internal sealed class GroupNormEmitter
         writer.Line("    int units = batch * UnitsPerSample;");
         if (!split)
         {
-            writer.Line($"    {Runtime}.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
+            writer.Line($"    {Runtime}.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial, {StreamBackward}), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
         }
         else
         {
             writer.Line("    if (!SplitsBlocks(units))");
             writer.Line("    {");
-            writer.Line($"        {Runtime}.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
+            writer.Line($"        {Runtime}.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial, {StreamBackward}), {Runtime}.ReductionPlan.For(units, UnitLength), UnitLength);");
             writer.Line("        return;");
             writer.Line("    }");
             writer.Line();
@@ -828,7 +845,7 @@ internal sealed class GroupNormEmitter
             writer.Line("                GradientCoefficients(unit, totalA, totalB, w, mean + statistics, rstd + statistics, dwPartial, dbPartial, coefficientsAt + (long)unit * CoefficientLength, work);");
             writer.Line("            }");
             writer.Line();
-            writer.Line($"            {Runtime}.RowScheduler.Run(new GradientInputBlocks(dy, x, dx, mean, coefficientsAt), units * Blocks, BlockLength);");
+            writer.Line($"            {Runtime}.RowScheduler.Run(new GradientInputBlocks(dy, x, dx, mean, coefficientsAt, {StreamBackward}), units * Blocks, BlockLength);");
             writer.Line("        }");
             writer.Line("    }");
             writer.Line("    finally");
@@ -912,7 +929,7 @@ internal sealed class GroupNormEmitter
         bool activation = _norm.Activation != ActivationKind.None;
 
         // Whole units, forward.
-        WriteKernel(writer, "ForwardUnits", "Computes the statistics of whole units and normalizes them.", ["x", "w", "b", "y", "mean", "rstd", "m2"],
+        WriteKernel(writer, "ForwardUnits", "Computes the statistics of whole units and normalizes them.", ["x", "w", "b", "y", "mean", "rstd", "m2", "bool stream"],
             $"2 * Blocks * UnitGroups + 3 * UnitGroups + WorkLength",
             [
                 $"{T}* blockMean = s, blockM2 = s + Blocks * UnitGroups, mean = blockM2 + Blocks * UnitGroups;",
@@ -934,13 +951,13 @@ internal sealed class GroupNormEmitter
                 "        if (_m2 != null) _m2[at + g] = m2[g];",
                 "    }",
                 "",
-                "    NormalizeRange(_x + offset, _y + offset, unit, 0, UnitLength, mean, rstd, _w, _b, work);",
+                "    NormalizeRange(_x + offset, _y + offset, unit, 0, UnitLength, mean, rstd, _w, _b, work, _stream);",
                 .. activation ? new[] { "    Activate(_y + offset, UnitLength);" } : [],
                 "}",
             ]);
 
         writer.Line();
-        WriteKernel(writer, "NormalizeBlocks", "Normalizes blocks with given statistics.", ["x", "w", "b", "y", "mean", "rstd"],
+        WriteKernel(writer, "NormalizeBlocks", "Normalizes blocks with given statistics.", ["x", "w", "b", "y", "mean", "rstd", "bool stream"],
             "WorkLength",
             [
                 $"{T}* work = s;",
@@ -948,13 +965,13 @@ internal sealed class GroupNormEmitter
                 "{",
                 "    int unit = row / Blocks, start = (row - unit * Blocks) * BlockLength, length = BlockSize(row - unit * Blocks);",
                 "    long offset = (long)unit * UnitLength, at = (long)unit * UnitGroups;",
-                "    NormalizeRange(_x + offset, _y + offset, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work);",
+                "    NormalizeRange(_x + offset, _y + offset, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work, _stream);",
                 .. activation ? new[] { "    Activate(_y + offset + start, length);" } : [],
                 "}",
             ]);
 
         writer.Line();
-        WriteKernel(writer, "BackwardUnits", "Back-propagates whole units.", ["dy", "x", "w", "mean", "rstd", "dx", "dwPartial", "dbPartial"],
+        WriteKernel(writer, "BackwardUnits", "Back-propagates whole units.", ["dy", "x", "w", "mean", "rstd", "dx", "dwPartial", "dbPartial", "bool stream"],
             "4 * UnitChannels + CoefficientLength + WorkLength",
             [
                 $"{T}* partialA = s, partialB = s + UnitChannels, totalA = s + 2 * UnitChannels, totalB = s + 3 * UnitChannels;",
@@ -974,7 +991,7 @@ internal sealed class GroupNormEmitter
                 "    }",
                 "",
                 "    GradientCoefficients(unit, totalA, totalB, _w, _mean + at, _rstd + at, _dwPartial, _dbPartial, coefficients, work);",
-                "    GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, 0, UnitLength, _mean + at, coefficients);",
+                "    GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, 0, UnitLength, _mean + at, coefficients, _stream);",
                 "}",
             ]);
 
@@ -1006,14 +1023,14 @@ internal sealed class GroupNormEmitter
                 ]);
 
             writer.Line();
-            WriteKernel(writer, "GradientInputBlocks", "Writes the input gradient of single blocks.", ["dy", "x", "dx", "mean", "coefficients"],
+            WriteKernel(writer, "GradientInputBlocks", "Writes the input gradient of single blocks.", ["dy", "x", "dx", "mean", "coefficients", "bool stream"],
                 null,
                 [
                     "for (int row = firstRow; row < firstRow + rowCount; row++)",
                     "{",
                     "    int unit = row / Blocks, start = (row - unit * Blocks) * BlockLength;",
                     "    long offset = (long)unit * UnitLength;",
-                    "    GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, start, start + BlockSize(row - unit * Blocks), _mean + (long)unit * UnitGroups, _coefficients + (long)unit * CoefficientLength);",
+                    "    GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, start, start + BlockSize(row - unit * Blocks), _mean + (long)unit * UnitGroups, _coefficients + (long)unit * CoefficientLength, _stream);",
                     "}",
                 ]);
         }
@@ -1030,7 +1047,7 @@ internal sealed class GroupNormEmitter
                     "{",
                     "    int unit = row / Blocks, start = (row - unit * Blocks) * BlockLength, length = BlockSize(row - unit * Blocks);",
                     "    long offset = (long)unit * UnitLength, at = (long)unit * UnitGroups;",
-                    "    NormalizeRange(_x + offset, z - start, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work);",
+                    "    NormalizeRange(_x + offset, z - start, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work, false);",
                     $"    {T}* dz = _dz + offset + start, dy = _dy + offset + start;",
                     "    if (dz != dy)",
                     "    {",
@@ -1055,17 +1072,20 @@ internal sealed class GroupNormEmitter
         writer.Line($"/// <summary>{summary} Holds pointers pinned by the caller.</summary>");
         using (writer.Block($"private readonly struct {name} : {Runtime}.{(dynamic ? "IRowBlockKernel" : "IRowKernel")}"))
         {
+            // A field is a pointer to the compute type unless it names its own type ("bool stream").
+            string TypeOf(string field) => field.Contains(' ') ? field.Split(' ')[0] : $"{T}*";
+            string NameOf(string field) => field.Split(' ').Last();
             foreach (string field in fields)
             {
-                writer.Line($"private readonly {T}* _{field};");
+                writer.Line($"private readonly {TypeOf(field)} _{NameOf(field)};");
             }
 
             writer.Line();
-            writer.Line($"public {name}({string.Join(", ", fields.Select(f => $"{T}* {f}"))})");
+            writer.Line($"public {name}({string.Join(", ", fields.Select(f => $"{TypeOf(f)} {NameOf(f)}"))})");
             writer.Line("{");
             foreach (string field in fields)
             {
-                writer.Line($"    _{field} = {field};");
+                writer.Line($"    _{NameOf(field)} = {NameOf(field)};");
             }
 
             writer.Line("}");
@@ -1126,14 +1146,14 @@ internal sealed class GroupNormEmitter
         writer.Line();
         writer.Line("/// <summary>Normalizes elements [start, end) of a (sample, group), channel by channel with a folded scale.</summary>");
         writer.Line(Optimized);
-        writer.Line($"private static void NormalizeRange({T}* x, {T}* y, int unit, int start, int end, {T}* mean, {T}* rstd, {T}* w, {T}* b, {T}* work)");
+        writer.Line($"private static void NormalizeRange({T}* x, {T}* y, int unit, int start, int end, {T}* mean, {T}* rstd, {T}* w, {T}* b, {T}* work, bool stream)");
         writer.Line("{");
         writer.Line("    int first = unit % Groups * ChannelsPerGroup;");
         writer.Line("    for (int j = start / Spatial; j * Spatial < end; j++)");
         writer.Line("    {");
         writer.Line("        int from = global::System.Math.Max(start, j * Spatial), to = global::System.Math.Min(end, (j + 1) * Spatial);");
         string shift = _affine ? "b[first + j]" : "0";
-        writer.Line($"        AffineRun(x + from, y + from, to - from, *mean, {ScaleOf("*rstd", "first + j")}, {shift});");
+        writer.Line($"        AffineRun(x + from, y + from, to - from, *mean, {ScaleOf("*rstd", "first + j")}, {shift}, stream);");
         writer.Line("    }");
         writer.Line("}");
         writer.Line();
@@ -1186,13 +1206,13 @@ internal sealed class GroupNormEmitter
         writer.Line();
         writer.Line("/// <summary>Writes the input gradient of elements [start, end) of a (sample, group).</summary>");
         writer.Line(Optimized);
-        writer.Line($"private static void GradientInputRange({T}* dy, {T}* x, {T}* dx, int unit, int start, int end, {T}* mean, {T}* coefficients)");
+        writer.Line($"private static void GradientInputRange({T}* dy, {T}* x, {T}* dx, int unit, int start, int end, {T}* mean, {T}* coefficients, bool stream)");
         writer.Line("{");
         writer.Line($"    {T} q = coefficients[ChannelsPerGroup], k = coefficients[ChannelsPerGroup + 1];");
         writer.Line("    for (int j = start / Spatial; j * Spatial < end; j++)");
         writer.Line("    {");
         writer.Line("        int from = global::System.Math.Max(start, j * Spatial), to = global::System.Math.Min(end, (j + 1) * Spatial);");
-        writer.Line("        GradientInputRun(dy + from, x + from, dx + from, to - from, coefficients[j], *mean, q, k);");
+        writer.Line("        GradientInputRun(dy + from, x + from, dx + from, to - from, coefficients[j], *mean, q, k, stream);");
         writer.Line("    }");
         writer.Line("}");
     }
@@ -1268,12 +1288,15 @@ internal sealed class GroupNormEmitter
         writer.Line("    }");
         writer.Line("}");
         writer.Line();
-        writer.Line("/// <summary>Normalizes elements [start, end) of a sample; start is a multiple of Period.</summary>");
+        writer.Line("/// <summary>");
+        writer.Line("/// Normalizes elements [start, end) of a sample; start is a multiple of Period. The lane coefficients are written");
+        writer.Line("/// for two periods, so a loop may start at any lane (after a head that aligns its stores).");
+        writer.Line("/// </summary>");
         writer.Line(Optimized);
-        writer.Line($"private static void NormalizeRange({T}* x, {T}* y, int unit, int start, int end, {T}* mean, {T}* rstd, {T}* w, {T}* b, {T}* work)");
+        writer.Line($"private static void NormalizeRange({T}* x, {T}* y, int unit, int start, int end, {T}* mean, {T}* rstd, {T}* w, {T}* b, {T}* work, bool stream)");
         writer.Line("{");
-        writer.Line($"    {T}* slotMean = work, slotScale = work + Period, slotShift = work + 2 * Period;");
-        writer.Line("    for (int p = 0; p < Period; p++)");
+        writer.Line($"    {T}* slotMean = work, slotScale = work + 2 * Period, slotShift = work + 4 * Period;");
+        writer.Line("    for (int p = 0; p < 2 * Period; p++)");
         writer.Line("    {");
         writer.Line("        int c = p % Channels, g = c / ChannelsPerGroup;");
         writer.Line("        slotMean[p] = mean[g];");
@@ -1281,7 +1304,7 @@ internal sealed class GroupNormEmitter
         writer.Line(_affine ? "        slotShift[p] = b[c];" : "        slotShift[p] = 0;");
         writer.Line("    }");
         writer.Line();
-        writer.Line("    PeriodicAffine(x + start, y + start, end - start, slotMean, slotScale, slotShift);");
+        writer.Line("    PeriodicAffine(x + start, y + start, end - start, slotMean, slotScale, slotShift, stream);");
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>Per channel of one block of a sample: Σ dy·(x - mean) and Σ dy.</summary>");
@@ -1298,7 +1321,7 @@ internal sealed class GroupNormEmitter
         writer.Line();
         writer.Line("/// <summary>");
         writer.Line("/// From the channel sums of a sample: its parameter gradients, and per lane the coefficients of");
-        writer.Line("/// <c>dx = p·dy + q·(x - mean) + k</c>, stored as Period lanes each of mean, p, q and k.");
+        writer.Line("/// <c>dx = p·dy + q·(x - mean) + k</c>, stored as two periods of lanes each of mean, p, q and k.");
         writer.Line("/// </summary>");
         writer.Line(Optimized);
         writer.Line($"private static void GradientCoefficients(int unit, {T}* totalA, {T}* totalB, {T}* w, {T}* mean, {T}* rstd, {T}* dwPartial, {T}* dbPartial, {T}* coefficients, {T}* work)");
@@ -1328,20 +1351,20 @@ internal sealed class GroupNormEmitter
         writer.Line("        k[g] = -r * sumG / GroupLength;");
         writer.Line("    }");
         writer.Line();
-        writer.Line("    for (int p = 0; p < Period; p++)");
+        writer.Line("    for (int p = 0; p < 2 * Period; p++)");
         writer.Line("    {");
         writer.Line("        int c = p % Channels, g = c / ChannelsPerGroup;");
         writer.Line("        coefficients[p] = mean[g];");
-        writer.Line($"        coefficients[Period + p] = {ScaleOf("rstd[g]", "c")};");
-        writer.Line("        coefficients[2 * Period + p] = q[g];");
-        writer.Line("        coefficients[3 * Period + p] = k[g];");
+        writer.Line($"        coefficients[2 * Period + p] = {ScaleOf("rstd[g]", "c")};");
+        writer.Line("        coefficients[4 * Period + p] = q[g];");
+        writer.Line("        coefficients[6 * Period + p] = k[g];");
         writer.Line("    }");
         writer.Line("}");
         writer.Line();
         writer.Line("/// <summary>Writes the input gradient of elements [start, end) of a sample; start is a multiple of Period.</summary>");
         writer.Line(Optimized);
-        writer.Line($"private static void GradientInputRange({T}* dy, {T}* x, {T}* dx, int unit, int start, int end, {T}* mean, {T}* coefficients)");
-        writer.Line("    => PeriodicGradientInput(dy + start, x + start, dx + start, end - start, coefficients, coefficients + Period, coefficients + 2 * Period, coefficients + 3 * Period);");
+        writer.Line($"private static void GradientInputRange({T}* dy, {T}* x, {T}* dx, int unit, int start, int end, {T}* mean, {T}* coefficients, bool stream)");
+        writer.Line("    => PeriodicGradientInput(dy + start, x + start, dx + start, end - start, coefficients, coefficients + 2 * Period, coefficients + 4 * Period, coefficients + 6 * Period, stream);");
     }
 
     // ---------------------------------------------------------------- SIMD primitives
@@ -1357,22 +1380,22 @@ internal sealed class GroupNormEmitter
             WritePrimitive(writer, widths, "PeriodicDeviations", "Per lane, the sums of d and d², d = x - m[lane].",
                 $"{T}* x, int length, {T}* m, {T}* accD, {T}* accQ", "Period", PeriodicDeviations);
             WritePrimitive(writer, widths, "PeriodicAffine", "y = (x - m[lane])·a[lane] + b[lane].",
-                $"{T}* x, {T}* y, int length, {T}* m, {T}* a, {T}* b", "Period", PeriodicAffine);
+                $"{T}* x, {T}* y, int length, {T}* m, {T}* a, {T}* b, bool stream", "Period", PeriodicAffine);
             WritePrimitive(writer, widths, "PeriodicGradientSums", "Per lane, the sums of dy·(x - m[lane]) and dy.",
                 $"{T}* dy, {T}* x, int length, {T}* m, {T}* accA, {T}* accB", "Period", PeriodicGradientSums);
             WritePrimitive(writer, widths, "PeriodicGradientInput", "dx = p[lane]·dy + q[lane]·(x - m[lane]) + k[lane].",
-                $"{T}* dy, {T}* x, {T}* dx, int length, {T}* m, {T}* p, {T}* q, {T}* k", "Period", PeriodicGradientInput);
+                $"{T}* dy, {T}* x, {T}* dx, int length, {T}* m, {T}* p, {T}* q, {T}* k, bool stream", "Period", PeriodicGradientInput);
         }
         else
         {
             WritePrimitive(writer, widths, "Moments", "The mean and the sum of squared deviations of a contiguous run, in one pass.",
                 $"{T}* x, int length, out {T} mean, out {T} m2", "BlockLength", Moments);
             WritePrimitive(writer, widths, "AffineRun", "y = (x - mean)·scale + shift over a contiguous run.",
-                $"{T}* x, {T}* y, int length, {T} mean, {T} scale, {T} shift", "Spatial", AffineRun);
+                $"{T}* x, {T}* y, int length, {T} mean, {T} scale, {T} shift, bool stream", "Spatial", AffineRun);
             WritePrimitive(writer, widths, "GradientSumsRun", "Σ dy·(x - mean) and Σ dy over a contiguous run.",
                 $"{T}* dy, {T}* x, int length, {T} mean, out {T} dotDeviation, out {T} sum", "Spatial", GradientSumsRun);
             WritePrimitive(writer, widths, "GradientInputRun", "dx = p·dy + q·(x - mean) + k over a contiguous run.",
-                $"{T}* dy, {T}* x, {T}* dx, int length, {T} p, {T} mean, {T} q, {T} k", "Spatial", GradientInputRun);
+                $"{T}* dy, {T}* x, {T}* dx, int length, {T} p, {T} mean, {T} q, {T} k, bool stream", "Spatial", GradientInputRun);
         }
     }
 
@@ -1560,18 +1583,44 @@ internal sealed class GroupNormEmitter
     {
         w.Line($"{v.Type} m = {v.Splat("mean")}, a = {v.Splat("scale")}, b = {v.Splat("shift")};");
         w.Line("int i = 0;");
-        w.Line("for (; i <= length - 2 * Lanes; i += 2 * Lanes)");
-        w.Line("{");
-        w.Line($"    {v.Type} y0 = {v.MulAdd($"{v.Load("x", "i")} - m", "a", "b")}, y1 = {v.MulAdd($"{v.Load("x", "i + Lanes")} - m", "a", "b")};");
-        w.Line($"    {v.Store("y0", "y", "i")}");
-        w.Line($"    {v.Store("y1", "y", "i + Lanes")}");
-        w.Line("}");
-        w.Line();
-        w.Line($"for (; i <= length - Lanes; i += Lanes) {v.Store(v.MulAdd($"{v.Load("x", "i")} - m", "a", "b"), "y", "i")}");
         if (!v.IsScalar)
         {
+            WriteStreamingHead(w, v, "y", "y[i] = MulAdd(x[i] - mean, scale, shift);");
+            w.Line($"    for (; i <= length - Lanes; i += Lanes) {v.StoreStreaming(v.MulAdd($"{v.Load("x", "i")} - m", "a", "b"), "y", "i")}");
+            w.Line("}");
+            w.Line("else");
+            w.Line("{");
+        }
+
+        string indent = v.IsScalar ? "" : "    ";
+        w.Line($"{indent}for (; i <= length - 2 * Lanes; i += 2 * Lanes)");
+        w.Line($"{indent}{{");
+        w.Line($"{indent}    {v.Type} y0 = {v.MulAdd($"{v.Load("x", "i")} - m", "a", "b")}, y1 = {v.MulAdd($"{v.Load("x", "i + Lanes")} - m", "a", "b")};");
+        w.Line($"{indent}    {v.Store("y0", "y", "i")}");
+        w.Line($"{indent}    {v.Store("y1", "y", "i + Lanes")}");
+        w.Line($"{indent}}}");
+        w.Line();
+        w.Line($"{indent}for (; i <= length - Lanes; i += Lanes) {v.Store(v.MulAdd($"{v.Load("x", "i")} - m", "a", "b"), "y", "i")}");
+        if (!v.IsScalar)
+        {
+            w.Line("}");
+            w.Line();
             w.Line("for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);");
         }
+    }
+
+    /// <summary>
+    /// Opens the streaming branch of an elementwise loop: with <c>stream</c> set, elements one by one up to the first
+    /// vector-aligned element of <paramref name="output"/>, after which the caller's loop stores aligned, non-temporally.
+    /// </summary>
+    private void WriteStreamingHead(CodeWriter w, Simd v, string output, string scalar)
+    {
+        string mask = Int(v.Bytes - 1);
+        w.Line("if (stream)");
+        w.Line("{");
+        w.Line($"    int head = (int)((({Int(v.Bytes)} - ((nuint){output} & {mask})) & {mask}) / sizeof({T}));");
+        w.Line("    if (head > length) head = length;");
+        w.Line($"    for (; i < head; i++) {scalar}");
     }
 
     private void GradientSumsRun(CodeWriter w, Simd v)
@@ -1610,13 +1659,25 @@ internal sealed class GroupNormEmitter
 
     private void GradientInputRun(CodeWriter w, Simd v)
     {
+        string scalar = "dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));";
+        string vector = v.MulAdd("vp", v.Load("dy", "i"), v.MulAdd("vq", $"{v.Load("x", "i")} - vm", "vk"));
         w.Line($"{v.Type} vp = {v.Splat("p")}, vm = {v.Splat("mean")}, vq = {v.Splat("q")}, vk = {v.Splat("k")};");
         w.Line("int i = 0;");
-        w.Line($"for (; i <= length - Lanes; i += Lanes) {v.Store(v.MulAdd("vp", v.Load("dy", "i"), v.MulAdd("vq", $"{v.Load("x", "i")} - vm", "vk")), "dx", "i")}");
-        if (!v.IsScalar)
+        if (v.IsScalar)
         {
-            w.Line("for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));");
+            w.Line($"for (; i <= length - Lanes; i += Lanes) {v.Store(vector, "dx", "i")}");
+            return;
         }
+
+        WriteStreamingHead(w, v, "dx", scalar);
+        w.Line($"    for (; i <= length - Lanes; i += Lanes) {v.StoreStreaming(vector, "dx", "i")}");
+        w.Line("}");
+        w.Line("else");
+        w.Line("{");
+        w.Line($"    for (; i <= length - Lanes; i += Lanes) {v.Store(vector, "dx", "i")}");
+        w.Line("}");
+        w.Line();
+        w.Line($"for (; i < length; i++) {scalar}");
     }
 
     /// <summary>The lanes of a period that whole vectors do not cover, handled one by one (only with the fallback period).</summary>
@@ -1795,6 +1856,37 @@ internal sealed class GroupNormEmitter
     /// <summary>Writes an element-wise map over the periods of a run, with lane arrays kept in registers when they fit.</summary>
     private void PeriodicMap(CodeWriter w, Simd v, string[] pointers, string[] coefficients, string output, Func<Func<string, string>, string> value, string scalarTail)
     {
+        if (!v.IsScalar && _period % v.Lanes == 0)
+        {
+            string mask = Int(v.Bytes - 1);
+            w.Line("if (stream)");
+            w.Line("{");
+            w.Line("    // Elements one by one up to the first vector-aligned output element, then the same loop from there with");
+            w.Line("    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.");
+            w.Line($"    int head = (int)((({Int(v.Bytes)} - ((nuint){output} & {mask})) & {mask}) / sizeof({T}));");
+            w.Line("    if (head > length) head = length;");
+            w.Line($"    for (int j = 0; j < head; j++) {scalarTail}");
+            w.Line($"    {string.Join(" ", pointers.Concat(coefficients).Select(p => $"{p} += head;"))}");
+            w.Line("    length -= head;");
+            var streaming = new CodeWriter();
+            PeriodicMapLoops(streaming, v, pointers, coefficients, output, value, scalarTail, stream: true);
+            w.Line(Indent(streaming.ToString()));
+            w.Line("}");
+            w.Line("else");
+            w.Line("{");
+            var plain = new CodeWriter();
+            PeriodicMapLoops(plain, v, pointers, coefficients, output, value, scalarTail, stream: false);
+            w.Line(Indent(plain.ToString()));
+            w.Line("}");
+            return;
+        }
+
+        PeriodicMapLoops(w, v, pointers, coefficients, output, value, scalarTail, stream: false);
+    }
+
+    private void PeriodicMapLoops(CodeWriter w, Simd v, string[] pointers, string[] coefficients, string output, Func<Func<string, string>, string> value, string scalarTail, bool stream)
+    {
+        string Store(Simd s, string vector, string index) => stream && !s.IsScalar ? s.StoreStreaming(vector, output, index) : s.Store(vector, output, index);
         string advance = string.Concat(pointers.Select(p => $", {p} += Period"));
         w.Line("int periods = length / Period;");
         if (InRegisters(v, coefficients.Length))
@@ -1811,7 +1903,7 @@ internal sealed class GroupNormEmitter
             for (int k = 0; k < vectors; k++)
             {
                 int kk = k;
-                w.Line("    " + v.Store(value(array => coefficients.Contains(array) ? $"{array}{kk}" : v.Load(array, Offset(kk, 0))), output, Offset(k, 0)));
+                w.Line("    " + Store(v, value(array => coefficients.Contains(array) ? $"{array}{kk}" : v.Load(array, Offset(kk, 0))), Offset(k, 0)));
             }
 
             w.Line("}");
@@ -1821,7 +1913,7 @@ internal sealed class GroupNormEmitter
             w.Line($"for (int r = 0; r < periods; r++{advance})");
             w.Line("{");
             var body = new CodeWriter();
-            PeriodLoop(body, v, (c, s, j) => c.Line(s.Store(value(array => s.Load(array, j)), output, j)));
+            PeriodLoop(body, v, (c, s, j) => c.Line(Store(s, value(array => s.Load(array, j)), j)));
             w.Line(Indent(body.ToString()));
             w.Line("}");
         }
@@ -1890,6 +1982,8 @@ internal sealed class GroupNormEmitter
 
         public string Zero => IsScalar ? "0" : $"{Type}.Zero";
 
+        public int Bytes => Lanes * (Type.EndsWith("<double>", StringComparison.Ordinal) || Type == "double" ? 8 : 4);
+
         public static Simd Vector(VectorWidth width, ElementTypeInfo element) =>
             new(width.Name, $"{width.Helper}<{element.Keyword}>", width.Helper, width.Lanes(element));
 
@@ -1901,6 +1995,9 @@ internal sealed class GroupNormEmitter
             IsScalar ? $"{pointer}[{index}] = {value};" : $"{Helper}.Store({value}, {pointer} + {index});";
 
         public string Splat(string scalar) => IsScalar ? scalar : $"{Helper}.Create({scalar})";
+
+        /// <summary>An aligned store that bypasses the cache (the address must be a multiple of the vector size).</summary>
+        public string StoreStreaming(string value, string pointer, string index) => $"{Helper}.StoreAlignedNonTemporal({value}, {pointer} + {index});";
 
         public string Sum(string vector) => IsScalar ? vector : $"{Helper}.Sum({vector})";
 

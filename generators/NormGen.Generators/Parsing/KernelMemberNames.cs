@@ -52,7 +52,7 @@ internal static class KernelMemberNames
         "GradientSumsRun", "GroupLength", "Groups", "LastBlockCount", "MergeStatistics", "Moments", "Momentum",
         "MulAdd", "NormalizeBlocks", "NormalizeCore", "NormalizeRange", "Period", "PeriodicAffine",
         "PeriodicDeviations", "PeriodicGradientInput", "PeriodicGradientSums", "PeriodicSums", "SampleLength",
-        "Spatial", "SplitsBlocks", "SpreadGroups", "StatisticsBlocks", "UnitChannels", "UnitGroups", "UnitLength",
+        "Spatial", "SplitsBlocks", "SpreadGroups", "StatisticsBlocks", "StreamingBytes", "UnitChannels", "UnitGroups", "UnitLength",
         "UnitsPerSample", "UpdateRunningStatistics", "WorkLength",
     };
 

@@ -58,6 +58,10 @@ namespace Diffusion
             private const int WorkLength = 1;
             private const int CoefficientLength = 6;
 
+            // Input gradients at least this large (bytes) are written with non-temporal stores: with the output gradient and
+            // the input they would push each other out of cache anyway, and skipping the read-for-ownership of every line is faster.
+            private const long StreamingBytes = 4L << 20;
+
             /// <summary>Normalizes every sample of <paramref name="input"/> into <paramref name="output"/>, which may be the same memory.</summary>
             /// <exception cref="global::System.ArgumentException">A span's length does not fit the shape, or <paramref name="output"/> partly overlaps <paramref name="input"/>.</exception>
             public static void Forward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> weight, global::System.ReadOnlySpan<float> bias, global::System.Span<float> output)
@@ -144,7 +148,7 @@ namespace Diffusion
                 int units = batch * UnitsPerSample;
                 if (!SplitsBlocks(units))
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
+                    global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2, false), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
                     return;
                 }
 
@@ -178,14 +182,14 @@ namespace Diffusion
 
             /// <summary>Normalizes with given per-(sample, group) statistics.</summary>
             private static void NormalizeCore(float* x, float* w, float* b, float* y, float* mean, float* rstd, int batch)
-                => global::NormGen.Kernels.RowScheduler.Run(new NormalizeBlocks(x, w, b, y, mean, rstd), batch * UnitsPerSample * Blocks, BlockLength);
+                => global::NormGen.Kernels.RowScheduler.Run(new NormalizeBlocks(x, w, b, y, mean, rstd, false), batch * UnitsPerSample * Blocks, BlockLength);
 
             private static void BackwardCore(float* dy, float* x, float* w, float* mean, float* rstd, float* dx, float* dwPartial, float* dbPartial, int batch)
             {
                 int units = batch * UnitsPerSample;
                 if (!SplitsBlocks(units))
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
+                    global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial, (long)batch * SampleLength * sizeof(float) >= StreamingBytes), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
                     return;
                 }
 
@@ -217,7 +221,7 @@ namespace Diffusion
                             GradientCoefficients(unit, totalA, totalB, w, mean + statistics, rstd + statistics, dwPartial, dbPartial, coefficientsAt + (long)unit * CoefficientLength, work);
                         }
 
-                        global::NormGen.Kernels.RowScheduler.Run(new GradientInputBlocks(dy, x, dx, mean, coefficientsAt), units * Blocks, BlockLength);
+                        global::NormGen.Kernels.RowScheduler.Run(new GradientInputBlocks(dy, x, dx, mean, coefficientsAt, (long)batch * SampleLength * sizeof(float) >= StreamingBytes), units * Blocks, BlockLength);
                     }
                 }
                 finally
@@ -260,8 +264,9 @@ namespace Diffusion
                 private readonly float* _mean;
                 private readonly float* _rstd;
                 private readonly float* _m2;
+                private readonly bool _stream;
 
-                public ForwardUnits(float* x, float* w, float* b, float* y, float* mean, float* rstd, float* m2)
+                public ForwardUnits(float* x, float* w, float* b, float* y, float* mean, float* rstd, float* m2, bool stream)
                 {
                     _x = x;
                     _w = w;
@@ -270,6 +275,7 @@ namespace Diffusion
                     _mean = mean;
                     _rstd = rstd;
                     _m2 = m2;
+                    _stream = stream;
                 }
 
                 public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
@@ -301,7 +307,7 @@ namespace Diffusion
                                     if (_m2 != null) _m2[at + g] = m2[g];
                                 }
 
-                                NormalizeRange(_x + offset, _y + offset, unit, 0, UnitLength, mean, rstd, _w, _b, work);
+                                NormalizeRange(_x + offset, _y + offset, unit, 0, UnitLength, mean, rstd, _w, _b, work, _stream);
                             }
                         }
                     }
@@ -321,8 +327,9 @@ namespace Diffusion
                 private readonly float* _y;
                 private readonly float* _mean;
                 private readonly float* _rstd;
+                private readonly bool _stream;
 
-                public NormalizeBlocks(float* x, float* w, float* b, float* y, float* mean, float* rstd)
+                public NormalizeBlocks(float* x, float* w, float* b, float* y, float* mean, float* rstd, bool stream)
                 {
                     _x = x;
                     _w = w;
@@ -330,6 +337,7 @@ namespace Diffusion
                     _y = y;
                     _mean = mean;
                     _rstd = rstd;
+                    _stream = stream;
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -345,7 +353,7 @@ namespace Diffusion
                             {
                                 int unit = row / Blocks, start = (row - unit * Blocks) * BlockLength, length = BlockSize(row - unit * Blocks);
                                 long offset = (long)unit * UnitLength, at = (long)unit * UnitGroups;
-                                NormalizeRange(_x + offset, _y + offset, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work);
+                                NormalizeRange(_x + offset, _y + offset, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work, _stream);
                             }
                         }
                     }
@@ -367,8 +375,9 @@ namespace Diffusion
                 private readonly float* _dx;
                 private readonly float* _dwPartial;
                 private readonly float* _dbPartial;
+                private readonly bool _stream;
 
-                public BackwardUnits(float* dy, float* x, float* w, float* mean, float* rstd, float* dx, float* dwPartial, float* dbPartial)
+                public BackwardUnits(float* dy, float* x, float* w, float* mean, float* rstd, float* dx, float* dwPartial, float* dbPartial, bool stream)
                 {
                     _dy = dy;
                     _x = x;
@@ -378,6 +387,7 @@ namespace Diffusion
                     _dx = dx;
                     _dwPartial = dwPartial;
                     _dbPartial = dbPartial;
+                    _stream = stream;
                 }
 
                 public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
@@ -407,7 +417,7 @@ namespace Diffusion
                                 }
 
                                 GradientCoefficients(unit, totalA, totalB, _w, _mean + at, _rstd + at, _dwPartial, _dbPartial, coefficients, work);
-                                GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, 0, UnitLength, _mean + at, coefficients);
+                                GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, 0, UnitLength, _mean + at, coefficients, _stream);
                             }
                         }
                     }
@@ -505,14 +515,16 @@ namespace Diffusion
                 private readonly float* _dx;
                 private readonly float* _mean;
                 private readonly float* _coefficients;
+                private readonly bool _stream;
 
-                public GradientInputBlocks(float* dy, float* x, float* dx, float* mean, float* coefficients)
+                public GradientInputBlocks(float* dy, float* x, float* dx, float* mean, float* coefficients, bool stream)
                 {
                     _dy = dy;
                     _x = x;
                     _dx = dx;
                     _mean = mean;
                     _coefficients = coefficients;
+                    _stream = stream;
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -522,7 +534,7 @@ namespace Diffusion
                     {
                         int unit = row / Blocks, start = (row - unit * Blocks) * BlockLength;
                         long offset = (long)unit * UnitLength;
-                        GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, start, start + BlockSize(row - unit * Blocks), _mean + (long)unit * UnitGroups, _coefficients + (long)unit * CoefficientLength);
+                        GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, start, start + BlockSize(row - unit * Blocks), _mean + (long)unit * UnitGroups, _coefficients + (long)unit * CoefficientLength, _stream);
                     }
                 }
             }
@@ -538,13 +550,13 @@ namespace Diffusion
 
             /// <summary>Normalizes elements [start, end) of a (sample, group), channel by channel with a folded scale.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void NormalizeRange(float* x, float* y, int unit, int start, int end, float* mean, float* rstd, float* w, float* b, float* work)
+            private static void NormalizeRange(float* x, float* y, int unit, int start, int end, float* mean, float* rstd, float* w, float* b, float* work, bool stream)
             {
                 int first = unit % Groups * ChannelsPerGroup;
                 for (int j = start / Spatial; j * Spatial < end; j++)
                 {
                     int from = global::System.Math.Max(start, j * Spatial), to = global::System.Math.Min(end, (j + 1) * Spatial);
-                    AffineRun(x + from, y + from, to - from, *mean, *rstd * w[first + j], b[first + j]);
+                    AffineRun(x + from, y + from, to - from, *mean, *rstd * w[first + j], b[first + j], stream);
                 }
             }
 
@@ -587,13 +599,13 @@ namespace Diffusion
 
             /// <summary>Writes the input gradient of elements [start, end) of a (sample, group).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRange(float* dy, float* x, float* dx, int unit, int start, int end, float* mean, float* coefficients)
+            private static void GradientInputRange(float* dy, float* x, float* dx, int unit, int start, int end, float* mean, float* coefficients, bool stream)
             {
                 float q = coefficients[ChannelsPerGroup], k = coefficients[ChannelsPerGroup + 1];
                 for (int j = start / Spatial; j * Spatial < end; j++)
                 {
                     int from = global::System.Math.Max(start, j * Spatial), to = global::System.Math.Min(end, (j + 1) * Spatial);
-                    GradientInputRun(dy + from, x + from, dx + from, to - from, coefficients[j], *mean, q, k);
+                    GradientInputRun(dy + from, x + from, dx + from, to - from, coefficients[j], *mean, q, k, stream);
                 }
             }
 
@@ -896,79 +908,112 @@ namespace Diffusion
 
             /// <summary>y = (x - mean)·scale + shift over a contiguous run.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void AffineRun(float* x, float* y, int length, float mean, float scale, float shift)
+            private static void AffineRun(float* x, float* y, int length, float mean, float scale, float shift, bool stream)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && Spatial >= 16)
                 {
-                    AffineRunVector512(x, y, length, mean, scale, shift);
+                    AffineRunVector512(x, y, length, mean, scale, shift, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Spatial >= 8)
                 {
-                    AffineRunVector256(x, y, length, mean, scale, shift);
+                    AffineRunVector256(x, y, length, mean, scale, shift, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && Spatial >= 4)
                 {
-                    AffineRunVector128(x, y, length, mean, scale, shift);
+                    AffineRunVector128(x, y, length, mean, scale, shift, stream);
                 }
                 else
                 {
-                    AffineRunScalar(x, y, length, mean, scale, shift);
+                    AffineRunScalar(x, y, length, mean, scale, shift, stream);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AffineRunVector512(float* x, float* y, int length, float mean, float scale, float shift)
+            private static void AffineRunVector512(float* x, float* y, int length, float mean, float scale, float shift, bool stream)
             {
                 const int Lanes = 16;
                 global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean), a = global::System.Runtime.Intrinsics.Vector512.Create(scale), b = global::System.Runtime.Intrinsics.Vector512.Create(shift);
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                if (stream)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m, a, b);
-                    global::System.Runtime.Intrinsics.Vector512.Store(y0, y + i);
-                    global::System.Runtime.Intrinsics.Vector512.Store(y1, y + i + Lanes);
+                    int head = (int)(((64 - ((nuint)y & 63)) & 63) / sizeof(float));
+                    if (head > length) head = length;
+                    for (; i < head; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y + i);
+                }
+                else
+                {
+                    for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m, a, b);
+                        global::System.Runtime.Intrinsics.Vector512.Store(y0, y + i);
+                        global::System.Runtime.Intrinsics.Vector512.Store(y1, y + i + Lanes);
+                    }
+
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y + i);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y + i);
                 for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AffineRunVector256(float* x, float* y, int length, float mean, float scale, float shift)
+            private static void AffineRunVector256(float* x, float* y, int length, float mean, float scale, float shift, bool stream)
             {
                 const int Lanes = 8;
                 global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean), a = global::System.Runtime.Intrinsics.Vector256.Create(scale), b = global::System.Runtime.Intrinsics.Vector256.Create(shift);
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                if (stream)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m, a, b);
-                    global::System.Runtime.Intrinsics.Vector256.Store(y0, y + i);
-                    global::System.Runtime.Intrinsics.Vector256.Store(y1, y + i + Lanes);
+                    int head = (int)(((32 - ((nuint)y & 31)) & 31) / sizeof(float));
+                    if (head > length) head = length;
+                    for (; i < head; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y + i);
+                }
+                else
+                {
+                    for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m, a, b);
+                        global::System.Runtime.Intrinsics.Vector256.Store(y0, y + i);
+                        global::System.Runtime.Intrinsics.Vector256.Store(y1, y + i + Lanes);
+                    }
+
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y + i);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y + i);
                 for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AffineRunVector128(float* x, float* y, int length, float mean, float scale, float shift)
+            private static void AffineRunVector128(float* x, float* y, int length, float mean, float scale, float shift, bool stream)
             {
                 const int Lanes = 4;
                 global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean), a = global::System.Runtime.Intrinsics.Vector128.Create(scale), b = global::System.Runtime.Intrinsics.Vector128.Create(shift);
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                if (stream)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m, a, b);
-                    global::System.Runtime.Intrinsics.Vector128.Store(y0, y + i);
-                    global::System.Runtime.Intrinsics.Vector128.Store(y1, y + i + Lanes);
+                    int head = (int)(((16 - ((nuint)y & 15)) & 15) / sizeof(float));
+                    if (head > length) head = length;
+                    for (; i < head; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y + i);
+                }
+                else
+                {
+                    for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m, a, b);
+                        global::System.Runtime.Intrinsics.Vector128.Store(y0, y + i);
+                        global::System.Runtime.Intrinsics.Vector128.Store(y1, y + i + Lanes);
+                    }
+
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y + i);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y + i);
                 for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AffineRunScalar(float* x, float* y, int length, float mean, float scale, float shift)
+            private static void AffineRunScalar(float* x, float* y, int length, float mean, float scale, float shift, bool stream)
             {
                 const int Lanes = 1;
                 float m = mean, a = scale, b = shift;
@@ -1134,58 +1179,91 @@ namespace Diffusion
 
             /// <summary>dx = p·dy + q·(x - mean) + k over a contiguous run.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void GradientInputRun(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k)
+            private static void GradientInputRun(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k, bool stream)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && Spatial >= 16)
                 {
-                    GradientInputRunVector512(dy, x, dx, length, p, mean, q, k);
+                    GradientInputRunVector512(dy, x, dx, length, p, mean, q, k, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Spatial >= 8)
                 {
-                    GradientInputRunVector256(dy, x, dx, length, p, mean, q, k);
+                    GradientInputRunVector256(dy, x, dx, length, p, mean, q, k, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && Spatial >= 4)
                 {
-                    GradientInputRunVector128(dy, x, dx, length, p, mean, q, k);
+                    GradientInputRunVector128(dy, x, dx, length, p, mean, q, k, stream);
                 }
                 else
                 {
-                    GradientInputRunScalar(dy, x, dx, length, p, mean, q, k);
+                    GradientInputRunScalar(dy, x, dx, length, p, mean, q, k, stream);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRunVector512(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k)
+            private static void GradientInputRunVector512(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k, bool stream)
             {
                 const int Lanes = 16;
                 global::System.Runtime.Intrinsics.Vector512<float> vp = global::System.Runtime.Intrinsics.Vector512.Create(p), vm = global::System.Runtime.Intrinsics.Vector512.Create(mean), vq = global::System.Runtime.Intrinsics.Vector512.Create(q), vk = global::System.Runtime.Intrinsics.Vector512.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector512.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - vm, vk)), dx + i);
+                if (stream)
+                {
+                    int head = (int)(((64 - ((nuint)dx & 63)) & 63) / sizeof(float));
+                    if (head > length) head = length;
+                    for (; i < head; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(MulAdd(vp, global::System.Runtime.Intrinsics.Vector512.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - vm, vk)), dx + i);
+                }
+                else
+                {
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector512.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - vm, vk)), dx + i);
+                }
+
                 for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRunVector256(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k)
+            private static void GradientInputRunVector256(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k, bool stream)
             {
                 const int Lanes = 8;
                 global::System.Runtime.Intrinsics.Vector256<float> vp = global::System.Runtime.Intrinsics.Vector256.Create(p), vm = global::System.Runtime.Intrinsics.Vector256.Create(mean), vq = global::System.Runtime.Intrinsics.Vector256.Create(q), vk = global::System.Runtime.Intrinsics.Vector256.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector256.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - vm, vk)), dx + i);
+                if (stream)
+                {
+                    int head = (int)(((32 - ((nuint)dx & 31)) & 31) / sizeof(float));
+                    if (head > length) head = length;
+                    for (; i < head; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(vp, global::System.Runtime.Intrinsics.Vector256.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - vm, vk)), dx + i);
+                }
+                else
+                {
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector256.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - vm, vk)), dx + i);
+                }
+
                 for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRunVector128(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k)
+            private static void GradientInputRunVector128(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k, bool stream)
             {
                 const int Lanes = 4;
                 global::System.Runtime.Intrinsics.Vector128<float> vp = global::System.Runtime.Intrinsics.Vector128.Create(p), vm = global::System.Runtime.Intrinsics.Vector128.Create(mean), vq = global::System.Runtime.Intrinsics.Vector128.Create(q), vk = global::System.Runtime.Intrinsics.Vector128.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector128.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - vm, vk)), dx + i);
+                if (stream)
+                {
+                    int head = (int)(((16 - ((nuint)dx & 15)) & 15) / sizeof(float));
+                    if (head > length) head = length;
+                    for (; i < head; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(MulAdd(vp, global::System.Runtime.Intrinsics.Vector128.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - vm, vk)), dx + i);
+                }
+                else
+                {
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector128.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - vm, vk)), dx + i);
+                }
+
                 for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRunScalar(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k)
+            private static void GradientInputRunScalar(float* dy, float* x, float* dx, int length, float p, float mean, float q, float k, bool stream)
             {
                 const int Lanes = 1;
                 float vp = p, vm = mean, vq = q, vk = k;

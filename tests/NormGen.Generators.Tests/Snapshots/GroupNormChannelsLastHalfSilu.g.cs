@@ -60,8 +60,12 @@ namespace Diffusion
             private const int Blocks = 10;
             private const int BlockCount = 260;
             private const int LastBlockCount = 220;
-            private const int WorkLength = 1024;
-            private const int CoefficientLength = 1280;
+            private const int WorkLength = 1984;
+            private const int CoefficientLength = 2560;
+
+            // Input gradients at least this large (bytes) are written with non-temporal stores: with the output gradient and
+            // the input they would push each other out of cache anyway, and skipping the read-for-ownership of every line is faster.
+            private const long StreamingBytes = 4L << 20;
 
             // Vector lanes repeat their channel every Period elements: the smallest multiple of Channels that
             // fills whole vectors of every width (or Channels itself, with a scalar tail, when that multiple is large).
@@ -187,7 +191,7 @@ namespace Diffusion
                 int units = batch * UnitsPerSample;
                 if (!SplitsBlocks(units))
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
+                    global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2, false), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
                     return;
                 }
 
@@ -221,14 +225,14 @@ namespace Diffusion
 
             /// <summary>Normalizes with given per-(sample, group) statistics.</summary>
             private static void NormalizeCore(float* x, float* w, float* b, float* y, float* mean, float* rstd, int batch)
-                => global::NormGen.Kernels.RowScheduler.Run(new NormalizeBlocks(x, w, b, y, mean, rstd), batch * UnitsPerSample * Blocks, BlockLength);
+                => global::NormGen.Kernels.RowScheduler.Run(new NormalizeBlocks(x, w, b, y, mean, rstd, false), batch * UnitsPerSample * Blocks, BlockLength);
 
             private static void BackwardCore(float* dy, float* x, float* w, float* mean, float* rstd, float* dx, float* dwPartial, float* dbPartial, int batch)
             {
                 int units = batch * UnitsPerSample;
                 if (!SplitsBlocks(units))
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
+                    global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial, false), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
                     return;
                 }
 
@@ -260,7 +264,7 @@ namespace Diffusion
                             GradientCoefficients(unit, totalA, totalB, w, mean + statistics, rstd + statistics, dwPartial, dbPartial, coefficientsAt + (long)unit * CoefficientLength, work);
                         }
 
-                        global::NormGen.Kernels.RowScheduler.Run(new GradientInputBlocks(dy, x, dx, mean, coefficientsAt), units * Blocks, BlockLength);
+                        global::NormGen.Kernels.RowScheduler.Run(new GradientInputBlocks(dy, x, dx, mean, coefficientsAt, false), units * Blocks, BlockLength);
                     }
                 }
                 finally
@@ -310,8 +314,9 @@ namespace Diffusion
                 private readonly float* _mean;
                 private readonly float* _rstd;
                 private readonly float* _m2;
+                private readonly bool _stream;
 
-                public ForwardUnits(float* x, float* w, float* b, float* y, float* mean, float* rstd, float* m2)
+                public ForwardUnits(float* x, float* w, float* b, float* y, float* mean, float* rstd, float* m2, bool stream)
                 {
                     _x = x;
                     _w = w;
@@ -320,6 +325,7 @@ namespace Diffusion
                     _mean = mean;
                     _rstd = rstd;
                     _m2 = m2;
+                    _stream = stream;
                 }
 
                 public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
@@ -351,7 +357,7 @@ namespace Diffusion
                                     if (_m2 != null) _m2[at + g] = m2[g];
                                 }
 
-                                NormalizeRange(_x + offset, _y + offset, unit, 0, UnitLength, mean, rstd, _w, _b, work);
+                                NormalizeRange(_x + offset, _y + offset, unit, 0, UnitLength, mean, rstd, _w, _b, work, _stream);
                                 Activate(_y + offset, UnitLength);
                             }
                         }
@@ -372,8 +378,9 @@ namespace Diffusion
                 private readonly float* _y;
                 private readonly float* _mean;
                 private readonly float* _rstd;
+                private readonly bool _stream;
 
-                public NormalizeBlocks(float* x, float* w, float* b, float* y, float* mean, float* rstd)
+                public NormalizeBlocks(float* x, float* w, float* b, float* y, float* mean, float* rstd, bool stream)
                 {
                     _x = x;
                     _w = w;
@@ -381,6 +388,7 @@ namespace Diffusion
                     _y = y;
                     _mean = mean;
                     _rstd = rstd;
+                    _stream = stream;
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -396,7 +404,7 @@ namespace Diffusion
                             {
                                 int unit = row / Blocks, start = (row - unit * Blocks) * BlockLength, length = BlockSize(row - unit * Blocks);
                                 long offset = (long)unit * UnitLength, at = (long)unit * UnitGroups;
-                                NormalizeRange(_x + offset, _y + offset, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work);
+                                NormalizeRange(_x + offset, _y + offset, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work, _stream);
                                 Activate(_y + offset + start, length);
                             }
                         }
@@ -419,8 +427,9 @@ namespace Diffusion
                 private readonly float* _dx;
                 private readonly float* _dwPartial;
                 private readonly float* _dbPartial;
+                private readonly bool _stream;
 
-                public BackwardUnits(float* dy, float* x, float* w, float* mean, float* rstd, float* dx, float* dwPartial, float* dbPartial)
+                public BackwardUnits(float* dy, float* x, float* w, float* mean, float* rstd, float* dx, float* dwPartial, float* dbPartial, bool stream)
                 {
                     _dy = dy;
                     _x = x;
@@ -430,6 +439,7 @@ namespace Diffusion
                     _dx = dx;
                     _dwPartial = dwPartial;
                     _dbPartial = dbPartial;
+                    _stream = stream;
                 }
 
                 public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
@@ -459,7 +469,7 @@ namespace Diffusion
                                 }
 
                                 GradientCoefficients(unit, totalA, totalB, _w, _mean + at, _rstd + at, _dwPartial, _dbPartial, coefficients, work);
-                                GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, 0, UnitLength, _mean + at, coefficients);
+                                GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, 0, UnitLength, _mean + at, coefficients, _stream);
                             }
                         }
                     }
@@ -557,14 +567,16 @@ namespace Diffusion
                 private readonly float* _dx;
                 private readonly float* _mean;
                 private readonly float* _coefficients;
+                private readonly bool _stream;
 
-                public GradientInputBlocks(float* dy, float* x, float* dx, float* mean, float* coefficients)
+                public GradientInputBlocks(float* dy, float* x, float* dx, float* mean, float* coefficients, bool stream)
                 {
                     _dy = dy;
                     _x = x;
                     _dx = dx;
                     _mean = mean;
                     _coefficients = coefficients;
+                    _stream = stream;
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -574,7 +586,7 @@ namespace Diffusion
                     {
                         int unit = row / Blocks, start = (row - unit * Blocks) * BlockLength;
                         long offset = (long)unit * UnitLength;
-                        GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, start, start + BlockSize(row - unit * Blocks), _mean + (long)unit * UnitGroups, _coefficients + (long)unit * CoefficientLength);
+                        GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, start, start + BlockSize(row - unit * Blocks), _mean + (long)unit * UnitGroups, _coefficients + (long)unit * CoefficientLength, _stream);
                     }
                 }
             }
@@ -614,7 +626,7 @@ namespace Diffusion
                             {
                                 int unit = row / Blocks, start = (row - unit * Blocks) * BlockLength, length = BlockSize(row - unit * Blocks);
                                 long offset = (long)unit * UnitLength, at = (long)unit * UnitGroups;
-                                NormalizeRange(_x + offset, z - start, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work);
+                                NormalizeRange(_x + offset, z - start, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work, false);
                                 float* dz = _dz + offset + start, dy = _dy + offset + start;
                                 if (dz != dy)
                                 {
@@ -701,12 +713,15 @@ namespace Diffusion
                 }
             }
 
-            /// <summary>Normalizes elements [start, end) of a sample; start is a multiple of Period.</summary>
+            /// <summary>
+            /// Normalizes elements [start, end) of a sample; start is a multiple of Period. The lane coefficients are written
+            /// for two periods, so a loop may start at any lane (after a head that aligns its stores).
+            /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void NormalizeRange(float* x, float* y, int unit, int start, int end, float* mean, float* rstd, float* w, float* b, float* work)
+            private static void NormalizeRange(float* x, float* y, int unit, int start, int end, float* mean, float* rstd, float* w, float* b, float* work, bool stream)
             {
-                float* slotMean = work, slotScale = work + Period, slotShift = work + 2 * Period;
-                for (int p = 0; p < Period; p++)
+                float* slotMean = work, slotScale = work + 2 * Period, slotShift = work + 4 * Period;
+                for (int p = 0; p < 2 * Period; p++)
                 {
                     int c = p % Channels, g = c / ChannelsPerGroup;
                     slotMean[p] = mean[g];
@@ -714,7 +729,7 @@ namespace Diffusion
                     slotShift[p] = b[c];
                 }
 
-                PeriodicAffine(x + start, y + start, end - start, slotMean, slotScale, slotShift);
+                PeriodicAffine(x + start, y + start, end - start, slotMean, slotScale, slotShift, stream);
             }
 
             /// <summary>Per channel of one block of a sample: Σ dy·(x - mean) and Σ dy.</summary>
@@ -731,7 +746,7 @@ namespace Diffusion
 
             /// <summary>
             /// From the channel sums of a sample: its parameter gradients, and per lane the coefficients of
-            /// <c>dx = p·dy + q·(x - mean) + k</c>, stored as Period lanes each of mean, p, q and k.
+            /// <c>dx = p·dy + q·(x - mean) + k</c>, stored as two periods of lanes each of mean, p, q and k.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientCoefficients(int unit, float* totalA, float* totalB, float* w, float* mean, float* rstd, float* dwPartial, float* dbPartial, float* coefficients, float* work)
@@ -752,20 +767,20 @@ namespace Diffusion
                     k[g] = -r * sumG / GroupLength;
                 }
 
-                for (int p = 0; p < Period; p++)
+                for (int p = 0; p < 2 * Period; p++)
                 {
                     int c = p % Channels, g = c / ChannelsPerGroup;
                     coefficients[p] = mean[g];
-                    coefficients[Period + p] = rstd[g] * w[c];
-                    coefficients[2 * Period + p] = q[g];
-                    coefficients[3 * Period + p] = k[g];
+                    coefficients[2 * Period + p] = rstd[g] * w[c];
+                    coefficients[4 * Period + p] = q[g];
+                    coefficients[6 * Period + p] = k[g];
                 }
             }
 
             /// <summary>Writes the input gradient of elements [start, end) of a sample; start is a multiple of Period.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRange(float* dy, float* x, float* dx, int unit, int start, int end, float* mean, float* coefficients)
-                => PeriodicGradientInput(dy + start, x + start, dx + start, end - start, coefficients, coefficients + Period, coefficients + 2 * Period, coefficients + 3 * Period);
+            private static void GradientInputRange(float* dy, float* x, float* dx, int unit, int start, int end, float* mean, float* coefficients, bool stream)
+                => PeriodicGradientInput(dy + start, x + start, dx + start, end - start, coefficients, coefficients + 2 * Period, coefficients + 4 * Period, coefficients + 6 * Period, stream);
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static global::System.Runtime.Intrinsics.Vector512<float> MulAdd(global::System.Runtime.Intrinsics.Vector512<float> a, global::System.Runtime.Intrinsics.Vector512<float> b, global::System.Runtime.Intrinsics.Vector512<float> c) => global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
@@ -1019,76 +1034,145 @@ namespace Diffusion
 
             /// <summary>y = (x - m[lane])·a[lane] + b[lane].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void PeriodicAffine(float* x, float* y, int length, float* m, float* a, float* b)
+            private static void PeriodicAffine(float* x, float* y, int length, float* m, float* a, float* b, bool stream)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && Period >= 16)
                 {
-                    PeriodicAffineVector512(x, y, length, m, a, b);
+                    PeriodicAffineVector512(x, y, length, m, a, b, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Period >= 8)
                 {
-                    PeriodicAffineVector256(x, y, length, m, a, b);
+                    PeriodicAffineVector256(x, y, length, m, a, b, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && Period >= 4)
                 {
-                    PeriodicAffineVector128(x, y, length, m, a, b);
+                    PeriodicAffineVector128(x, y, length, m, a, b, stream);
                 }
                 else
                 {
-                    PeriodicAffineScalar(x, y, length, m, a, b);
+                    PeriodicAffineScalar(x, y, length, m, a, b, stream);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicAffineVector512(float* x, float* y, int length, float* m, float* a, float* b)
+            private static void PeriodicAffineVector512(float* x, float* y, int length, float* m, float* a, float* b, bool stream)
             {
                 const int Lanes = 16;
-                int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, y += Period)
+                if (stream)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((64 - ((nuint)y & 63)) & 63) / sizeof(float));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    x += head; y += head; m += head; a += head; b += head;
+                    length -= head;
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
                     {
-                        global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j), global::System.Runtime.Intrinsics.Vector512.Load(a + j), global::System.Runtime.Intrinsics.Vector512.Load(b + j)), y + j);
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j), global::System.Runtime.Intrinsics.Vector512.Load(a + j), global::System.Runtime.Intrinsics.Vector512.Load(b + j)), y + j);
+                        }
                     }
-                }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
+                else
+                {
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
+                    {
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j), global::System.Runtime.Intrinsics.Vector512.Load(a + j), global::System.Runtime.Intrinsics.Vector512.Load(b + j)), y + j);
+                        }
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicAffineVector256(float* x, float* y, int length, float* m, float* a, float* b)
+            private static void PeriodicAffineVector256(float* x, float* y, int length, float* m, float* a, float* b, bool stream)
             {
                 const int Lanes = 8;
-                int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, y += Period)
+                if (stream)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((32 - ((nuint)y & 31)) & 31) / sizeof(float));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    x += head; y += head; m += head; a += head; b += head;
+                    length -= head;
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
                     {
-                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(a + j), global::System.Runtime.Intrinsics.Vector256.Load(b + j)), y + j);
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(a + j), global::System.Runtime.Intrinsics.Vector256.Load(b + j)), y + j);
+                        }
                     }
-                }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
+                else
+                {
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
+                    {
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(a + j), global::System.Runtime.Intrinsics.Vector256.Load(b + j)), y + j);
+                        }
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicAffineVector128(float* x, float* y, int length, float* m, float* a, float* b)
+            private static void PeriodicAffineVector128(float* x, float* y, int length, float* m, float* a, float* b, bool stream)
             {
                 const int Lanes = 4;
-                int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, y += Period)
+                if (stream)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((16 - ((nuint)y & 15)) & 15) / sizeof(float));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    x += head; y += head; m += head; a += head; b += head;
+                    length -= head;
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
                     {
-                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(a + j), global::System.Runtime.Intrinsics.Vector128.Load(b + j)), y + j);
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(a + j), global::System.Runtime.Intrinsics.Vector128.Load(b + j)), y + j);
+                        }
                     }
-                }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
+                else
+                {
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
+                    {
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(a + j), global::System.Runtime.Intrinsics.Vector128.Load(b + j)), y + j);
+                        }
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicAffineScalar(float* x, float* y, int length, float* m, float* a, float* b)
+            private static void PeriodicAffineScalar(float* x, float* y, int length, float* m, float* a, float* b, bool stream)
             {
                 const int Lanes = 1;
                 int periods = length / Period;
@@ -1211,76 +1295,145 @@ namespace Diffusion
 
             /// <summary>dx = p[lane]·dy + q[lane]·(x - m[lane]) + k[lane].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void PeriodicGradientInput(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k)
+            private static void PeriodicGradientInput(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k, bool stream)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && Period >= 16)
                 {
-                    PeriodicGradientInputVector512(dy, x, dx, length, m, p, q, k);
+                    PeriodicGradientInputVector512(dy, x, dx, length, m, p, q, k, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Period >= 8)
                 {
-                    PeriodicGradientInputVector256(dy, x, dx, length, m, p, q, k);
+                    PeriodicGradientInputVector256(dy, x, dx, length, m, p, q, k, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && Period >= 4)
                 {
-                    PeriodicGradientInputVector128(dy, x, dx, length, m, p, q, k);
+                    PeriodicGradientInputVector128(dy, x, dx, length, m, p, q, k, stream);
                 }
                 else
                 {
-                    PeriodicGradientInputScalar(dy, x, dx, length, m, p, q, k);
+                    PeriodicGradientInputScalar(dy, x, dx, length, m, p, q, k, stream);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicGradientInputVector512(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k)
+            private static void PeriodicGradientInputVector512(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k, bool stream)
             {
                 const int Lanes = 16;
-                int periods = length / Period;
-                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                if (stream)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((64 - ((nuint)dx & 63)) & 63) / sizeof(float));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    dy += head; x += head; dx += head; m += head; p += head; q += head; k += head;
+                    length -= head;
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                     {
-                        global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(p + j), global::System.Runtime.Intrinsics.Vector512.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(q + j), global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j), global::System.Runtime.Intrinsics.Vector512.Load(k + j))), dx + j);
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(p + j), global::System.Runtime.Intrinsics.Vector512.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(q + j), global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j), global::System.Runtime.Intrinsics.Vector512.Load(k + j))), dx + j);
+                        }
                     }
-                }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
+                else
+                {
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                    {
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(p + j), global::System.Runtime.Intrinsics.Vector512.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(q + j), global::System.Runtime.Intrinsics.Vector512.Load(x + j) - global::System.Runtime.Intrinsics.Vector512.Load(m + j), global::System.Runtime.Intrinsics.Vector512.Load(k + j))), dx + j);
+                        }
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicGradientInputVector256(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k)
+            private static void PeriodicGradientInputVector256(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k, bool stream)
             {
                 const int Lanes = 8;
-                int periods = length / Period;
-                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                if (stream)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((32 - ((nuint)dx & 31)) & 31) / sizeof(float));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    dy += head; x += head; dx += head; m += head; p += head; q += head; k += head;
+                    length -= head;
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                     {
-                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(p + j), global::System.Runtime.Intrinsics.Vector256.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(q + j), global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(k + j))), dx + j);
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(p + j), global::System.Runtime.Intrinsics.Vector256.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(q + j), global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(k + j))), dx + j);
+                        }
                     }
-                }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
+                else
+                {
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                    {
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(p + j), global::System.Runtime.Intrinsics.Vector256.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(q + j), global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(k + j))), dx + j);
+                        }
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicGradientInputVector128(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k)
+            private static void PeriodicGradientInputVector128(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k, bool stream)
             {
                 const int Lanes = 4;
-                int periods = length / Period;
-                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                if (stream)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((16 - ((nuint)dx & 15)) & 15) / sizeof(float));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    dy += head; x += head; dx += head; m += head; p += head; q += head; k += head;
+                    length -= head;
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                     {
-                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(p + j), global::System.Runtime.Intrinsics.Vector128.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(q + j), global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(k + j))), dx + j);
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(p + j), global::System.Runtime.Intrinsics.Vector128.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(q + j), global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(k + j))), dx + j);
+                        }
                     }
-                }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
+                else
+                {
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                    {
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(p + j), global::System.Runtime.Intrinsics.Vector128.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(q + j), global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(k + j))), dx + j);
+                        }
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicGradientInputScalar(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k)
+            private static void PeriodicGradientInputScalar(float* dy, float* x, float* dx, int length, float* m, float* p, float* q, float* k, bool stream)
             {
                 const int Lanes = 1;
                 int periods = length / Period;

@@ -63,8 +63,12 @@ namespace Style
             private const int Blocks = 1;
             private const int BlockCount = 256;
             private const int LastBlockCount = 256;
-            private const int WorkLength = 80;
-            private const int CoefficientLength = 64;
+            private const int WorkLength = 128;
+            private const int CoefficientLength = 128;
+
+            // Input gradients at least this large (bytes) are written with non-temporal stores: with the output gradient and
+            // the input they would push each other out of cache anyway, and skipping the read-for-ownership of every line is faster.
+            private const long StreamingBytes = 4L << 20;
 
             // Vector lanes repeat their channel every Period elements: the smallest multiple of Channels that
             // fills whole vectors of every width (or Channels itself, with a scalar tail, when that multiple is large).
@@ -247,17 +251,17 @@ namespace Style
             private static void ForwardCore(double* x, double* w, double* b, double* y, double* mean, double* rstd, double* m2, int batch)
             {
                 int units = batch * UnitsPerSample;
-                global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
+                global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2, false), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
             }
 
             /// <summary>Normalizes with given per-(sample, group) statistics.</summary>
             private static void NormalizeCore(double* x, double* w, double* b, double* y, double* mean, double* rstd, int batch)
-                => global::NormGen.Kernels.RowScheduler.Run(new NormalizeBlocks(x, w, b, y, mean, rstd), batch * UnitsPerSample * Blocks, BlockLength);
+                => global::NormGen.Kernels.RowScheduler.Run(new NormalizeBlocks(x, w, b, y, mean, rstd, false), batch * UnitsPerSample * Blocks, BlockLength);
 
             private static void BackwardCore(double* dy, double* x, double* w, double* mean, double* rstd, double* dx, double* dwPartial, double* dbPartial, int batch)
             {
                 int units = batch * UnitsPerSample;
-                global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
+                global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial, (long)batch * SampleLength * sizeof(double) >= StreamingBytes), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
             }
 
             /// <summary>
@@ -317,8 +321,9 @@ namespace Style
                 private readonly double* _mean;
                 private readonly double* _rstd;
                 private readonly double* _m2;
+                private readonly bool _stream;
 
-                public ForwardUnits(double* x, double* w, double* b, double* y, double* mean, double* rstd, double* m2)
+                public ForwardUnits(double* x, double* w, double* b, double* y, double* mean, double* rstd, double* m2, bool stream)
                 {
                     _x = x;
                     _w = w;
@@ -327,6 +332,7 @@ namespace Style
                     _mean = mean;
                     _rstd = rstd;
                     _m2 = m2;
+                    _stream = stream;
                 }
 
                 public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
@@ -358,7 +364,7 @@ namespace Style
                                     if (_m2 != null) _m2[at + g] = m2[g];
                                 }
 
-                                NormalizeRange(_x + offset, _y + offset, unit, 0, UnitLength, mean, rstd, _w, _b, work);
+                                NormalizeRange(_x + offset, _y + offset, unit, 0, UnitLength, mean, rstd, _w, _b, work, _stream);
                             }
                         }
                     }
@@ -378,8 +384,9 @@ namespace Style
                 private readonly double* _y;
                 private readonly double* _mean;
                 private readonly double* _rstd;
+                private readonly bool _stream;
 
-                public NormalizeBlocks(double* x, double* w, double* b, double* y, double* mean, double* rstd)
+                public NormalizeBlocks(double* x, double* w, double* b, double* y, double* mean, double* rstd, bool stream)
                 {
                     _x = x;
                     _w = w;
@@ -387,6 +394,7 @@ namespace Style
                     _y = y;
                     _mean = mean;
                     _rstd = rstd;
+                    _stream = stream;
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -402,7 +410,7 @@ namespace Style
                             {
                                 int unit = row / Blocks, start = (row - unit * Blocks) * BlockLength, length = BlockSize(row - unit * Blocks);
                                 long offset = (long)unit * UnitLength, at = (long)unit * UnitGroups;
-                                NormalizeRange(_x + offset, _y + offset, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work);
+                                NormalizeRange(_x + offset, _y + offset, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work, _stream);
                             }
                         }
                     }
@@ -424,8 +432,9 @@ namespace Style
                 private readonly double* _dx;
                 private readonly double* _dwPartial;
                 private readonly double* _dbPartial;
+                private readonly bool _stream;
 
-                public BackwardUnits(double* dy, double* x, double* w, double* mean, double* rstd, double* dx, double* dwPartial, double* dbPartial)
+                public BackwardUnits(double* dy, double* x, double* w, double* mean, double* rstd, double* dx, double* dwPartial, double* dbPartial, bool stream)
                 {
                     _dy = dy;
                     _x = x;
@@ -435,6 +444,7 @@ namespace Style
                     _dx = dx;
                     _dwPartial = dwPartial;
                     _dbPartial = dbPartial;
+                    _stream = stream;
                 }
 
                 public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
@@ -464,7 +474,7 @@ namespace Style
                                 }
 
                                 GradientCoefficients(unit, totalA, totalB, _w, _mean + at, _rstd + at, _dwPartial, _dbPartial, coefficients, work);
-                                GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, 0, UnitLength, _mean + at, coefficients);
+                                GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, 0, UnitLength, _mean + at, coefficients, _stream);
                             }
                         }
                     }
@@ -544,12 +554,15 @@ namespace Style
                 }
             }
 
-            /// <summary>Normalizes elements [start, end) of a sample; start is a multiple of Period.</summary>
+            /// <summary>
+            /// Normalizes elements [start, end) of a sample; start is a multiple of Period. The lane coefficients are written
+            /// for two periods, so a loop may start at any lane (after a head that aligns its stores).
+            /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void NormalizeRange(double* x, double* y, int unit, int start, int end, double* mean, double* rstd, double* w, double* b, double* work)
+            private static void NormalizeRange(double* x, double* y, int unit, int start, int end, double* mean, double* rstd, double* w, double* b, double* work, bool stream)
             {
-                double* slotMean = work, slotScale = work + Period, slotShift = work + 2 * Period;
-                for (int p = 0; p < Period; p++)
+                double* slotMean = work, slotScale = work + 2 * Period, slotShift = work + 4 * Period;
+                for (int p = 0; p < 2 * Period; p++)
                 {
                     int c = p % Channels, g = c / ChannelsPerGroup;
                     slotMean[p] = mean[g];
@@ -557,7 +570,7 @@ namespace Style
                     slotShift[p] = b[c];
                 }
 
-                PeriodicAffine(x + start, y + start, end - start, slotMean, slotScale, slotShift);
+                PeriodicAffine(x + start, y + start, end - start, slotMean, slotScale, slotShift, stream);
             }
 
             /// <summary>Per channel of one block of a sample: Σ dy·(x - mean) and Σ dy.</summary>
@@ -574,7 +587,7 @@ namespace Style
 
             /// <summary>
             /// From the channel sums of a sample: its parameter gradients, and per lane the coefficients of
-            /// <c>dx = p·dy + q·(x - mean) + k</c>, stored as Period lanes each of mean, p, q and k.
+            /// <c>dx = p·dy + q·(x - mean) + k</c>, stored as two periods of lanes each of mean, p, q and k.
             /// </summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void GradientCoefficients(int unit, double* totalA, double* totalB, double* w, double* mean, double* rstd, double* dwPartial, double* dbPartial, double* coefficients, double* work)
@@ -595,20 +608,20 @@ namespace Style
                     k[g] = -r * sumG / GroupLength;
                 }
 
-                for (int p = 0; p < Period; p++)
+                for (int p = 0; p < 2 * Period; p++)
                 {
                     int c = p % Channels, g = c / ChannelsPerGroup;
                     coefficients[p] = mean[g];
-                    coefficients[Period + p] = rstd[g] * w[c];
-                    coefficients[2 * Period + p] = q[g];
-                    coefficients[3 * Period + p] = k[g];
+                    coefficients[2 * Period + p] = rstd[g] * w[c];
+                    coefficients[4 * Period + p] = q[g];
+                    coefficients[6 * Period + p] = k[g];
                 }
             }
 
             /// <summary>Writes the input gradient of elements [start, end) of a sample; start is a multiple of Period.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRange(double* dy, double* x, double* dx, int unit, int start, int end, double* mean, double* coefficients)
-                => PeriodicGradientInput(dy + start, x + start, dx + start, end - start, coefficients, coefficients + Period, coefficients + 2 * Period, coefficients + 3 * Period);
+            private static void GradientInputRange(double* dy, double* x, double* dx, int unit, int start, int end, double* mean, double* coefficients, bool stream)
+                => PeriodicGradientInput(dy + start, x + start, dx + start, end - start, coefficients, coefficients + 2 * Period, coefficients + 4 * Period, coefficients + 6 * Period, stream);
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static global::System.Runtime.Intrinsics.Vector512<double> MulAdd(global::System.Runtime.Intrinsics.Vector512<double> a, global::System.Runtime.Intrinsics.Vector512<double> b, global::System.Runtime.Intrinsics.Vector512<double> c) => global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
@@ -894,82 +907,157 @@ namespace Style
 
             /// <summary>y = (x - m[lane])·a[lane] + b[lane].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void PeriodicAffine(double* x, double* y, int length, double* m, double* a, double* b)
+            private static void PeriodicAffine(double* x, double* y, int length, double* m, double* a, double* b, bool stream)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && Period >= 8)
                 {
-                    PeriodicAffineVector512(x, y, length, m, a, b);
+                    PeriodicAffineVector512(x, y, length, m, a, b, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Period >= 4)
                 {
-                    PeriodicAffineVector256(x, y, length, m, a, b);
+                    PeriodicAffineVector256(x, y, length, m, a, b, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && Period >= 2)
                 {
-                    PeriodicAffineVector128(x, y, length, m, a, b);
+                    PeriodicAffineVector128(x, y, length, m, a, b, stream);
                 }
                 else
                 {
-                    PeriodicAffineScalar(x, y, length, m, a, b);
+                    PeriodicAffineScalar(x, y, length, m, a, b, stream);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicAffineVector512(double* x, double* y, int length, double* m, double* a, double* b)
+            private static void PeriodicAffineVector512(double* x, double* y, int length, double* m, double* a, double* b, bool stream)
             {
                 const int Lanes = 8;
-                int periods = length / Period;
-                // The period's coefficients stay in registers.
-                global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector512.Load(m + 1 * Lanes);
-                global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.Load(a + 0), a1 = global::System.Runtime.Intrinsics.Vector512.Load(a + 1 * Lanes);
-                global::System.Runtime.Intrinsics.Vector512<double> b0 = global::System.Runtime.Intrinsics.Vector512.Load(b + 0), b1 = global::System.Runtime.Intrinsics.Vector512.Load(b + 1 * Lanes);
-                for (int r = 0; r < periods; r++, x += Period, y += Period)
+                if (stream)
                 {
-                    global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0, a0, b0), y + 0);
-                    global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1, a1, b1), y + 1 * Lanes);
-                }
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((64 - ((nuint)y & 63)) & 63) / sizeof(double));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    x += head; y += head; m += head; a += head; b += head;
+                    length -= head;
+                    int periods = length / Period;
+                    // The period's coefficients stay in registers.
+                    global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector512.Load(m + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.Load(a + 0), a1 = global::System.Runtime.Intrinsics.Vector512.Load(a + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> b0 = global::System.Runtime.Intrinsics.Vector512.Load(b + 0), b1 = global::System.Runtime.Intrinsics.Vector512.Load(b + 1 * Lanes);
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0, a0, b0), y + 0);
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1, a1, b1), y + 1 * Lanes);
+                    }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
+                else
+                {
+                    int periods = length / Period;
+                    // The period's coefficients stay in registers.
+                    global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector512.Load(m + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> a0 = global::System.Runtime.Intrinsics.Vector512.Load(a + 0), a1 = global::System.Runtime.Intrinsics.Vector512.Load(a + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> b0 = global::System.Runtime.Intrinsics.Vector512.Load(b + 0), b1 = global::System.Runtime.Intrinsics.Vector512.Load(b + 1 * Lanes);
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0, a0, b0), y + 0);
+                        global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1, a1, b1), y + 1 * Lanes);
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicAffineVector256(double* x, double* y, int length, double* m, double* a, double* b)
+            private static void PeriodicAffineVector256(double* x, double* y, int length, double* m, double* a, double* b, bool stream)
             {
                 const int Lanes = 4;
-                int periods = length / Period;
-                // The period's coefficients stay in registers.
-                global::System.Runtime.Intrinsics.Vector256<double> m0 = global::System.Runtime.Intrinsics.Vector256.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector256.Load(m + 1 * Lanes), m2 = global::System.Runtime.Intrinsics.Vector256.Load(m + 2 * Lanes), m3 = global::System.Runtime.Intrinsics.Vector256.Load(m + 3 * Lanes);
-                global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.Load(a + 0), a1 = global::System.Runtime.Intrinsics.Vector256.Load(a + 1 * Lanes), a2 = global::System.Runtime.Intrinsics.Vector256.Load(a + 2 * Lanes), a3 = global::System.Runtime.Intrinsics.Vector256.Load(a + 3 * Lanes);
-                global::System.Runtime.Intrinsics.Vector256<double> b0 = global::System.Runtime.Intrinsics.Vector256.Load(b + 0), b1 = global::System.Runtime.Intrinsics.Vector256.Load(b + 1 * Lanes), b2 = global::System.Runtime.Intrinsics.Vector256.Load(b + 2 * Lanes), b3 = global::System.Runtime.Intrinsics.Vector256.Load(b + 3 * Lanes);
-                for (int r = 0; r < periods; r++, x += Period, y += Period)
+                if (stream)
                 {
-                    global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 0) - m0, a0, b0), y + 0);
-                    global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 1 * Lanes) - m1, a1, b1), y + 1 * Lanes);
-                    global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * Lanes) - m2, a2, b2), y + 2 * Lanes);
-                    global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * Lanes) - m3, a3, b3), y + 3 * Lanes);
-                }
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((32 - ((nuint)y & 31)) & 31) / sizeof(double));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    x += head; y += head; m += head; a += head; b += head;
+                    length -= head;
+                    int periods = length / Period;
+                    // The period's coefficients stay in registers.
+                    global::System.Runtime.Intrinsics.Vector256<double> m0 = global::System.Runtime.Intrinsics.Vector256.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector256.Load(m + 1 * Lanes), m2 = global::System.Runtime.Intrinsics.Vector256.Load(m + 2 * Lanes), m3 = global::System.Runtime.Intrinsics.Vector256.Load(m + 3 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.Load(a + 0), a1 = global::System.Runtime.Intrinsics.Vector256.Load(a + 1 * Lanes), a2 = global::System.Runtime.Intrinsics.Vector256.Load(a + 2 * Lanes), a3 = global::System.Runtime.Intrinsics.Vector256.Load(a + 3 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<double> b0 = global::System.Runtime.Intrinsics.Vector256.Load(b + 0), b1 = global::System.Runtime.Intrinsics.Vector256.Load(b + 1 * Lanes), b2 = global::System.Runtime.Intrinsics.Vector256.Load(b + 2 * Lanes), b3 = global::System.Runtime.Intrinsics.Vector256.Load(b + 3 * Lanes);
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 0) - m0, a0, b0), y + 0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 1 * Lanes) - m1, a1, b1), y + 1 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * Lanes) - m2, a2, b2), y + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * Lanes) - m3, a3, b3), y + 3 * Lanes);
+                    }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
+                else
+                {
+                    int periods = length / Period;
+                    // The period's coefficients stay in registers.
+                    global::System.Runtime.Intrinsics.Vector256<double> m0 = global::System.Runtime.Intrinsics.Vector256.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector256.Load(m + 1 * Lanes), m2 = global::System.Runtime.Intrinsics.Vector256.Load(m + 2 * Lanes), m3 = global::System.Runtime.Intrinsics.Vector256.Load(m + 3 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<double> a0 = global::System.Runtime.Intrinsics.Vector256.Load(a + 0), a1 = global::System.Runtime.Intrinsics.Vector256.Load(a + 1 * Lanes), a2 = global::System.Runtime.Intrinsics.Vector256.Load(a + 2 * Lanes), a3 = global::System.Runtime.Intrinsics.Vector256.Load(a + 3 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector256<double> b0 = global::System.Runtime.Intrinsics.Vector256.Load(b + 0), b1 = global::System.Runtime.Intrinsics.Vector256.Load(b + 1 * Lanes), b2 = global::System.Runtime.Intrinsics.Vector256.Load(b + 2 * Lanes), b3 = global::System.Runtime.Intrinsics.Vector256.Load(b + 3 * Lanes);
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 0) - m0, a0, b0), y + 0);
+                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 1 * Lanes) - m1, a1, b1), y + 1 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * Lanes) - m2, a2, b2), y + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * Lanes) - m3, a3, b3), y + 3 * Lanes);
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicAffineVector128(double* x, double* y, int length, double* m, double* a, double* b)
+            private static void PeriodicAffineVector128(double* x, double* y, int length, double* m, double* a, double* b, bool stream)
             {
                 const int Lanes = 2;
-                int periods = length / Period;
-                for (int r = 0; r < periods; r++, x += Period, y += Period)
+                if (stream)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((16 - ((nuint)y & 15)) & 15) / sizeof(double));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    x += head; y += head; m += head; a += head; b += head;
+                    length -= head;
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
                     {
-                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(a + j), global::System.Runtime.Intrinsics.Vector128.Load(b + j)), y + j);
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(a + j), global::System.Runtime.Intrinsics.Vector128.Load(b + j)), y + j);
+                        }
                     }
-                }
 
-                for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
+                else
+                {
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, x += Period, y += Period)
+                    {
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(a + j), global::System.Runtime.Intrinsics.Vector128.Load(b + j)), y + j);
+                        }
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) y[j] = MulAdd(x[j] - m[j], a[j], b[j]);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicAffineScalar(double* x, double* y, int length, double* m, double* a, double* b)
+            private static void PeriodicAffineScalar(double* x, double* y, int length, double* m, double* a, double* b, bool stream)
             {
                 const int Lanes = 1;
                 int periods = length / Period;
@@ -1132,79 +1220,151 @@ namespace Style
 
             /// <summary>dx = p[lane]·dy + q[lane]·(x - m[lane]) + k[lane].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void PeriodicGradientInput(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k)
+            private static void PeriodicGradientInput(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k, bool stream)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && Period >= 8)
                 {
-                    PeriodicGradientInputVector512(dy, x, dx, length, m, p, q, k);
+                    PeriodicGradientInputVector512(dy, x, dx, length, m, p, q, k, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Period >= 4)
                 {
-                    PeriodicGradientInputVector256(dy, x, dx, length, m, p, q, k);
+                    PeriodicGradientInputVector256(dy, x, dx, length, m, p, q, k, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && Period >= 2)
                 {
-                    PeriodicGradientInputVector128(dy, x, dx, length, m, p, q, k);
+                    PeriodicGradientInputVector128(dy, x, dx, length, m, p, q, k, stream);
                 }
                 else
                 {
-                    PeriodicGradientInputScalar(dy, x, dx, length, m, p, q, k);
+                    PeriodicGradientInputScalar(dy, x, dx, length, m, p, q, k, stream);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicGradientInputVector512(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k)
+            private static void PeriodicGradientInputVector512(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k, bool stream)
             {
                 const int Lanes = 8;
-                int periods = length / Period;
-                // The period's coefficients stay in registers.
-                global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector512.Load(m + 1 * Lanes);
-                global::System.Runtime.Intrinsics.Vector512<double> p0 = global::System.Runtime.Intrinsics.Vector512.Load(p + 0), p1 = global::System.Runtime.Intrinsics.Vector512.Load(p + 1 * Lanes);
-                global::System.Runtime.Intrinsics.Vector512<double> q0 = global::System.Runtime.Intrinsics.Vector512.Load(q + 0), q1 = global::System.Runtime.Intrinsics.Vector512.Load(q + 1 * Lanes);
-                global::System.Runtime.Intrinsics.Vector512<double> k0 = global::System.Runtime.Intrinsics.Vector512.Load(k + 0), k1 = global::System.Runtime.Intrinsics.Vector512.Load(k + 1 * Lanes);
-                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                if (stream)
                 {
-                    global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(p0, global::System.Runtime.Intrinsics.Vector512.Load(dy + 0), MulAdd(q0, global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0, k0)), dx + 0);
-                    global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(p1, global::System.Runtime.Intrinsics.Vector512.Load(dy + 1 * Lanes), MulAdd(q1, global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1, k1)), dx + 1 * Lanes);
-                }
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((64 - ((nuint)dx & 63)) & 63) / sizeof(double));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    dy += head; x += head; dx += head; m += head; p += head; q += head; k += head;
+                    length -= head;
+                    int periods = length / Period;
+                    // The period's coefficients stay in registers.
+                    global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector512.Load(m + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> p0 = global::System.Runtime.Intrinsics.Vector512.Load(p + 0), p1 = global::System.Runtime.Intrinsics.Vector512.Load(p + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> q0 = global::System.Runtime.Intrinsics.Vector512.Load(q + 0), q1 = global::System.Runtime.Intrinsics.Vector512.Load(q + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> k0 = global::System.Runtime.Intrinsics.Vector512.Load(k + 0), k1 = global::System.Runtime.Intrinsics.Vector512.Load(k + 1 * Lanes);
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(MulAdd(p0, global::System.Runtime.Intrinsics.Vector512.Load(dy + 0), MulAdd(q0, global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0, k0)), dx + 0);
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(MulAdd(p1, global::System.Runtime.Intrinsics.Vector512.Load(dy + 1 * Lanes), MulAdd(q1, global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1, k1)), dx + 1 * Lanes);
+                    }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
+                else
+                {
+                    int periods = length / Period;
+                    // The period's coefficients stay in registers.
+                    global::System.Runtime.Intrinsics.Vector512<double> m0 = global::System.Runtime.Intrinsics.Vector512.Load(m + 0), m1 = global::System.Runtime.Intrinsics.Vector512.Load(m + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> p0 = global::System.Runtime.Intrinsics.Vector512.Load(p + 0), p1 = global::System.Runtime.Intrinsics.Vector512.Load(p + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> q0 = global::System.Runtime.Intrinsics.Vector512.Load(q + 0), q1 = global::System.Runtime.Intrinsics.Vector512.Load(q + 1 * Lanes);
+                    global::System.Runtime.Intrinsics.Vector512<double> k0 = global::System.Runtime.Intrinsics.Vector512.Load(k + 0), k1 = global::System.Runtime.Intrinsics.Vector512.Load(k + 1 * Lanes);
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(p0, global::System.Runtime.Intrinsics.Vector512.Load(dy + 0), MulAdd(q0, global::System.Runtime.Intrinsics.Vector512.Load(x + 0) - m0, k0)), dx + 0);
+                        global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(p1, global::System.Runtime.Intrinsics.Vector512.Load(dy + 1 * Lanes), MulAdd(q1, global::System.Runtime.Intrinsics.Vector512.Load(x + 1 * Lanes) - m1, k1)), dx + 1 * Lanes);
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicGradientInputVector256(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k)
+            private static void PeriodicGradientInputVector256(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k, bool stream)
             {
                 const int Lanes = 4;
-                int periods = length / Period;
-                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                if (stream)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((32 - ((nuint)dx & 31)) & 31) / sizeof(double));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    dy += head; x += head; dx += head; m += head; p += head; q += head; k += head;
+                    length -= head;
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                     {
-                        global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(p + j), global::System.Runtime.Intrinsics.Vector256.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(q + j), global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(k + j))), dx + j);
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(p + j), global::System.Runtime.Intrinsics.Vector256.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(q + j), global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(k + j))), dx + j);
+                        }
                     }
-                }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
+                else
+                {
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                    {
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(p + j), global::System.Runtime.Intrinsics.Vector256.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(q + j), global::System.Runtime.Intrinsics.Vector256.Load(x + j) - global::System.Runtime.Intrinsics.Vector256.Load(m + j), global::System.Runtime.Intrinsics.Vector256.Load(k + j))), dx + j);
+                        }
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicGradientInputVector128(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k)
+            private static void PeriodicGradientInputVector128(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k, bool stream)
             {
                 const int Lanes = 2;
-                int periods = length / Period;
-                for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                if (stream)
                 {
-                    for (int j = 0; j <= Period - Lanes; j += Lanes)
+                    // Elements one by one up to the first vector-aligned output element, then the same loop from there with
+                    // aligned non-temporal stores: the coefficient rows hold two periods, so they can start at any lane.
+                    int head = (int)(((16 - ((nuint)dx & 15)) & 15) / sizeof(double));
+                    if (head > length) head = length;
+                    for (int j = 0; j < head; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    dy += head; x += head; dx += head; m += head; p += head; q += head; k += head;
+                    length -= head;
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
                     {
-                        global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(p + j), global::System.Runtime.Intrinsics.Vector128.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(q + j), global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(k + j))), dx + j);
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(p + j), global::System.Runtime.Intrinsics.Vector128.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(q + j), global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(k + j))), dx + j);
+                        }
                     }
-                }
 
-                for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
+                else
+                {
+                    int periods = length / Period;
+                    for (int r = 0; r < periods; r++, dy += Period, x += Period, dx += Period)
+                    {
+                        for (int j = 0; j <= Period - Lanes; j += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(p + j), global::System.Runtime.Intrinsics.Vector128.Load(dy + j), MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(q + j), global::System.Runtime.Intrinsics.Vector128.Load(x + j) - global::System.Runtime.Intrinsics.Vector128.Load(m + j), global::System.Runtime.Intrinsics.Vector128.Load(k + j))), dx + j);
+                        }
+                    }
+
+                    for (int j = 0; j < length - periods * Period; j++) dx[j] = MulAdd(p[j], dy[j], MulAdd(q[j], x[j] - m[j], k[j]));
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PeriodicGradientInputScalar(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k)
+            private static void PeriodicGradientInputScalar(double* dy, double* x, double* dx, int length, double* m, double* p, double* q, double* k, bool stream)
             {
                 const int Lanes = 1;
                 int periods = length / Period;
@@ -1272,6 +1432,10 @@ namespace Style
             private const int WorkLength = 1;
             private const int CoefficientLength = 3;
 
+            // Input gradients at least this large (bytes) are written with non-temporal stores: with the output gradient and
+            // the input they would push each other out of cache anyway, and skipping the read-for-ownership of every line is faster.
+            private const long StreamingBytes = 4L << 20;
+
             /// <summary>Normalizes every sample of <paramref name="input"/> into <paramref name="output"/>, which may be the same memory.</summary>
             /// <exception cref="global::System.ArgumentException">A span's length does not fit the shape, or <paramref name="output"/> partly overlaps <paramref name="input"/>.</exception>
             public static void Forward(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
@@ -1334,17 +1498,17 @@ namespace Style
             private static void ForwardCore(double* x, double* w, double* b, double* y, double* mean, double* rstd, double* m2, int batch)
             {
                 int units = batch * UnitsPerSample;
-                global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
+                global::NormGen.Kernels.RowScheduler.Run(new ForwardUnits(x, w, b, y, mean, rstd, m2, false), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
             }
 
             /// <summary>Normalizes with given per-(sample, group) statistics.</summary>
             private static void NormalizeCore(double* x, double* w, double* b, double* y, double* mean, double* rstd, int batch)
-                => global::NormGen.Kernels.RowScheduler.Run(new NormalizeBlocks(x, w, b, y, mean, rstd), batch * UnitsPerSample * Blocks, BlockLength);
+                => global::NormGen.Kernels.RowScheduler.Run(new NormalizeBlocks(x, w, b, y, mean, rstd, false), batch * UnitsPerSample * Blocks, BlockLength);
 
             private static void BackwardCore(double* dy, double* x, double* w, double* mean, double* rstd, double* dx, double* dwPartial, double* dbPartial, int batch)
             {
                 int units = batch * UnitsPerSample;
-                global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
+                global::NormGen.Kernels.RowScheduler.Run(new BackwardUnits(dy, x, w, mean, rstd, dx, dwPartial, dbPartial, (long)batch * SampleLength * sizeof(double) >= StreamingBytes), global::NormGen.Kernels.ReductionPlan.For(units, UnitLength), UnitLength);
             }
 
             /// <summary>Merges the per-block statistics of one unit in block order (Chan et al.), then turns the variance into rstd.</summary>
@@ -1381,8 +1545,9 @@ namespace Style
                 private readonly double* _mean;
                 private readonly double* _rstd;
                 private readonly double* _m2;
+                private readonly bool _stream;
 
-                public ForwardUnits(double* x, double* w, double* b, double* y, double* mean, double* rstd, double* m2)
+                public ForwardUnits(double* x, double* w, double* b, double* y, double* mean, double* rstd, double* m2, bool stream)
                 {
                     _x = x;
                     _w = w;
@@ -1391,6 +1556,7 @@ namespace Style
                     _mean = mean;
                     _rstd = rstd;
                     _m2 = m2;
+                    _stream = stream;
                 }
 
                 public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
@@ -1422,7 +1588,7 @@ namespace Style
                                     if (_m2 != null) _m2[at + g] = m2[g];
                                 }
 
-                                NormalizeRange(_x + offset, _y + offset, unit, 0, UnitLength, mean, rstd, _w, _b, work);
+                                NormalizeRange(_x + offset, _y + offset, unit, 0, UnitLength, mean, rstd, _w, _b, work, _stream);
                             }
                         }
                     }
@@ -1442,8 +1608,9 @@ namespace Style
                 private readonly double* _y;
                 private readonly double* _mean;
                 private readonly double* _rstd;
+                private readonly bool _stream;
 
-                public NormalizeBlocks(double* x, double* w, double* b, double* y, double* mean, double* rstd)
+                public NormalizeBlocks(double* x, double* w, double* b, double* y, double* mean, double* rstd, bool stream)
                 {
                     _x = x;
                     _w = w;
@@ -1451,6 +1618,7 @@ namespace Style
                     _y = y;
                     _mean = mean;
                     _rstd = rstd;
+                    _stream = stream;
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1466,7 +1634,7 @@ namespace Style
                             {
                                 int unit = row / Blocks, start = (row - unit * Blocks) * BlockLength, length = BlockSize(row - unit * Blocks);
                                 long offset = (long)unit * UnitLength, at = (long)unit * UnitGroups;
-                                NormalizeRange(_x + offset, _y + offset, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work);
+                                NormalizeRange(_x + offset, _y + offset, unit, start, start + length, _mean + at, _rstd + at, _w, _b, work, _stream);
                             }
                         }
                     }
@@ -1488,8 +1656,9 @@ namespace Style
                 private readonly double* _dx;
                 private readonly double* _dwPartial;
                 private readonly double* _dbPartial;
+                private readonly bool _stream;
 
-                public BackwardUnits(double* dy, double* x, double* w, double* mean, double* rstd, double* dx, double* dwPartial, double* dbPartial)
+                public BackwardUnits(double* dy, double* x, double* w, double* mean, double* rstd, double* dx, double* dwPartial, double* dbPartial, bool stream)
                 {
                     _dy = dy;
                     _x = x;
@@ -1499,6 +1668,7 @@ namespace Style
                     _dx = dx;
                     _dwPartial = dwPartial;
                     _dbPartial = dbPartial;
+                    _stream = stream;
                 }
 
                 public void Execute(int block, int firstRow, int rowCount) => Execute(firstRow, rowCount);
@@ -1528,7 +1698,7 @@ namespace Style
                                 }
 
                                 GradientCoefficients(unit, totalA, totalB, _w, _mean + at, _rstd + at, _dwPartial, _dbPartial, coefficients, work);
-                                GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, 0, UnitLength, _mean + at, coefficients);
+                                GradientInputRange(_dy + offset, _x + offset, _dx + offset, unit, 0, UnitLength, _mean + at, coefficients, _stream);
                             }
                         }
                     }
@@ -1550,13 +1720,13 @@ namespace Style
 
             /// <summary>Normalizes elements [start, end) of a (sample, group), channel by channel with a folded scale.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void NormalizeRange(double* x, double* y, int unit, int start, int end, double* mean, double* rstd, double* w, double* b, double* work)
+            private static void NormalizeRange(double* x, double* y, int unit, int start, int end, double* mean, double* rstd, double* w, double* b, double* work, bool stream)
             {
                 int first = unit % Groups * ChannelsPerGroup;
                 for (int j = start / Spatial; j * Spatial < end; j++)
                 {
                     int from = global::System.Math.Max(start, j * Spatial), to = global::System.Math.Min(end, (j + 1) * Spatial);
-                    AffineRun(x + from, y + from, to - from, *mean, *rstd, 0);
+                    AffineRun(x + from, y + from, to - from, *mean, *rstd, 0, stream);
                 }
             }
 
@@ -1596,13 +1766,13 @@ namespace Style
 
             /// <summary>Writes the input gradient of elements [start, end) of a (sample, group).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRange(double* dy, double* x, double* dx, int unit, int start, int end, double* mean, double* coefficients)
+            private static void GradientInputRange(double* dy, double* x, double* dx, int unit, int start, int end, double* mean, double* coefficients, bool stream)
             {
                 double q = coefficients[ChannelsPerGroup], k = coefficients[ChannelsPerGroup + 1];
                 for (int j = start / Spatial; j * Spatial < end; j++)
                 {
                     int from = global::System.Math.Max(start, j * Spatial), to = global::System.Math.Min(end, (j + 1) * Spatial);
-                    GradientInputRun(dy + from, x + from, dx + from, to - from, coefficients[j], *mean, q, k);
+                    GradientInputRun(dy + from, x + from, dx + from, to - from, coefficients[j], *mean, q, k, stream);
                 }
             }
 
@@ -1905,79 +2075,112 @@ namespace Style
 
             /// <summary>y = (x - mean)·scale + shift over a contiguous run.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void AffineRun(double* x, double* y, int length, double mean, double scale, double shift)
+            private static void AffineRun(double* x, double* y, int length, double mean, double scale, double shift, bool stream)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && Spatial >= 8)
                 {
-                    AffineRunVector512(x, y, length, mean, scale, shift);
+                    AffineRunVector512(x, y, length, mean, scale, shift, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Spatial >= 4)
                 {
-                    AffineRunVector256(x, y, length, mean, scale, shift);
+                    AffineRunVector256(x, y, length, mean, scale, shift, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && Spatial >= 2)
                 {
-                    AffineRunVector128(x, y, length, mean, scale, shift);
+                    AffineRunVector128(x, y, length, mean, scale, shift, stream);
                 }
                 else
                 {
-                    AffineRunScalar(x, y, length, mean, scale, shift);
+                    AffineRunScalar(x, y, length, mean, scale, shift, stream);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AffineRunVector512(double* x, double* y, int length, double mean, double scale, double shift)
+            private static void AffineRunVector512(double* x, double* y, int length, double mean, double scale, double shift, bool stream)
             {
                 const int Lanes = 8;
                 global::System.Runtime.Intrinsics.Vector512<double> m = global::System.Runtime.Intrinsics.Vector512.Create(mean), a = global::System.Runtime.Intrinsics.Vector512.Create(scale), b = global::System.Runtime.Intrinsics.Vector512.Create(shift);
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                if (stream)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m, a, b);
-                    global::System.Runtime.Intrinsics.Vector512.Store(y0, y + i);
-                    global::System.Runtime.Intrinsics.Vector512.Store(y1, y + i + Lanes);
+                    int head = (int)(((64 - ((nuint)y & 63)) & 63) / sizeof(double));
+                    if (head > length) head = length;
+                    for (; i < head; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y + i);
+                }
+                else
+                {
+                    for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<double> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m, a, b);
+                        global::System.Runtime.Intrinsics.Vector512.Store(y0, y + i);
+                        global::System.Runtime.Intrinsics.Vector512.Store(y1, y + i + Lanes);
+                    }
+
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y + i);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m, a, b), y + i);
                 for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AffineRunVector256(double* x, double* y, int length, double mean, double scale, double shift)
+            private static void AffineRunVector256(double* x, double* y, int length, double mean, double scale, double shift, bool stream)
             {
                 const int Lanes = 4;
                 global::System.Runtime.Intrinsics.Vector256<double> m = global::System.Runtime.Intrinsics.Vector256.Create(mean), a = global::System.Runtime.Intrinsics.Vector256.Create(scale), b = global::System.Runtime.Intrinsics.Vector256.Create(shift);
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                if (stream)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m, a, b);
-                    global::System.Runtime.Intrinsics.Vector256.Store(y0, y + i);
-                    global::System.Runtime.Intrinsics.Vector256.Store(y1, y + i + Lanes);
+                    int head = (int)(((32 - ((nuint)y & 31)) & 31) / sizeof(double));
+                    if (head > length) head = length;
+                    for (; i < head; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y + i);
+                }
+                else
+                {
+                    for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<double> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m, a, b);
+                        global::System.Runtime.Intrinsics.Vector256.Store(y0, y + i);
+                        global::System.Runtime.Intrinsics.Vector256.Store(y1, y + i + Lanes);
+                    }
+
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y + i);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m, a, b), y + i);
                 for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AffineRunVector128(double* x, double* y, int length, double mean, double scale, double shift)
+            private static void AffineRunVector128(double* x, double* y, int length, double mean, double scale, double shift, bool stream)
             {
                 const int Lanes = 2;
                 global::System.Runtime.Intrinsics.Vector128<double> m = global::System.Runtime.Intrinsics.Vector128.Create(mean), a = global::System.Runtime.Intrinsics.Vector128.Create(scale), b = global::System.Runtime.Intrinsics.Vector128.Create(shift);
                 int i = 0;
-                for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                if (stream)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m, a, b);
-                    global::System.Runtime.Intrinsics.Vector128.Store(y0, y + i);
-                    global::System.Runtime.Intrinsics.Vector128.Store(y1, y + i + Lanes);
+                    int head = (int)(((16 - ((nuint)y & 15)) & 15) / sizeof(double));
+                    if (head > length) head = length;
+                    for (; i < head; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y + i);
+                }
+                else
+                {
+                    for (; i <= length - 2 * Lanes; i += 2 * Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<double> y0 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y1 = MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m, a, b);
+                        global::System.Runtime.Intrinsics.Vector128.Store(y0, y + i);
+                        global::System.Runtime.Intrinsics.Vector128.Store(y1, y + i + Lanes);
+                    }
+
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y + i);
                 }
 
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m, a, b), y + i);
                 for (; i < length; i++) y[i] = MulAdd(x[i] - mean, scale, shift);
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AffineRunScalar(double* x, double* y, int length, double mean, double scale, double shift)
+            private static void AffineRunScalar(double* x, double* y, int length, double mean, double scale, double shift, bool stream)
             {
                 const int Lanes = 1;
                 double m = mean, a = scale, b = shift;
@@ -2143,58 +2346,91 @@ namespace Style
 
             /// <summary>dx = p·dy + q·(x - mean) + k over a contiguous run.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void GradientInputRun(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k)
+            private static void GradientInputRun(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k, bool stream)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && Spatial >= 8)
                 {
-                    GradientInputRunVector512(dy, x, dx, length, p, mean, q, k);
+                    GradientInputRunVector512(dy, x, dx, length, p, mean, q, k, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && Spatial >= 4)
                 {
-                    GradientInputRunVector256(dy, x, dx, length, p, mean, q, k);
+                    GradientInputRunVector256(dy, x, dx, length, p, mean, q, k, stream);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && Spatial >= 2)
                 {
-                    GradientInputRunVector128(dy, x, dx, length, p, mean, q, k);
+                    GradientInputRunVector128(dy, x, dx, length, p, mean, q, k, stream);
                 }
                 else
                 {
-                    GradientInputRunScalar(dy, x, dx, length, p, mean, q, k);
+                    GradientInputRunScalar(dy, x, dx, length, p, mean, q, k, stream);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRunVector512(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k)
+            private static void GradientInputRunVector512(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k, bool stream)
             {
                 const int Lanes = 8;
                 global::System.Runtime.Intrinsics.Vector512<double> vp = global::System.Runtime.Intrinsics.Vector512.Create(p), vm = global::System.Runtime.Intrinsics.Vector512.Create(mean), vq = global::System.Runtime.Intrinsics.Vector512.Create(q), vk = global::System.Runtime.Intrinsics.Vector512.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector512.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - vm, vk)), dx + i);
+                if (stream)
+                {
+                    int head = (int)(((64 - ((nuint)dx & 63)) & 63) / sizeof(double));
+                    if (head > length) head = length;
+                    for (; i < head; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(MulAdd(vp, global::System.Runtime.Intrinsics.Vector512.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - vm, vk)), dx + i);
+                }
+                else
+                {
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector512.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector512.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector512.Load(x + i) - vm, vk)), dx + i);
+                }
+
                 for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRunVector256(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k)
+            private static void GradientInputRunVector256(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k, bool stream)
             {
                 const int Lanes = 4;
                 global::System.Runtime.Intrinsics.Vector256<double> vp = global::System.Runtime.Intrinsics.Vector256.Create(p), vm = global::System.Runtime.Intrinsics.Vector256.Create(mean), vq = global::System.Runtime.Intrinsics.Vector256.Create(q), vk = global::System.Runtime.Intrinsics.Vector256.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector256.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - vm, vk)), dx + i);
+                if (stream)
+                {
+                    int head = (int)(((32 - ((nuint)dx & 31)) & 31) / sizeof(double));
+                    if (head > length) head = length;
+                    for (; i < head; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(MulAdd(vp, global::System.Runtime.Intrinsics.Vector256.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - vm, vk)), dx + i);
+                }
+                else
+                {
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector256.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector256.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector256.Load(x + i) - vm, vk)), dx + i);
+                }
+
                 for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRunVector128(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k)
+            private static void GradientInputRunVector128(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k, bool stream)
             {
                 const int Lanes = 2;
                 global::System.Runtime.Intrinsics.Vector128<double> vp = global::System.Runtime.Intrinsics.Vector128.Create(p), vm = global::System.Runtime.Intrinsics.Vector128.Create(mean), vq = global::System.Runtime.Intrinsics.Vector128.Create(q), vk = global::System.Runtime.Intrinsics.Vector128.Create(k);
                 int i = 0;
-                for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector128.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - vm, vk)), dx + i);
+                if (stream)
+                {
+                    int head = (int)(((16 - ((nuint)dx & 15)) & 15) / sizeof(double));
+                    if (head > length) head = length;
+                    for (; i < head; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(MulAdd(vp, global::System.Runtime.Intrinsics.Vector128.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - vm, vk)), dx + i);
+                }
+                else
+                {
+                    for (; i <= length - Lanes; i += Lanes) global::System.Runtime.Intrinsics.Vector128.Store(MulAdd(vp, global::System.Runtime.Intrinsics.Vector128.Load(dy + i), MulAdd(vq, global::System.Runtime.Intrinsics.Vector128.Load(x + i) - vm, vk)), dx + i);
+                }
+
                 for (; i < length; i++) dx[i] = MulAdd(p, dy[i], MulAdd(q, x[i] - mean, k));
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void GradientInputRunScalar(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k)
+            private static void GradientInputRunScalar(double* dy, double* x, double* dx, int length, double p, double mean, double q, double k, bool stream)
             {
                 const int Lanes = 1;
                 double vp = p, vm = mean, vq = q, vk = k;
