@@ -203,50 +203,48 @@ namespace Models.Vision
                     int i = 0;
                     global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-                    // Mean, over four independent accumulators.
+                    // Provisional mean: the mean of the first 16 elements.
+                    float provisional = global::System.Runtime.Intrinsics.Vector512.Sum(global::System.Runtime.Intrinsics.Vector512.Load(x)) / 16;
+                    global::System.Runtime.Intrinsics.Vector512<float> c = global::System.Runtime.Intrinsics.Vector512.Create(provisional);
+
+                    // Deviations from it and their squares, over four pairs of accumulators.
+                    global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
                     for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
                     {
-                        s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + i);
-                        s1 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes);
-                        s2 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes);
-                        s3 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes);
-                    }
-
-                    for (; i <= RowLength - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + i);
-                    float sum = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3));
-                    for (; i < RowLength; i++) sum += x[i];
-                    mean = sum / RowLength;
-
-                    // Second pass over the row, still in cache: squared deviations from that mean, and the deviations
-                    // themselves, which correct the mean's rounding error (the corrected two-pass algorithm). Rows with a
-                    // large common offset keep an accurate variance, and a constant row gets its exact value as mean.
-                    global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean);
-                    global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0;
-                    s0 = s1 = q0;
-                    for (i = 0; i <= RowLength - 2 * Lanes; i += 2 * Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m;
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - m;
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.Load(x + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> d0 = x0 - c;
                         s0 += d0;
-                        s1 += d1;
                         q0 += d0 * d0;
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = x1 - c;
+                        s1 += d1;
                         q1 += d1 * d1;
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> d2 = x2 - c;
+                        s2 += d2;
+                        q2 += d2 * d2;
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> d3 = x3 - c;
+                        s3 += d3;
+                        q3 += d3 * d3;
                     }
 
                     for (; i <= RowLength - Lanes; i += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m;
-                        s0 += d;
-                        q0 += d * d;
+                        global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.Load(x + i);
+                        xi -= c;
+                        s0 += xi;
+                        q0 += xi * xi;
                     }
 
-                    float deviations = global::System.Runtime.Intrinsics.Vector512.Sum(s0 + s1), squares = global::System.Runtime.Intrinsics.Vector512.Sum(q0 + q1);
-                    for (; i < RowLength; i++) { float d = x[i] - mean; deviations += d; squares += d * d; }
+                    float deviations = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3)), squares = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3));
+                    for (; i < RowLength; i++) { float xi = x[i]; float d = xi - provisional; deviations += d; squares += d * d; }
+                    mean = provisional;
                     float shift = deviations / RowLength;
                     mean += shift;
                     squares -= deviations * shift;
                     if (squares < 0) squares = 0;
-                    m = global::System.Runtime.Intrinsics.Vector512.Create(mean);
+                    global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean);
                     rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
                     global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
 
@@ -281,50 +279,48 @@ namespace Models.Vision
                     int i = 0;
                     global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-                    // Mean, over four independent accumulators.
+                    // Provisional mean: the mean of the first 16 elements.
+                    float provisional = global::System.Runtime.Intrinsics.Vector256.Sum((global::System.Runtime.Intrinsics.Vector256.Load(x)) + (global::System.Runtime.Intrinsics.Vector256.Load(x + 1 * Lanes))) / 16;
+                    global::System.Runtime.Intrinsics.Vector256<float> c = global::System.Runtime.Intrinsics.Vector256.Create(provisional);
+
+                    // Deviations from it and their squares, over four pairs of accumulators.
+                    global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
                     for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
                     {
-                        s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + i);
-                        s1 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes);
-                        s2 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes);
-                        s3 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes);
-                    }
-
-                    for (; i <= RowLength - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + i);
-                    float sum = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3));
-                    for (; i < RowLength; i++) sum += x[i];
-                    mean = sum / RowLength;
-
-                    // Second pass over the row, still in cache: squared deviations from that mean, and the deviations
-                    // themselves, which correct the mean's rounding error (the corrected two-pass algorithm). Rows with a
-                    // large common offset keep an accurate variance, and a constant row gets its exact value as mean.
-                    global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean);
-                    global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0;
-                    s0 = s1 = q0;
-                    for (i = 0; i <= RowLength - 2 * Lanes; i += 2 * Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m;
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - m;
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.Load(x + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> d0 = x0 - c;
                         s0 += d0;
-                        s1 += d1;
                         q0 += d0 * d0;
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> d1 = x1 - c;
+                        s1 += d1;
                         q1 += d1 * d1;
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> d2 = x2 - c;
+                        s2 += d2;
+                        q2 += d2 * d2;
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> d3 = x3 - c;
+                        s3 += d3;
+                        q3 += d3 * d3;
                     }
 
                     for (; i <= RowLength - Lanes; i += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m;
-                        s0 += d;
-                        q0 += d * d;
+                        global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.Load(x + i);
+                        xi -= c;
+                        s0 += xi;
+                        q0 += xi * xi;
                     }
 
-                    float deviations = global::System.Runtime.Intrinsics.Vector256.Sum(s0 + s1), squares = global::System.Runtime.Intrinsics.Vector256.Sum(q0 + q1);
-                    for (; i < RowLength; i++) { float d = x[i] - mean; deviations += d; squares += d * d; }
+                    float deviations = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3)), squares = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3));
+                    for (; i < RowLength; i++) { float xi = x[i]; float d = xi - provisional; deviations += d; squares += d * d; }
+                    mean = provisional;
                     float shift = deviations / RowLength;
                     mean += shift;
                     squares -= deviations * shift;
                     if (squares < 0) squares = 0;
-                    m = global::System.Runtime.Intrinsics.Vector256.Create(mean);
+                    global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean);
                     rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
                     global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
 
@@ -359,50 +355,48 @@ namespace Models.Vision
                     int i = 0;
                     global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-                    // Mean, over four independent accumulators.
+                    // Provisional mean: the mean of the first 16 elements.
+                    float provisional = global::System.Runtime.Intrinsics.Vector128.Sum((global::System.Runtime.Intrinsics.Vector128.Load(x)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + 1 * Lanes)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + 2 * Lanes)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + 3 * Lanes))) / 16;
+                    global::System.Runtime.Intrinsics.Vector128<float> c = global::System.Runtime.Intrinsics.Vector128.Create(provisional);
+
+                    // Deviations from it and their squares, over four pairs of accumulators.
+                    global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
                     for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
                     {
-                        s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + i);
-                        s1 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes);
-                        s2 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes);
-                        s3 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes);
-                    }
-
-                    for (; i <= RowLength - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + i);
-                    float sum = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3));
-                    for (; i < RowLength; i++) sum += x[i];
-                    mean = sum / RowLength;
-
-                    // Second pass over the row, still in cache: squared deviations from that mean, and the deviations
-                    // themselves, which correct the mean's rounding error (the corrected two-pass algorithm). Rows with a
-                    // large common offset keep an accurate variance, and a constant row gets its exact value as mean.
-                    global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean);
-                    global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0;
-                    s0 = s1 = q0;
-                    for (i = 0; i <= RowLength - 2 * Lanes; i += 2 * Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m;
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - m;
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Load(x + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> d0 = x0 - c;
                         s0 += d0;
-                        s1 += d1;
                         q0 += d0 * d0;
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes);
+                        global::System.Runtime.Intrinsics.Vector128<float> d1 = x1 - c;
+                        s1 += d1;
                         q1 += d1 * d1;
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector128<float> d2 = x2 - c;
+                        s2 += d2;
+                        q2 += d2 * d2;
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes);
+                        global::System.Runtime.Intrinsics.Vector128<float> d3 = x3 - c;
+                        s3 += d3;
+                        q3 += d3 * d3;
                     }
 
                     for (; i <= RowLength - Lanes; i += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m;
-                        s0 += d;
-                        q0 += d * d;
+                        global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.Load(x + i);
+                        xi -= c;
+                        s0 += xi;
+                        q0 += xi * xi;
                     }
 
-                    float deviations = global::System.Runtime.Intrinsics.Vector128.Sum(s0 + s1), squares = global::System.Runtime.Intrinsics.Vector128.Sum(q0 + q1);
-                    for (; i < RowLength; i++) { float d = x[i] - mean; deviations += d; squares += d * d; }
+                    float deviations = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3)), squares = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3));
+                    for (; i < RowLength; i++) { float xi = x[i]; float d = xi - provisional; deviations += d; squares += d * d; }
+                    mean = provisional;
                     float shift = deviations / RowLength;
                     mean += shift;
                     squares -= deviations * shift;
                     if (squares < 0) squares = 0;
-                    m = global::System.Runtime.Intrinsics.Vector128.Create(mean);
+                    global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean);
                     rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
                     global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
 
