@@ -13,11 +13,13 @@ namespace NormGen.Benchmarks.Quick;
 /// Reports the median time per call of each.
 /// </summary>
 /// <remarks>
-/// Between batches of different workloads the sampler sleeps briefly. Thread pools keep their workers
+/// Between batches of different workloads every core spins briefly. Thread pools keep their workers
 /// spinning for a while after a parallel call (libtorch's OpenMP workers for about ten milliseconds), and on
-/// a machine with few cores a spinning worker left by one implementation would slow the next one down.
-/// The pause gives each batch the machine as a process running only that implementation would have it.
-/// </remarks>
+/// a machine with few cores a spinning worker left by one implementation would slow the next one down; the
+/// pause lets them park. The pause spins rather than sleeps: on a virtual machine an idle core is handed
+/// back to the host and comes back with cold caches and a low clock, which measured up to twice as slow
+/// for the first milliseconds of a batch. A training loop never idles between calls, so neither do we.
+/// /// </remarks>
 internal static class Sampler
 {
     private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(100);
@@ -61,7 +63,7 @@ internal static class Sampler
         {
             for (int w = 0; w < workloads.Count; w++)
             {
-                Thread.Sleep(CoolDown);
+                Settle();
                 Workload workload = workloads[w];
                 long start = Stopwatch.GetTimestamp();
                 for (int i = 0; i < batches[w]; i++)
@@ -87,7 +89,7 @@ internal static class Sampler
     /// <summary>Warms <paramref name="workload"/> up and returns how many calls make about one batch.</summary>
     private static int BatchSize(Workload workload)
     {
-        Thread.Sleep(CoolDown);
+        Settle();
         var clock = Stopwatch.StartNew();
         long calls = 0;
         while (calls < 3 || clock.Elapsed < WarmUp)
@@ -104,6 +106,32 @@ internal static class Sampler
 
         double perCall = clock.Elapsed.TotalSeconds / calls;
         return (int)Math.Clamp(BatchTarget.TotalSeconds / perCall, 1, 1_000_000);
+    }
+
+    /// <summary>Keeps every core busy with nothing for <see cref="CoolDown"/>, so other threads park and no core idles.</summary>
+    private static void Settle()
+    {
+        var spinners = new Thread[Environment.ProcessorCount - 1];
+        for (int i = 0; i < spinners.Length; i++)
+        {
+            spinners[i] = new Thread(Spin) { IsBackground = true };
+            spinners[i].Start();
+        }
+
+        Spin();
+        foreach (Thread spinner in spinners)
+        {
+            spinner.Join();
+        }
+
+        static void Spin()
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < CoolDown)
+            {
+                Thread.SpinWait(64);
+            }
+        }
     }
 
     private static double Median(List<double> values)
