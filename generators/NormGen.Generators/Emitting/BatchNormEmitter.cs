@@ -187,7 +187,8 @@ internal sealed partial class BatchNormEmitter
     }
 
     /// <summary>The streaming flag a kernel of an elementwise pass takes: whether its output is large enough.</summary>
-    private string StreamingArgument(string output) => CanStream ? $", (long){output}.Length * sizeof({T}) >= StreamingBytes" : "";
+    /// <summary>Forward streams its output when input and output together outgrow the last-level cache.</summary>
+    private string StreamingArgument(string output) => CanStream ? $", {Runtime}.OutputStreaming.Pays(2L * {output}.Length * sizeof({T}))" : "";
 
     private string AffineText(string normalized) => Affine ? normalized + " * weight + bias" : normalized;
 
@@ -220,8 +221,8 @@ internal sealed partial class BatchNormEmitter
         {
             writer.Line();
             writer.Line("/// <summary>");
-            writer.Line("/// Outputs at least this large (bytes) are written with non-temporal stores: they would push the input out of cache anyway,");
-            writer.Line("/// and skipping the read-for-ownership of every output line measures faster.");
+            writer.Line("/// Input gradients at least this large (bytes) are written with non-temporal stores: with the output gradient and the input");
+            writer.Line("/// they would push each other out of cache anyway, and skipping the read-for-ownership of every output line measures faster.");
             writer.Line("/// </summary>");
             writer.Line("private const long StreamingBytes = 4L << 20;");
         }

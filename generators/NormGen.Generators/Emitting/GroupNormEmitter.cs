@@ -261,7 +261,8 @@ internal sealed class GroupNormEmitter
 
     private string ActivationMethod => _norm.Activation.ToString();
 
-    private string StreamForward => StreamsForward ? $"(long)batch * SampleLength * sizeof({T}) >= StreamingBytes" : "false";
+    /// <summary>Forward streams its output when input and output together outgrow the last-level cache.</summary>
+    private string StreamForward => StreamsForward ? $"{Runtime}.OutputStreaming.Pays(2L * batch * SampleLength * sizeof({T}))" : "false";
 
     private string StreamBackward => StreamsBackward ? $"(long)batch * SampleLength * sizeof({T}) >= StreamingBytes" : "false";
 

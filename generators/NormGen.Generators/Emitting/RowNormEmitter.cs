@@ -336,8 +336,8 @@ internal sealed class RowNormEmitter
             }
             else if (!_half)
             {
-                writer.Line("// Outputs larger than the caches are written with non-temporal stores.");
-                writer.Line($"bool stream = {Runtime}.OutputStreaming.Pays((long)output.Length * sizeof({T}));");
+                writer.Line("// Calls that move more bytes than the last-level cache holds write their output with non-temporal stores.");
+                writer.Line($"bool stream = {Runtime}.OutputStreaming.Pays({(_residual ? 4 : 2)}L * output.Length * sizeof({T}));");
                 launchArguments.Add("stream");
             }
 

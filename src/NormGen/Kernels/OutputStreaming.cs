@@ -1,16 +1,74 @@
+using System;
+using System.Globalization;
+using System.IO;
+
 namespace NormGen.Kernels;
 
 /// <summary>
-/// When generated kernels write their outputs with non-temporal (streaming) stores. An output larger than
-/// the caches cannot stay there for the next layer anyway; streaming it saves reading every destination
-/// line from memory before overwriting it, which is a third of a memory-bound kernel's traffic. Below the
-/// size of a typical last-level cache, the output is better left in cache for whatever reads it next.
+/// When generated forward kernels write their outputs with non-temporal (streaming) stores. When a call reads
+/// and writes more bytes than the last-level cache holds, its output cannot stay there for the next layer
+/// anyway; streaming it saves reading every destination line from memory before overwriting it, which is a
+/// third of a memory-bound kernel's traffic. Below that, the output is better left in cache for whatever
+/// reads it next: non-temporal stores would send it to memory and make the next reader fetch it back.
 /// </summary>
 public static class OutputStreaming
 {
-    /// <summary>Outputs of at least this many bytes are streamed.</summary>
-    public const long ThresholdBytes = 32L << 20;
+    /// <summary>The last-level cache size assumed where the machine does not report one.</summary>
+    public const long DefaultCacheBytes = 32L << 20;
 
-    /// <summary>Whether an output of <paramref name="bytes"/> bytes is worth streaming.</summary>
-    public static bool Pays(long bytes) => bytes >= ThresholdBytes;
+    /// <summary>
+    /// The size of the last-level cache in bytes: read once from the operating system where it reports it
+    /// (Linux sysfs), else <see cref="DefaultCacheBytes"/>.
+    /// </summary>
+    public static long CacheBytes { get; } = ReadLastLevelCacheBytes() ?? DefaultCacheBytes;
+
+    /// <summary>Whether a call that reads and writes <paramref name="bytesTouched"/> bytes in all should stream its output.</summary>
+    public static bool Pays(long bytesTouched) => bytesTouched >= CacheBytes;
+
+    private static long? ReadLastLevelCacheBytes()
+    {
+        try
+        {
+            const string Caches = "/sys/devices/system/cpu/cpu0/cache";
+            if (!Directory.Exists(Caches))
+            {
+                return null;
+            }
+
+            long? largest = null;
+            foreach (string index in Directory.EnumerateDirectories(Caches, "index*"))
+            {
+                string sizeFile = Path.Combine(index, "size");
+                if (File.Exists(sizeFile) && ParseSize(File.ReadAllText(sizeFile).Trim()) is long size && size > (largest ?? 0))
+                {
+                    largest = size;
+                }
+            }
+
+            return largest;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Parses sysfs sizes such as <c>32768K</c> or <c>2M</c>.</summary>
+    private static long? ParseSize(string text)
+    {
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        long unit = char.ToUpperInvariant(text[^1]) switch
+        {
+            'K' => 1L << 10,
+            'M' => 1L << 20,
+            'G' => 1L << 30,
+            _ => 1,
+        };
+        string digits = unit == 1 ? text : text[..^1];
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0 ? value * unit : null;
+    }
 }

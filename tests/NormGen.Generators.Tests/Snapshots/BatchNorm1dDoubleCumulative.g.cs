@@ -38,8 +38,8 @@ partial class Tabular
 
 
         /// <summary>
-        /// Outputs at least this large (bytes) are written with non-temporal stores: they would push the input out of cache anyway,
-        /// and skipping the read-for-ownership of every output line measures faster.
+        /// Input gradients at least this large (bytes) are written with non-temporal stores: with the output gradient and the input
+        /// they would push each other out of cache anyway, and skipping the read-for-ownership of every output line measures faster.
         /// </summary>
         private const long StreamingBytes = 4L << 20;
 
@@ -97,7 +97,7 @@ partial class Tabular
                     new global::System.ReadOnlySpan<double>(scale, Channels).CopyTo(new global::System.Span<double>(scale + Channels, Channels));
                     new global::System.ReadOnlySpan<double>(shift, Channels).CopyTo(new global::System.Span<double>(shift + Channels, Channels));
 
-                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(double) >= StreamingBytes), batch * Spatial, Channels);
+                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(double))), batch * Spatial, Channels);
                 }
             }
             finally
@@ -135,7 +135,7 @@ partial class Tabular
                     new global::System.ReadOnlySpan<double>(scale, Channels).CopyTo(new global::System.Span<double>(scale + Channels, Channels));
                     new global::System.ReadOnlySpan<double>(shift, Channels).CopyTo(new global::System.Span<double>(shift + Channels, Channels));
 
-                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(double) >= StreamingBytes), batch * Spatial, Channels);
+                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(double))), batch * Spatial, Channels);
                 }
             }
             finally
@@ -296,7 +296,7 @@ partial class Tabular
                     new global::System.ReadOnlySpan<double>(scale, Channels).CopyTo(new global::System.Span<double>(scale + Channels, Channels));
                     new global::System.ReadOnlySpan<double>(shift, Channels).CopyTo(new global::System.Span<double>(shift + Channels, Channels));
 
-                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(double) >= StreamingBytes), batch * Spatial, Channels);
+                    global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(double))), batch * Spatial, Channels);
                 }
             }
             finally

@@ -43,8 +43,8 @@ namespace Vision
 
 
             /// <summary>
-            /// Outputs at least this large (bytes) are written with non-temporal stores: they would push the input out of cache anyway,
-            /// and skipping the read-for-ownership of every output line measures faster.
+            /// Input gradients at least this large (bytes) are written with non-temporal stores: with the output gradient and the input
+            /// they would push each other out of cache anyway, and skipping the read-for-ownership of every output line measures faster.
             /// </summary>
             private const long StreamingBytes = 4L << 20;
 
@@ -101,7 +101,7 @@ namespace Vision
                             TrainingCoefficients(c, count, center[c], scale[c], w, b, runMean, runVar, momentum, meanOut, rstdOut, out scale[c], out shift[c]);
                         }
 
-                        global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(float) >= StreamingBytes), batch * Channels, Spatial);
+                        global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(float))), batch * Channels, Spatial);
                     }
                 }
                 finally
@@ -138,7 +138,7 @@ namespace Vision
                             EvalCoefficients(c, w, b, runMean, runVar, out _, out scale[c], out shift[c]);
                         }
 
-                        global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(float) >= StreamingBytes), batch * Channels, Spatial);
+                        global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(float))), batch * Channels, Spatial);
                     }
                 }
                 finally
@@ -309,7 +309,7 @@ namespace Vision
                             TrainingCoefficients(c, count, center[c], scale[c], w, b, runMean, runVar, momentum, meanOut, rstdOut, out scale[c], out shift[c]);
                         }
 
-                        global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, (long)output.Length * sizeof(float) >= StreamingBytes), batch * Channels, Spatial);
+                        global::NormGen.Kernels.RowScheduler.Run(new AffineRows(x, y, center, scale, shift, global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(float))), batch * Channels, Spatial);
                     }
                 }
                 finally

@@ -51,8 +51,8 @@ namespace Vision
                 global::NormGen.Kernels.KernelArguments.RequireLengthOrEmpty(rstd.Length, rows, nameof(rstd));
                 global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));
 
-                // Outputs larger than the caches are written with non-temporal stores.
-                bool stream = global::NormGen.Kernels.OutputStreaming.Pays((long)output.Length * sizeof(float));
+                // Calls that move more bytes than the last-level cache holds write their output with non-temporal stores.
+                bool stream = global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(float));
                 fixed (float* x = input, w = weight, b = bias, y = output, meanOut = mean, rstdOut = rstd)
                 {
                     global::NormGen.Kernels.RowScheduler.Run(new ForwardRows(x, w, b, y, meanOut, rstdOut, stream), rows, RowLength);

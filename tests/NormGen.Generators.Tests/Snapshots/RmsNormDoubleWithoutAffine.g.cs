@@ -46,8 +46,8 @@ partial class Decoder
             global::NormGen.Kernels.KernelArguments.RequireLengthOrEmpty(rstd.Length, rows, nameof(rstd));
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));
 
-            // Outputs larger than the caches are written with non-temporal stores.
-            bool stream = global::NormGen.Kernels.OutputStreaming.Pays((long)output.Length * sizeof(double));
+            // Calls that move more bytes than the last-level cache holds write their output with non-temporal stores.
+            bool stream = global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(double));
             fixed (double* x = input, y = output, rstdOut = rstd)
             {
                 global::NormGen.Kernels.RowScheduler.Run(new ForwardRows(x, y, rstdOut, stream), rows, RowLength);

@@ -6,14 +6,18 @@ using K = NormGen.Tests.BatchNorm.BatchNormTestNorms;
 namespace NormGen.Tests.BatchNorm;
 
 /// <summary>
-/// Outputs of 4 MiB and more are written with non-temporal stores, from the first vector-aligned element on. These
-/// batches cross that size, with outputs placed at every alignment, and must give what the cached path and the
-/// reference give.
+/// Forward writes its output with non-temporal stores when input and output together outgrow the last-level cache,
+/// backward its input gradient from 4 MiB on; both from the first vector-aligned element on. These batches cross
+/// both sizes, with outputs placed at every alignment, and must give what the cached path and the reference give.
 /// </summary>
 public class BatchNormStreamingTests
 {
-    /// <summary>Samples that make a 4 MiB float output: 4 Mi / 4 bytes / sample length.</summary>
-    private static int LargeBatch(int sampleLength) => (4 << 20) / 4 / sampleLength;
+    /// <summary>Samples that make a float output large enough for forward and backward to stream.</summary>
+    private static int LargeBatch(int sampleLength)
+    {
+        long outputBytes = Math.Max(Kernels.OutputStreaming.CacheBytes / 2, 4L << 20);
+        return (int)((outputBytes + 4L * sampleLength - 1) / 4 / sampleLength);
+    }
 
     [Theory]
     [InlineData(0)]

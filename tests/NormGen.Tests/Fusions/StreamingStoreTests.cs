@@ -5,16 +5,19 @@ using Xunit;
 namespace NormGen.Tests.Fusions;
 
 /// <summary>
-/// Outputs past <see cref="OutputStreaming.ThresholdBytes"/> are written with non-temporal stores, peeled to an
-/// aligned address first: the results are the same bits as the cached path's, at any alignment of the outputs.
+/// Calls that read and write more than <see cref="OutputStreaming.CacheBytes"/> write their output with non-temporal
+/// stores, peeled to an aligned address first: the results are the same bits as the cached path's, at any alignment of the outputs.
 /// (Kernels with a fused activation never stream: the activation reads each row back at once.)
 /// </summary>
 public class StreamingStoreTests
 {
     private const int D = 768;
 
-    /// <summary>Enough rows that one call's output crosses the streaming threshold, and half of them don't.</summary>
-    private static readonly int Rows = 2 * (int)(OutputStreaming.ThresholdBytes / (D * sizeof(float)) / 2 + 1);
+    /// <summary>
+    /// Enough rows that one residual call (x, the residual, their sum and y: four times its output) crosses the
+    /// streaming threshold, and half of them don't.
+    /// </summary>
+    private static readonly int Rows = 2 * (int)(OutputStreaming.CacheBytes / 4 / (D * sizeof(float)) / 2 + 1);
 
     [Theory]
     [InlineData(0)]
@@ -23,7 +26,7 @@ public class StreamingStoreTests
     {
         int n = Rows * D;
         float[] x = Random(n, 1), res = Random(n, 2), w = Random(D, 3), b = Random(D, 4);
-        Assert.True(OutputStreaming.Pays((long)n * sizeof(float)) && !OutputStreaming.Pays((long)n / 2 * sizeof(float)));
+        Assert.True(OutputStreaming.Pays(4L * n * sizeof(float)) && !OutputStreaming.Pays(4L * (n / 2) * sizeof(float)));
 
         // One call over all rows streams; two calls over half the rows each do not.
         float[] yBuffer = new float[n + 16], sumBuffer = new float[n + 16];
