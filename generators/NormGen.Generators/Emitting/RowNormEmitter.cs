@@ -496,6 +496,12 @@ internal sealed class RowNormEmitter
             writer.Line($"{Runtime}.KernelArguments.RequireNoPartialOverlap(gradOutput, gradInput, nameof(gradInput));");
             writer.Line($"{Runtime}.KernelArguments.RequireNoPartialOverlap({input}, gradInput, nameof(gradInput));");
             writer.Line();
+            if (!_half)
+            {
+                writer.Line("// Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.");
+                writer.Line($"bool stream = {Runtime}.OutputStreaming.Pays(3L * gradInput.Length * sizeof({T}));");
+            }
+
             writer.Line($"{Runtime}.ReductionPlan plan = {Runtime}.ReductionPlan.For(rows, RowLength);");
             if (_half && ParameterGradients.Count > 0)
             {
@@ -532,7 +538,8 @@ internal sealed class RowNormEmitter
     private void WriteBackwardLaunch(CodeWriter writer)
     {
         var fields = BackwardFields();
-        string launch = $"{Runtime}.RowScheduler.Run(new BackwardBlocks({string.Join(", ", fields.Select(f => f.Name))}), plan, RowLength);";
+        string flag = _half ? "" : ", stream";
+        string launch = $"{Runtime}.RowScheduler.Run(new BackwardBlocks({string.Join(", ", fields.Select(f => f.Name))}{flag}), plan, RowLength);";
         WriteLaunch(writer, fields, BackwardWidenedParameters(), launch, after: w =>
         {
             foreach (string gradient in ParameterGradients)
@@ -852,6 +859,11 @@ internal sealed class RowNormEmitter
                 writer.Line($"if (_{statistic}Out != null) _{statistic}Out[row] = {statistic};");
             }
         }
+
+        if (!_half)
+        {
+            WriteStoreFence(writer);
+        }
     }
 
     private void WriteBackwardBlocks(CodeWriter writer)
@@ -861,7 +873,7 @@ internal sealed class RowNormEmitter
         writer.Line("/// <summary>Back-propagates one block of rows, summing its parameter gradients into the block's own partial rows.</summary>");
         using (writer.Block($"private readonly struct BackwardBlocks : {Runtime}.IRowBlockKernel"))
         {
-            WritePointerFields(writer, "BackwardBlocks", fields);
+            WritePointerFields(writer, "BackwardBlocks", fields, _half ? null : "stream");
             writer.Line();
             WriteExecute(writer, "int block, int firstRow, int rowCount", "block, firstRow, rowCount", BackwardScratchRows, WriteBackwardLoop);
         }
@@ -952,11 +964,32 @@ internal sealed class RowNormEmitter
             arguments.Add(statistics);
             arguments.Add(dx);
             arguments.AddRange(ParameterGradients);
+            if (!_half)
+            {
+                arguments.Add("_stream");
+            }
+
             writer.Line($"BackwardRow({string.Join(", ", arguments)});");
             if (_half)
             {
                 writer.Line($"{Runtime}.HalfConversion.ToHalf(Row(gradient), Row(_dx + offset));");
             }
+        }
+
+        if (!_half)
+        {
+            WriteStoreFence(writer);
+        }
+    }
+
+    /// <summary>Orders a worker's non-temporal stores before it reports its rows done.</summary>
+    private static void WriteStoreFence(CodeWriter writer)
+    {
+        writer.Line();
+        using (writer.Block("if (_stream)"))
+        {
+            writer.Line("if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();");
+            writer.Line("else global::System.Threading.Interlocked.MemoryBarrier();");
         }
     }
 
@@ -1141,6 +1174,11 @@ internal sealed class RowNormEmitter
         parameters.AddRange(StatisticNames.Select(s => $"{T} {s}"));
         parameters.Add($"{T}* dx");
         parameters.AddRange(ParameterGradients.Select(g => $"{T}* {g}"));
+        if (!_half)
+        {
+            parameters.Add("bool stream");
+        }
+
         return parameters;
     }
 
@@ -1535,37 +1573,65 @@ internal sealed class RowNormEmitter
         }
 
         writer.Line($"    {vt} gxm = {v}.Create(gxMean);");
+        if (!_half)
+        {
+            writer.Line("    if (stream)");
+            writer.Line("    {");
+            writer.Line("        // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.");
+            writer.Line("        // The elements before dx's first aligned address go through the scalar path.");
+            writer.Line($"        int head = (int)((nuint)dx & {width.Bytes - 1});");
+            writer.Line($"        head = head == 0 || head % {_t.Size} != 0 ? 0 : global::System.Math.Min(({width.Bytes} - head) / {_t.Size}, RowLength);");
+            writer.Line($"        bool aligned = ((nuint)dx & {_t.Size - 1}) == 0;");
+            WriteBackwardScalarLoop(writer, "for (i = 0; i < head; i++)", scalarXhat, scalarG, "        ");
+            writer.Line("        for (; aligned && i <= RowLength - Lanes; i += Lanes)");
+            WriteBackwardVectorBody(writer, width, xhat, streaming: true, "        ");
+            WriteBackwardScalarLoop(writer, "for (; i < RowLength; i++)", scalarXhat, scalarG, "        ");
+            writer.Line("        return;");
+            writer.Line("    }");
+            writer.Line();
+        }
+
         writer.Line("    for (i = 0; i <= RowLength - Lanes; i += Lanes)");
-        writer.Line("    {");
-        writer.Line($"        {vt} xhat = {xhat};");
-        writer.Line($"        {vt} dyi = {load}(dy + i);");
+        WriteBackwardVectorBody(writer, width, xhat, streaming: false, "    ");
+        writer.Line();
+        WriteBackwardScalarLoop(writer, "for (; i < RowLength; i++)", scalarXhat, scalarG, "    ");
+        writer.Line("}");
+    }
+
+    /// <summary>The vector body of backward's last pass: dx (stored non-temporally when streaming) and the parameter gradients.</summary>
+    private void WriteBackwardVectorBody(CodeWriter writer, VectorWidth width, string xhat, bool streaming, string indent)
+    {
+        string v = width.Helper;
+        string vt = $"{v}<{T}>";
+        string load = $"{v}.Load";
+        string store = streaming ? $"{v}.StoreAlignedNonTemporal" : $"{v}.Store";
+        writer.Line($"{indent}{{");
+        writer.Line($"{indent}    {vt} xhat = {xhat};");
+        writer.Line($"{indent}    {vt} dyi = {load}(dy + i);");
         string gi = _norm.HasWeight ? $"dyi * {load}(w + i)" : "dyi";
         string dxValue = _centered ? $"r * ({gi} - gm - xhat * gxm)" : $"r * ({gi} - xhat * gxm)";
         if (_inputBias)
         {
-            writer.Line($"        {vt} dxi = {dxValue};");
-            writer.Line($"        {v}.Store(dxi, dx + i);");
-            writer.Line($"        if (gradInputBias != null) {v}.Store({load}(gradInputBias + i) + dxi, gradInputBias + i);");
+            writer.Line($"{indent}    {vt} dxi = {dxValue};");
+            writer.Line($"{indent}    {store}(dxi, dx + i);");
+            writer.Line($"{indent}    if (gradInputBias != null) {v}.Store({load}(gradInputBias + i) + dxi, gradInputBias + i);");
         }
         else
         {
-            writer.Line($"        {v}.Store({dxValue}, dx + i);");
+            writer.Line($"{indent}    {store}({dxValue}, dx + i);");
         }
 
         if (_norm.HasWeight)
         {
-            writer.Line($"        if (gradWeight != null) {v}.Store({load}(gradWeight + i) + dyi * xhat, gradWeight + i);");
+            writer.Line($"{indent}    if (gradWeight != null) {v}.Store({load}(gradWeight + i) + dyi * xhat, gradWeight + i);");
         }
 
         if (_norm.HasBias)
         {
-            writer.Line($"        if (gradBias != null) {v}.Store({load}(gradBias + i) + dyi, gradBias + i);");
+            writer.Line($"{indent}    if (gradBias != null) {v}.Store({load}(gradBias + i) + dyi, gradBias + i);");
         }
 
-        writer.Line("    }");
-        writer.Line();
-        WriteBackwardTail(writer, "", scalarXhat, scalarG);
-        writer.Line("}");
+        writer.Line($"{indent}}}");
     }
 
     private void WriteBackwardRowScalar(CodeWriter writer)
@@ -1588,41 +1654,42 @@ internal sealed class RowNormEmitter
         }
 
         writer.Line("    gxMean /= RowLength;");
-        WriteBackwardTail(writer, "int i = 0", scalarXhat, scalarG);
+        WriteBackwardScalarLoop(writer, "for (int i = 0; i < RowLength; i++)", scalarXhat, scalarG, "    ");
         writer.Line("}");
     }
 
-    private void WriteBackwardTail(CodeWriter writer, string start, string xhat, string g)
+    /// <summary>The scalar form of backward's last pass over the elements <paramref name="header"/> visits.</summary>
+    private void WriteBackwardScalarLoop(CodeWriter writer, string header, string xhat, string g, string indent)
     {
-        writer.Line($"    for ({start}; i < RowLength; i++)");
-        writer.Line("    {");
+        writer.Line(indent + header);
+        writer.Line(indent + "{");
         // Read everything at i before writing dx[i]: dx may be the same memory as dy or x.
-        writer.Line($"        {T} xhat = {xhat};");
-        writer.Line($"        {T} dyi = dy[i];");
+        writer.Line($"{indent}    {T} xhat = {xhat};");
+        writer.Line($"{indent}    {T} dyi = dy[i];");
         string gi = g.Replace("dy[i]", "dyi");
         string dxValue = _centered ? $"rstd * ({gi} - gMean - xhat * gxMean)" : $"rstd * ({gi} - xhat * gxMean)";
         if (_inputBias)
         {
-            writer.Line($"        {T} dxi = {dxValue};");
-            writer.Line("        dx[i] = dxi;");
-            writer.Line("        if (gradInputBias != null) gradInputBias[i] += dxi;");
+            writer.Line($"{indent}    {T} dxi = {dxValue};");
+            writer.Line(indent + "    dx[i] = dxi;");
+            writer.Line(indent + "    if (gradInputBias != null) gradInputBias[i] += dxi;");
         }
         else
         {
-            writer.Line($"        dx[i] = {dxValue};");
+            writer.Line($"{indent}    dx[i] = {dxValue};");
         }
 
         if (_norm.HasWeight)
         {
-            writer.Line("        if (gradWeight != null) gradWeight[i] += dyi * xhat;");
+            writer.Line(indent + "    if (gradWeight != null) gradWeight[i] += dyi * xhat;");
         }
 
         if (_norm.HasBias)
         {
-            writer.Line("        if (gradBias != null) gradBias[i] += dyi;");
+            writer.Line(indent + "    if (gradBias != null) gradBias[i] += dyi;");
         }
 
-        writer.Line("    }");
+        writer.Line(indent + "}");
     }
 
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");

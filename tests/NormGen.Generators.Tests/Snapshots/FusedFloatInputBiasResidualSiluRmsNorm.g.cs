@@ -101,6 +101,8 @@ partial class Decoder
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(gradOutput, gradInput, nameof(gradInput));
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(residualOutput, gradInput, nameof(gradInput));
 
+            // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
+            bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(float));
             global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
             float[]? gradInputBiasPartials = gradInputBias.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
             float[]? gradWeightPartials = gradWeight.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
@@ -108,7 +110,7 @@ partial class Decoder
             {
                 fixed (float* dy = gradOutput, x = residualOutput, w = weight, rstdIn = rstd, dx = gradInput, gradInputBiasPartial = gradInputBiasPartials, gradWeightPartial = gradWeightPartials)
                 {
-                    global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, rstdIn, dx, gradInputBiasPartial, gradWeightPartial), plan, RowLength);
+                    global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, rstdIn, dx, gradInputBiasPartial, gradWeightPartial, stream), plan, RowLength);
                 }
                 if (gradInputBiasPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradInputBiasPartials, plan.BlockCount, gradInputBias);
                 if (gradWeightPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradWeightPartials, plan.BlockCount, gradWeight);
@@ -153,6 +155,12 @@ partial class Decoder
                     Activate(_y + offset);
                     if (_rstdOut != null) _rstdOut[row] = rstd;
                 }
+
+                if (_stream)
+                {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                    else global::System.Threading.Interlocked.MemoryBarrier();
+                }
             }
         }
 
@@ -167,8 +175,9 @@ partial class Decoder
             private readonly float* _dx;
             private readonly float* _gradInputBiasPartial;
             private readonly float* _gradWeightPartial;
+            private readonly bool _stream;
 
-            public BackwardBlocks(float* dy, float* x, float* w, float* rstdIn, float* dx, float* gradInputBiasPartial, float* gradWeightPartial)
+            public BackwardBlocks(float* dy, float* x, float* w, float* rstdIn, float* dx, float* gradInputBiasPartial, float* gradWeightPartial, bool stream)
             {
                 _dy = dy;
                 _x = x;
@@ -177,6 +186,7 @@ partial class Decoder
                 _dx = dx;
                 _gradInputBiasPartial = gradInputBiasPartial;
                 _gradWeightPartial = gradWeightPartial;
+                _stream = stream;
             }
 
             public void Execute(int block, int firstRow, int rowCount)
@@ -211,7 +221,13 @@ partial class Decoder
                     NormalizeRow(_x + offset, _w, rstd, z);
                     Row(_dy + offset).CopyTo(Row(gradient));
                     ActivateBackward(z, gradient);
-                    BackwardRow(gradient, _x + offset, _w, rstd, _dx + offset, gradInputBias, gradWeight);
+                    BackwardRow(gradient, _x + offset, _w, rstd, _dx + offset, gradInputBias, gradWeight, _stream);
+                }
+
+                if (_stream)
+                {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                    else global::System.Threading.Interlocked.MemoryBarrier();
                 }
             }
         }
@@ -503,27 +519,27 @@ partial class Decoder
 
         /// <summary>Computes one row's input gradient and adds its share of the input bias, weight and bias gradients.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void BackwardRow(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight)
+        private static void BackwardRow(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight, bool stream)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && RowLength >= 16)
             {
-                BackwardRowVector512(dy, x, w, rstd, dx, gradInputBias, gradWeight);
+                BackwardRowVector512(dy, x, w, rstd, dx, gradInputBias, gradWeight, stream);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && RowLength >= 8)
             {
-                BackwardRowVector256(dy, x, w, rstd, dx, gradInputBias, gradWeight);
+                BackwardRowVector256(dy, x, w, rstd, dx, gradInputBias, gradWeight, stream);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && RowLength >= 4)
             {
-                BackwardRowVector128(dy, x, w, rstd, dx, gradInputBias, gradWeight);
+                BackwardRowVector128(dy, x, w, rstd, dx, gradInputBias, gradWeight, stream);
             }
             else
             {
-                BackwardRowScalar(dy, x, w, rstd, dx, gradInputBias, gradWeight);
+                BackwardRowScalar(dy, x, w, rstd, dx, gradInputBias, gradWeight, stream);
             }
         }
 
-        private static void BackwardRowVector512(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight)
+        private static void BackwardRowVector512(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight, bool stream)
         {
             const int Lanes = 16;
             global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
@@ -543,6 +559,43 @@ partial class Decoder
 
             // dx = rstd·(g - x̂·mean(g·x̂)); the weight gradient takes dy·x̂, the input bias's takes dx.
             global::System.Runtime.Intrinsics.Vector512<float> gxm = global::System.Runtime.Intrinsics.Vector512.Create(gxMean);
+            if (stream)
+            {
+                // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                // The elements before dx's first aligned address go through the scalar path.
+                int head = (int)((nuint)dx & 63);
+                head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((64 - head) / 4, RowLength);
+                bool aligned = ((nuint)dx & 3) == 0;
+                for (i = 0; i < head; i++)
+                {
+                    float xhat = x[i] * rstd;
+                    float dyi = dy[i];
+                    float dxi = rstd * (dyi * w[i] - xhat * gxMean);
+                    dx[i] = dxi;
+                    if (gradInputBias != null) gradInputBias[i] += dxi;
+                    if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                }
+                for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> xhat = global::System.Runtime.Intrinsics.Vector512.Load(x + i) * r;
+                    global::System.Runtime.Intrinsics.Vector512<float> dyi = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector512<float> dxi = r * (dyi * global::System.Runtime.Intrinsics.Vector512.Load(w + i) - xhat * gxm);
+                    global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(dxi, dx + i);
+                    if (gradInputBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradInputBias + i) + dxi, gradInputBias + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                }
+                for (; i < RowLength; i++)
+                {
+                    float xhat = x[i] * rstd;
+                    float dyi = dy[i];
+                    float dxi = rstd * (dyi * w[i] - xhat * gxMean);
+                    dx[i] = dxi;
+                    if (gradInputBias != null) gradInputBias[i] += dxi;
+                    if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                }
+                return;
+            }
+
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> xhat = global::System.Runtime.Intrinsics.Vector512.Load(x + i) * r;
@@ -564,7 +617,7 @@ partial class Decoder
             }
         }
 
-        private static void BackwardRowVector256(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight)
+        private static void BackwardRowVector256(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight, bool stream)
         {
             const int Lanes = 8;
             global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
@@ -584,6 +637,43 @@ partial class Decoder
 
             // dx = rstd·(g - x̂·mean(g·x̂)); the weight gradient takes dy·x̂, the input bias's takes dx.
             global::System.Runtime.Intrinsics.Vector256<float> gxm = global::System.Runtime.Intrinsics.Vector256.Create(gxMean);
+            if (stream)
+            {
+                // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                // The elements before dx's first aligned address go through the scalar path.
+                int head = (int)((nuint)dx & 31);
+                head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((32 - head) / 4, RowLength);
+                bool aligned = ((nuint)dx & 3) == 0;
+                for (i = 0; i < head; i++)
+                {
+                    float xhat = x[i] * rstd;
+                    float dyi = dy[i];
+                    float dxi = rstd * (dyi * w[i] - xhat * gxMean);
+                    dx[i] = dxi;
+                    if (gradInputBias != null) gradInputBias[i] += dxi;
+                    if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                }
+                for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> xhat = global::System.Runtime.Intrinsics.Vector256.Load(x + i) * r;
+                    global::System.Runtime.Intrinsics.Vector256<float> dyi = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector256<float> dxi = r * (dyi * global::System.Runtime.Intrinsics.Vector256.Load(w + i) - xhat * gxm);
+                    global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(dxi, dx + i);
+                    if (gradInputBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradInputBias + i) + dxi, gradInputBias + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                }
+                for (; i < RowLength; i++)
+                {
+                    float xhat = x[i] * rstd;
+                    float dyi = dy[i];
+                    float dxi = rstd * (dyi * w[i] - xhat * gxMean);
+                    dx[i] = dxi;
+                    if (gradInputBias != null) gradInputBias[i] += dxi;
+                    if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                }
+                return;
+            }
+
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> xhat = global::System.Runtime.Intrinsics.Vector256.Load(x + i) * r;
@@ -605,7 +695,7 @@ partial class Decoder
             }
         }
 
-        private static void BackwardRowVector128(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight)
+        private static void BackwardRowVector128(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight, bool stream)
         {
             const int Lanes = 4;
             global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
@@ -625,6 +715,43 @@ partial class Decoder
 
             // dx = rstd·(g - x̂·mean(g·x̂)); the weight gradient takes dy·x̂, the input bias's takes dx.
             global::System.Runtime.Intrinsics.Vector128<float> gxm = global::System.Runtime.Intrinsics.Vector128.Create(gxMean);
+            if (stream)
+            {
+                // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                // The elements before dx's first aligned address go through the scalar path.
+                int head = (int)((nuint)dx & 15);
+                head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((16 - head) / 4, RowLength);
+                bool aligned = ((nuint)dx & 3) == 0;
+                for (i = 0; i < head; i++)
+                {
+                    float xhat = x[i] * rstd;
+                    float dyi = dy[i];
+                    float dxi = rstd * (dyi * w[i] - xhat * gxMean);
+                    dx[i] = dxi;
+                    if (gradInputBias != null) gradInputBias[i] += dxi;
+                    if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                }
+                for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> xhat = global::System.Runtime.Intrinsics.Vector128.Load(x + i) * r;
+                    global::System.Runtime.Intrinsics.Vector128<float> dyi = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector128<float> dxi = r * (dyi * global::System.Runtime.Intrinsics.Vector128.Load(w + i) - xhat * gxm);
+                    global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(dxi, dx + i);
+                    if (gradInputBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradInputBias + i) + dxi, gradInputBias + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                }
+                for (; i < RowLength; i++)
+                {
+                    float xhat = x[i] * rstd;
+                    float dyi = dy[i];
+                    float dxi = rstd * (dyi * w[i] - xhat * gxMean);
+                    dx[i] = dxi;
+                    if (gradInputBias != null) gradInputBias[i] += dxi;
+                    if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                }
+                return;
+            }
+
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> xhat = global::System.Runtime.Intrinsics.Vector128.Load(x + i) * r;
@@ -646,7 +773,7 @@ partial class Decoder
             }
         }
 
-        private static void BackwardRowScalar(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight)
+        private static void BackwardRowScalar(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight, bool stream)
         {
             float gxMean = 0;
             for (int i = 0; i < RowLength; i++) gxMean += dy[i] * w[i] * (x[i] * rstd);

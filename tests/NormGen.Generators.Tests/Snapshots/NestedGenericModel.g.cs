@@ -83,6 +83,8 @@ namespace Models.Vision
                     global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(gradOutput, gradInput, nameof(gradInput));
                     global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, gradInput, nameof(gradInput));
 
+                    // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
+                    bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(float));
                     global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
                     float[]? gradWeightPartials = gradWeight.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
                     float[]? gradBiasPartials = gradBias.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
@@ -90,7 +92,7 @@ namespace Models.Vision
                     {
                         fixed (float* dy = gradOutput, x = input, w = weight, meanIn = mean, rstdIn = rstd, dx = gradInput, gradWeightPartial = gradWeightPartials, gradBiasPartial = gradBiasPartials)
                         {
-                            global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, meanIn, rstdIn, dx, gradWeightPartial, gradBiasPartial), plan, RowLength);
+                            global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, meanIn, rstdIn, dx, gradWeightPartial, gradBiasPartial, stream), plan, RowLength);
                         }
                         if (gradWeightPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradWeightPartials, plan.BlockCount, gradWeight);
                         if (gradBiasPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradBiasPartials, plan.BlockCount, gradBias);
@@ -133,6 +135,12 @@ namespace Models.Vision
                             if (_meanOut != null) _meanOut[row] = mean;
                             if (_rstdOut != null) _rstdOut[row] = rstd;
                         }
+
+                        if (_stream)
+                        {
+                            if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                            else global::System.Threading.Interlocked.MemoryBarrier();
+                        }
                     }
                 }
 
@@ -148,8 +156,9 @@ namespace Models.Vision
                     private readonly float* _dx;
                     private readonly float* _gradWeightPartial;
                     private readonly float* _gradBiasPartial;
+                    private readonly bool _stream;
 
-                    public BackwardBlocks(float* dy, float* x, float* w, float* meanIn, float* rstdIn, float* dx, float* gradWeightPartial, float* gradBiasPartial)
+                    public BackwardBlocks(float* dy, float* x, float* w, float* meanIn, float* rstdIn, float* dx, float* gradWeightPartial, float* gradBiasPartial, bool stream)
                     {
                         _dy = dy;
                         _x = x;
@@ -159,6 +168,7 @@ namespace Models.Vision
                         _dx = dx;
                         _gradWeightPartial = gradWeightPartial;
                         _gradBiasPartial = gradBiasPartial;
+                        _stream = stream;
                     }
 
                     public void Execute(int block, int firstRow, int rowCount)
@@ -170,7 +180,13 @@ namespace Models.Vision
                         for (int row = firstRow; row < firstRow + rowCount; row++)
                         {
                             long offset = (long)row * RowLength;
-                            BackwardRow(_dy + offset, _x + offset, _w, _meanIn[row], _rstdIn[row], _dx + offset, gradWeight, gradBias);
+                            BackwardRow(_dy + offset, _x + offset, _w, _meanIn[row], _rstdIn[row], _dx + offset, gradWeight, gradBias, _stream);
+                        }
+
+                        if (_stream)
+                        {
+                            if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                            else global::System.Threading.Interlocked.MemoryBarrier();
                         }
                     }
                 }
@@ -442,27 +458,27 @@ namespace Models.Vision
 
                 /// <summary>Computes one row's input gradient and adds its share of the weight and bias gradients.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void BackwardRow(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias)
+                private static void BackwardRow(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && RowLength >= 16)
                     {
-                        BackwardRowVector512(dy, x, w, mean, rstd, dx, gradWeight, gradBias);
+                        BackwardRowVector512(dy, x, w, mean, rstd, dx, gradWeight, gradBias, stream);
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && RowLength >= 8)
                     {
-                        BackwardRowVector256(dy, x, w, mean, rstd, dx, gradWeight, gradBias);
+                        BackwardRowVector256(dy, x, w, mean, rstd, dx, gradWeight, gradBias, stream);
                     }
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && RowLength >= 4)
                     {
-                        BackwardRowVector128(dy, x, w, mean, rstd, dx, gradWeight, gradBias);
+                        BackwardRowVector128(dy, x, w, mean, rstd, dx, gradWeight, gradBias, stream);
                     }
                     else
                     {
-                        BackwardRowScalar(dy, x, w, mean, rstd, dx, gradWeight, gradBias);
+                        BackwardRowScalar(dy, x, w, mean, rstd, dx, gradWeight, gradBias, stream);
                     }
                 }
 
-                private static void BackwardRowVector512(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias)
+                private static void BackwardRowVector512(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
                 {
                     const int Lanes = 16;
                     global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean);
@@ -486,6 +502,40 @@ namespace Models.Vision
                     // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)); the parameter gradients take dy·x̂ and dy.
                     global::System.Runtime.Intrinsics.Vector512<float> gm = global::System.Runtime.Intrinsics.Vector512.Create(gMean);
                     global::System.Runtime.Intrinsics.Vector512<float> gxm = global::System.Runtime.Intrinsics.Vector512.Create(gxMean);
+                    if (stream)
+                    {
+                        // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                        // The elements before dx's first aligned address go through the scalar path.
+                        int head = (int)((nuint)dx & 63);
+                        head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((64 - head) / 4, RowLength);
+                        bool aligned = ((nuint)dx & 3) == 0;
+                        for (i = 0; i < head; i++)
+                        {
+                            float xhat = (x[i] - mean) * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                            if (gradBias != null) gradBias[i] += dyi;
+                        }
+                        for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> xhat = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * r;
+                            global::System.Runtime.Intrinsics.Vector512<float> dyi = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector512.Load(w + i) - gm - xhat * gxm), dx + i);
+                            if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                            if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + dyi, gradBias + i);
+                        }
+                        for (; i < RowLength; i++)
+                        {
+                            float xhat = (x[i] - mean) * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                            if (gradBias != null) gradBias[i] += dyi;
+                        }
+                        return;
+                    }
+
                     for (i = 0; i <= RowLength - Lanes; i += Lanes)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> xhat = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * r;
@@ -505,7 +555,7 @@ namespace Models.Vision
                     }
                 }
 
-                private static void BackwardRowVector256(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias)
+                private static void BackwardRowVector256(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
                 {
                     const int Lanes = 8;
                     global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean);
@@ -529,6 +579,40 @@ namespace Models.Vision
                     // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)); the parameter gradients take dy·x̂ and dy.
                     global::System.Runtime.Intrinsics.Vector256<float> gm = global::System.Runtime.Intrinsics.Vector256.Create(gMean);
                     global::System.Runtime.Intrinsics.Vector256<float> gxm = global::System.Runtime.Intrinsics.Vector256.Create(gxMean);
+                    if (stream)
+                    {
+                        // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                        // The elements before dx's first aligned address go through the scalar path.
+                        int head = (int)((nuint)dx & 31);
+                        head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((32 - head) / 4, RowLength);
+                        bool aligned = ((nuint)dx & 3) == 0;
+                        for (i = 0; i < head; i++)
+                        {
+                            float xhat = (x[i] - mean) * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                            if (gradBias != null) gradBias[i] += dyi;
+                        }
+                        for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> xhat = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * r;
+                            global::System.Runtime.Intrinsics.Vector256<float> dyi = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector256.Load(w + i) - gm - xhat * gxm), dx + i);
+                            if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                            if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + dyi, gradBias + i);
+                        }
+                        for (; i < RowLength; i++)
+                        {
+                            float xhat = (x[i] - mean) * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                            if (gradBias != null) gradBias[i] += dyi;
+                        }
+                        return;
+                    }
+
                     for (i = 0; i <= RowLength - Lanes; i += Lanes)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> xhat = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * r;
@@ -548,7 +632,7 @@ namespace Models.Vision
                     }
                 }
 
-                private static void BackwardRowVector128(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias)
+                private static void BackwardRowVector128(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
                 {
                     const int Lanes = 4;
                     global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean);
@@ -572,6 +656,40 @@ namespace Models.Vision
                     // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)); the parameter gradients take dy·x̂ and dy.
                     global::System.Runtime.Intrinsics.Vector128<float> gm = global::System.Runtime.Intrinsics.Vector128.Create(gMean);
                     global::System.Runtime.Intrinsics.Vector128<float> gxm = global::System.Runtime.Intrinsics.Vector128.Create(gxMean);
+                    if (stream)
+                    {
+                        // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                        // The elements before dx's first aligned address go through the scalar path.
+                        int head = (int)((nuint)dx & 15);
+                        head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((16 - head) / 4, RowLength);
+                        bool aligned = ((nuint)dx & 3) == 0;
+                        for (i = 0; i < head; i++)
+                        {
+                            float xhat = (x[i] - mean) * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                            if (gradBias != null) gradBias[i] += dyi;
+                        }
+                        for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> xhat = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * r;
+                            global::System.Runtime.Intrinsics.Vector128<float> dyi = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector128.Load(w + i) - gm - xhat * gxm), dx + i);
+                            if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                            if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + dyi, gradBias + i);
+                        }
+                        for (; i < RowLength; i++)
+                        {
+                            float xhat = (x[i] - mean) * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                            if (gradBias != null) gradBias[i] += dyi;
+                        }
+                        return;
+                    }
+
                     for (i = 0; i <= RowLength - Lanes; i += Lanes)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xhat = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * r;
@@ -591,7 +709,7 @@ namespace Models.Vision
                     }
                 }
 
-                private static void BackwardRowScalar(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias)
+                private static void BackwardRowScalar(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
                 {
                     float gMean = 0, gxMean = 0;
                     for (int i = 0; i < RowLength; i++) { float g = dy[i] * w[i]; gMean += g; gxMean += g * ((x[i] - mean) * rstd); }
@@ -679,13 +797,15 @@ namespace Models.Vision
                     global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(gradOutput, gradInput, nameof(gradInput));
                     global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, gradInput, nameof(gradInput));
 
+                    // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
+                    bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(float));
                     global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
                     float[]? gradWeightPartials = gradWeight.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
                     try
                     {
                         fixed (float* dy = gradOutput, x = input, w = weight, rstdIn = rstd, dx = gradInput, gradWeightPartial = gradWeightPartials)
                         {
-                            global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, rstdIn, dx, gradWeightPartial), plan, RowLength);
+                            global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, rstdIn, dx, gradWeightPartial, stream), plan, RowLength);
                         }
                         if (gradWeightPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradWeightPartials, plan.BlockCount, gradWeight);
                     }
@@ -721,6 +841,12 @@ namespace Models.Vision
                             ForwardRow(_x + offset, _w, _y + offset, out float rstd, _stream);
                             if (_rstdOut != null) _rstdOut[row] = rstd;
                         }
+
+                        if (_stream)
+                        {
+                            if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                            else global::System.Threading.Interlocked.MemoryBarrier();
+                        }
                     }
                 }
 
@@ -734,8 +860,9 @@ namespace Models.Vision
                     private readonly float* _rstdIn;
                     private readonly float* _dx;
                     private readonly float* _gradWeightPartial;
+                    private readonly bool _stream;
 
-                    public BackwardBlocks(float* dy, float* x, float* w, float* rstdIn, float* dx, float* gradWeightPartial)
+                    public BackwardBlocks(float* dy, float* x, float* w, float* rstdIn, float* dx, float* gradWeightPartial, bool stream)
                     {
                         _dy = dy;
                         _x = x;
@@ -743,6 +870,7 @@ namespace Models.Vision
                         _rstdIn = rstdIn;
                         _dx = dx;
                         _gradWeightPartial = gradWeightPartial;
+                        _stream = stream;
                     }
 
                     public void Execute(int block, int firstRow, int rowCount)
@@ -752,7 +880,13 @@ namespace Models.Vision
                         for (int row = firstRow; row < firstRow + rowCount; row++)
                         {
                             long offset = (long)row * RowLength;
-                            BackwardRow(_dy + offset, _x + offset, _w, _rstdIn[row], _dx + offset, gradWeight);
+                            BackwardRow(_dy + offset, _x + offset, _w, _rstdIn[row], _dx + offset, gradWeight, _stream);
+                        }
+
+                        if (_stream)
+                        {
+                            if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                            else global::System.Threading.Interlocked.MemoryBarrier();
                         }
                     }
                 }
@@ -954,27 +1088,27 @@ namespace Models.Vision
 
                 /// <summary>Computes one row's input gradient and adds its share of the weight and bias gradients.</summary>
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                private static void BackwardRow(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight)
+                private static void BackwardRow(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight, bool stream)
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && RowLength >= 16)
                     {
-                        BackwardRowVector512(dy, x, w, rstd, dx, gradWeight);
+                        BackwardRowVector512(dy, x, w, rstd, dx, gradWeight, stream);
                     }
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && RowLength >= 8)
                     {
-                        BackwardRowVector256(dy, x, w, rstd, dx, gradWeight);
+                        BackwardRowVector256(dy, x, w, rstd, dx, gradWeight, stream);
                     }
                     else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && RowLength >= 4)
                     {
-                        BackwardRowVector128(dy, x, w, rstd, dx, gradWeight);
+                        BackwardRowVector128(dy, x, w, rstd, dx, gradWeight, stream);
                     }
                     else
                     {
-                        BackwardRowScalar(dy, x, w, rstd, dx, gradWeight);
+                        BackwardRowScalar(dy, x, w, rstd, dx, gradWeight, stream);
                     }
                 }
 
-                private static void BackwardRowVector512(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight)
+                private static void BackwardRowVector512(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight, bool stream)
                 {
                     const int Lanes = 16;
                     global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
@@ -994,6 +1128,37 @@ namespace Models.Vision
 
                     // dx = rstd·(g - x̂·mean(g·x̂)); the weight gradient takes dy·x̂.
                     global::System.Runtime.Intrinsics.Vector512<float> gxm = global::System.Runtime.Intrinsics.Vector512.Create(gxMean);
+                    if (stream)
+                    {
+                        // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                        // The elements before dx's first aligned address go through the scalar path.
+                        int head = (int)((nuint)dx & 63);
+                        head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((64 - head) / 4, RowLength);
+                        bool aligned = ((nuint)dx & 3) == 0;
+                        for (i = 0; i < head; i++)
+                        {
+                            float xhat = x[i] * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                        }
+                        for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> xhat = global::System.Runtime.Intrinsics.Vector512.Load(x + i) * r;
+                            global::System.Runtime.Intrinsics.Vector512<float> dyi = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
+                            global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector512.Load(w + i) - xhat * gxm), dx + i);
+                            if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                        }
+                        for (; i < RowLength; i++)
+                        {
+                            float xhat = x[i] * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                        }
+                        return;
+                    }
+
                     for (i = 0; i <= RowLength - Lanes; i += Lanes)
                     {
                         global::System.Runtime.Intrinsics.Vector512<float> xhat = global::System.Runtime.Intrinsics.Vector512.Load(x + i) * r;
@@ -1011,7 +1176,7 @@ namespace Models.Vision
                     }
                 }
 
-                private static void BackwardRowVector256(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight)
+                private static void BackwardRowVector256(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight, bool stream)
                 {
                     const int Lanes = 8;
                     global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
@@ -1031,6 +1196,37 @@ namespace Models.Vision
 
                     // dx = rstd·(g - x̂·mean(g·x̂)); the weight gradient takes dy·x̂.
                     global::System.Runtime.Intrinsics.Vector256<float> gxm = global::System.Runtime.Intrinsics.Vector256.Create(gxMean);
+                    if (stream)
+                    {
+                        // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                        // The elements before dx's first aligned address go through the scalar path.
+                        int head = (int)((nuint)dx & 31);
+                        head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((32 - head) / 4, RowLength);
+                        bool aligned = ((nuint)dx & 3) == 0;
+                        for (i = 0; i < head; i++)
+                        {
+                            float xhat = x[i] * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                        }
+                        for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> xhat = global::System.Runtime.Intrinsics.Vector256.Load(x + i) * r;
+                            global::System.Runtime.Intrinsics.Vector256<float> dyi = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
+                            global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector256.Load(w + i) - xhat * gxm), dx + i);
+                            if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                        }
+                        for (; i < RowLength; i++)
+                        {
+                            float xhat = x[i] * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                        }
+                        return;
+                    }
+
                     for (i = 0; i <= RowLength - Lanes; i += Lanes)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> xhat = global::System.Runtime.Intrinsics.Vector256.Load(x + i) * r;
@@ -1048,7 +1244,7 @@ namespace Models.Vision
                     }
                 }
 
-                private static void BackwardRowVector128(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight)
+                private static void BackwardRowVector128(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight, bool stream)
                 {
                     const int Lanes = 4;
                     global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
@@ -1068,6 +1264,37 @@ namespace Models.Vision
 
                     // dx = rstd·(g - x̂·mean(g·x̂)); the weight gradient takes dy·x̂.
                     global::System.Runtime.Intrinsics.Vector128<float> gxm = global::System.Runtime.Intrinsics.Vector128.Create(gxMean);
+                    if (stream)
+                    {
+                        // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                        // The elements before dx's first aligned address go through the scalar path.
+                        int head = (int)((nuint)dx & 15);
+                        head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((16 - head) / 4, RowLength);
+                        bool aligned = ((nuint)dx & 3) == 0;
+                        for (i = 0; i < head; i++)
+                        {
+                            float xhat = x[i] * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                        }
+                        for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                        {
+                            global::System.Runtime.Intrinsics.Vector128<float> xhat = global::System.Runtime.Intrinsics.Vector128.Load(x + i) * r;
+                            global::System.Runtime.Intrinsics.Vector128<float> dyi = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
+                            global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector128.Load(w + i) - xhat * gxm), dx + i);
+                            if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                        }
+                        for (; i < RowLength; i++)
+                        {
+                            float xhat = x[i] * rstd;
+                            float dyi = dy[i];
+                            dx[i] = rstd * (dyi * w[i] - xhat * gxMean);
+                            if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                        }
+                        return;
+                    }
+
                     for (i = 0; i <= RowLength - Lanes; i += Lanes)
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> xhat = global::System.Runtime.Intrinsics.Vector128.Load(x + i) * r;
@@ -1085,7 +1312,7 @@ namespace Models.Vision
                     }
                 }
 
-                private static void BackwardRowScalar(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight)
+                private static void BackwardRowScalar(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight, bool stream)
                 {
                     float gxMean = 0;
                     for (int i = 0; i < RowLength; i++) gxMean += dy[i] * w[i] * (x[i] * rstd);

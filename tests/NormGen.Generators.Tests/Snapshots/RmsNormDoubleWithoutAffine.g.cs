@@ -68,10 +68,12 @@ partial class Decoder
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(gradOutput, gradInput, nameof(gradInput));
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, gradInput, nameof(gradInput));
 
+            // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
+            bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(double));
             global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
             fixed (double* dy = gradOutput, x = input, rstdIn = rstd, dx = gradInput)
             {
-                global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, rstdIn, dx), plan, RowLength);
+                global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, rstdIn, dx, stream), plan, RowLength);
             }
         }
 
@@ -99,6 +101,12 @@ partial class Decoder
                     ForwardRow(_x + offset, _y + offset, out double rstd, _stream);
                     if (_rstdOut != null) _rstdOut[row] = rstd;
                 }
+
+                if (_stream)
+                {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                    else global::System.Threading.Interlocked.MemoryBarrier();
+                }
             }
         }
 
@@ -110,13 +118,15 @@ partial class Decoder
             private readonly double* _x;
             private readonly double* _rstdIn;
             private readonly double* _dx;
+            private readonly bool _stream;
 
-            public BackwardBlocks(double* dy, double* x, double* rstdIn, double* dx)
+            public BackwardBlocks(double* dy, double* x, double* rstdIn, double* dx, bool stream)
             {
                 _dy = dy;
                 _x = x;
                 _rstdIn = rstdIn;
                 _dx = dx;
+                _stream = stream;
             }
 
             public void Execute(int block, int firstRow, int rowCount)
@@ -124,7 +134,13 @@ partial class Decoder
                 for (int row = firstRow; row < firstRow + rowCount; row++)
                 {
                     long offset = (long)row * RowLength;
-                    BackwardRow(_dy + offset, _x + offset, _rstdIn[row], _dx + offset);
+                    BackwardRow(_dy + offset, _x + offset, _rstdIn[row], _dx + offset, _stream);
+                }
+
+                if (_stream)
+                {
+                    if (global::System.Runtime.Intrinsics.X86.Sse.IsSupported) global::System.Runtime.Intrinsics.X86.Sse.StoreFence();
+                    else global::System.Threading.Interlocked.MemoryBarrier();
                 }
             }
         }
@@ -326,27 +342,27 @@ partial class Decoder
 
         /// <summary>Computes one row's input gradient and adds its share of the weight and bias gradients.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void BackwardRow(double* dy, double* x, double rstd, double* dx)
+        private static void BackwardRow(double* dy, double* x, double rstd, double* dx, bool stream)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && RowLength >= 8)
             {
-                BackwardRowVector512(dy, x, rstd, dx);
+                BackwardRowVector512(dy, x, rstd, dx, stream);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && RowLength >= 4)
             {
-                BackwardRowVector256(dy, x, rstd, dx);
+                BackwardRowVector256(dy, x, rstd, dx, stream);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && RowLength >= 2)
             {
-                BackwardRowVector128(dy, x, rstd, dx);
+                BackwardRowVector128(dy, x, rstd, dx, stream);
             }
             else
             {
-                BackwardRowScalar(dy, x, rstd, dx);
+                BackwardRowScalar(dy, x, rstd, dx, stream);
             }
         }
 
-        private static void BackwardRowVector512(double* dy, double* x, double rstd, double* dx)
+        private static void BackwardRowVector512(double* dy, double* x, double rstd, double* dx, bool stream)
         {
             const int Lanes = 8;
             global::System.Runtime.Intrinsics.Vector512<double> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
@@ -366,6 +382,34 @@ partial class Decoder
 
             // dx = rstd·(g - x̂·mean(g·x̂)).
             global::System.Runtime.Intrinsics.Vector512<double> gxm = global::System.Runtime.Intrinsics.Vector512.Create(gxMean);
+            if (stream)
+            {
+                // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                // The elements before dx's first aligned address go through the scalar path.
+                int head = (int)((nuint)dx & 63);
+                head = head == 0 || head % 8 != 0 ? 0 : global::System.Math.Min((64 - head) / 8, RowLength);
+                bool aligned = ((nuint)dx & 7) == 0;
+                for (i = 0; i < head; i++)
+                {
+                    double xhat = x[i] * rstd;
+                    double dyi = dy[i];
+                    dx[i] = rstd * (dyi - xhat * gxMean);
+                }
+                for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> xhat = global::System.Runtime.Intrinsics.Vector512.Load(x + i) * r;
+                    global::System.Runtime.Intrinsics.Vector512<double> dyi = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r * (dyi - xhat * gxm), dx + i);
+                }
+                for (; i < RowLength; i++)
+                {
+                    double xhat = x[i] * rstd;
+                    double dyi = dy[i];
+                    dx[i] = rstd * (dyi - xhat * gxMean);
+                }
+                return;
+            }
+
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector512<double> xhat = global::System.Runtime.Intrinsics.Vector512.Load(x + i) * r;
@@ -381,7 +425,7 @@ partial class Decoder
             }
         }
 
-        private static void BackwardRowVector256(double* dy, double* x, double rstd, double* dx)
+        private static void BackwardRowVector256(double* dy, double* x, double rstd, double* dx, bool stream)
         {
             const int Lanes = 4;
             global::System.Runtime.Intrinsics.Vector256<double> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
@@ -401,6 +445,34 @@ partial class Decoder
 
             // dx = rstd·(g - x̂·mean(g·x̂)).
             global::System.Runtime.Intrinsics.Vector256<double> gxm = global::System.Runtime.Intrinsics.Vector256.Create(gxMean);
+            if (stream)
+            {
+                // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                // The elements before dx's first aligned address go through the scalar path.
+                int head = (int)((nuint)dx & 31);
+                head = head == 0 || head % 8 != 0 ? 0 : global::System.Math.Min((32 - head) / 8, RowLength);
+                bool aligned = ((nuint)dx & 7) == 0;
+                for (i = 0; i < head; i++)
+                {
+                    double xhat = x[i] * rstd;
+                    double dyi = dy[i];
+                    dx[i] = rstd * (dyi - xhat * gxMean);
+                }
+                for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> xhat = global::System.Runtime.Intrinsics.Vector256.Load(x + i) * r;
+                    global::System.Runtime.Intrinsics.Vector256<double> dyi = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r * (dyi - xhat * gxm), dx + i);
+                }
+                for (; i < RowLength; i++)
+                {
+                    double xhat = x[i] * rstd;
+                    double dyi = dy[i];
+                    dx[i] = rstd * (dyi - xhat * gxMean);
+                }
+                return;
+            }
+
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector256<double> xhat = global::System.Runtime.Intrinsics.Vector256.Load(x + i) * r;
@@ -416,7 +488,7 @@ partial class Decoder
             }
         }
 
-        private static void BackwardRowVector128(double* dy, double* x, double rstd, double* dx)
+        private static void BackwardRowVector128(double* dy, double* x, double rstd, double* dx, bool stream)
         {
             const int Lanes = 2;
             global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
@@ -436,6 +508,34 @@ partial class Decoder
 
             // dx = rstd·(g - x̂·mean(g·x̂)).
             global::System.Runtime.Intrinsics.Vector128<double> gxm = global::System.Runtime.Intrinsics.Vector128.Create(gxMean);
+            if (stream)
+            {
+                // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                // The elements before dx's first aligned address go through the scalar path.
+                int head = (int)((nuint)dx & 15);
+                head = head == 0 || head % 8 != 0 ? 0 : global::System.Math.Min((16 - head) / 8, RowLength);
+                bool aligned = ((nuint)dx & 7) == 0;
+                for (i = 0; i < head; i++)
+                {
+                    double xhat = x[i] * rstd;
+                    double dyi = dy[i];
+                    dx[i] = rstd * (dyi - xhat * gxMean);
+                }
+                for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> xhat = global::System.Runtime.Intrinsics.Vector128.Load(x + i) * r;
+                    global::System.Runtime.Intrinsics.Vector128<double> dyi = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r * (dyi - xhat * gxm), dx + i);
+                }
+                for (; i < RowLength; i++)
+                {
+                    double xhat = x[i] * rstd;
+                    double dyi = dy[i];
+                    dx[i] = rstd * (dyi - xhat * gxMean);
+                }
+                return;
+            }
+
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector128<double> xhat = global::System.Runtime.Intrinsics.Vector128.Load(x + i) * r;
@@ -451,7 +551,7 @@ partial class Decoder
             }
         }
 
-        private static void BackwardRowScalar(double* dy, double* x, double rstd, double* dx)
+        private static void BackwardRowScalar(double* dy, double* x, double rstd, double* dx, bool stream)
         {
             double gxMean = 0;
             for (int i = 0; i < RowLength; i++) gxMean += dy[i] * (x[i] * rstd);

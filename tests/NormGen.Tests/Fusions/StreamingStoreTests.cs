@@ -42,6 +42,46 @@ public class StreamingStoreTests
         Assert.True(sum.SequenceEqual(sumCached));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public void Streamed_input_gradients_equal_the_cached_path_at_any_alignment(int misalignment)
+    {
+        // Backward reads dy and the input and writes dx: it streams from three times dx's size.
+        int rows = 2 * (int)(OutputStreaming.CacheBytes / 3 / (D * sizeof(float)) / 2 + 1);
+        int n = rows * D;
+        Assert.True(OutputStreaming.Pays(3L * n * sizeof(float)) && !OutputStreaming.Pays(3L * (n / 2) * sizeof(float)));
+        float[] x = Random(n, 5), dy = Random(n, 6), w = Random(D, 7), b = Random(D, 8);
+        float[] y = new float[n], mean = new float[rows], rstd = new float[rows];
+        FusionTestNorms.LnWideResidual.Forward(x, new float[n], w, b, y, new float[n], mean, rstd);
+
+        float[] dxBuffer = new float[n + 16];
+        Span<float> dx = dxBuffer.AsSpan(misalignment, n);
+        float[] dw = new float[D], db = new float[D];
+        FusionTestNorms.LnWideResidual.Backward(dy, x, w, mean, rstd, dx, dw, db);
+
+        float[] dxCached = new float[n], dwHalf = new float[D], dbHalf = new float[D];
+        int half = n / 2;
+        FusionTestNorms.LnWideResidual.Backward(dy.AsSpan(0, half), x.AsSpan(0, half), w, mean.AsSpan(0, rows / 2), rstd.AsSpan(0, rows / 2), dxCached.AsSpan(0, half), dwHalf, dbHalf);
+        FusionTestNorms.LnWideResidual.Backward(dy.AsSpan(half), x.AsSpan(half), w, mean.AsSpan(rows / 2), rstd.AsSpan(rows / 2), dxCached.AsSpan(half), default, default);
+
+        Assert.True(dx.SequenceEqual(dxCached));
+        Assert.Equal(-1, dxBuffer.AsSpan(0, misalignment).IndexOfAnyExcept(0f));
+        Assert.Equal(-1, dxBuffer.AsSpan(misalignment + n).IndexOfAnyExcept(0f));
+
+        // The parameter gradients sum in other blocks than the two half calls': compare them to a double sum.
+        double[] dbExpected = new double[D];
+        for (int i = 0; i < n; i++)
+        {
+            dbExpected[i % D] += dy[i];
+        }
+
+        for (int j = 0; j < D; j++)
+        {
+            Assert.True(Math.Abs(db[j] - dbExpected[j]) <= 1e-3 * (1 + Math.Abs(dbExpected[j])), $"dβ[{j}] = {db[j]}, expected {dbExpected[j]}");
+        }
+    }
+
     private static float[] Random(int length, int seed)
     {
         var random = new Random(seed);
