@@ -307,6 +307,24 @@ public sealed class ChannelNormDiagnosticTests
         """,
         emitted: ["Model.Valid"]);
 
+    // ------------------------------------------------------------------ NG0024
+
+    [Fact]
+    public Task NG0024_instance_norm_over_a_single_spatial_element_is_reported_on_the_layout_or_the_name() => VerifyAsync(
+        """
+        using NormGen;
+
+        [TensorLayout("N,C=4,H=1,W=1")]
+        [InstanceNorm({|NG0024:"inorm"|})]
+        [InstanceNorm("running", {|NG0024:Layout = "N,C=4,L=1"|}, TrackRunningStats = true)]
+        [InstanceNorm("flat", {|NG0024:Layout = "N,C=4"|})]
+        [InstanceNorm("valid", Layout = "N,C=4,L=2")]
+        [GroupNorm("groupOfOne", 4)]
+        [BatchNorm("batch")]
+        public partial class Model { }
+        """,
+        emitted: ["Model.Valid", "Model.GroupOfOne", "Model.Batch"]);
+
     // ------------------------------------------------------------------ NG0019
 
     [Theory]

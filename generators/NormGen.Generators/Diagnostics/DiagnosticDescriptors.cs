@@ -134,4 +134,9 @@ internal static class DiagnosticDescriptors
         "NG0023",
         "Unknown activation",
         "Norm '{0}' has an Activation value that is not a member of NormGen.Activation");
+
+    public static readonly DiagnosticDescriptor InstanceNormOverOneElement = Error(
+        "NG0024",
+        "InstanceNorm needs more than one spatial element",
+        "InstanceNorm '{0}' normalizes each (sample, channel) over {1}, a single element: every output would be the bias and the unbiased running variance undefined; PyTorch rejects this in training. Give the layout's spatial axes more than one element, or use BatchNorm or LayerNorm");
 }

@@ -39,7 +39,8 @@ public sealed class NormAttributeAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidChannelAxis,
         DiagnosticDescriptors.InvalidMomentum,
         DiagnosticDescriptors.UnsupportedFusion,
-        DiagnosticDescriptors.UnknownActivation);
+        DiagnosticDescriptors.UnknownActivation,
+        DiagnosticDescriptors.InstanceNormOverOneElement);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

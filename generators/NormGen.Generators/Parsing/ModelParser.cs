@@ -461,6 +461,12 @@ internal static class ModelParser
         else if (common.Kind == NormKind.InstanceNorm)
         {
             groups = channels;
+            if (spatial == 1 && layout.Skip(1).All(axis => axis.Extent is not null || axis.Name == channelAxis))
+            {
+                string spatialAxes = string.Join(",", layout.Skip(1).Where(axis => axis.Name != channelAxis).Select(axis => $"{axis.Name}={axis.Extent}"));
+                context.Report(DiagnosticDescriptors.InstanceNormOverOneElement, reader.HasNamed("Layout") ? "Layout" : null,
+                    name, spatialAxes.Length > 0 ? $"the spatial axes {spatialAxes}" : "no spatial axis");
+            }
         }
 
         double momentum = reader.Momentum ?? 0.1;
