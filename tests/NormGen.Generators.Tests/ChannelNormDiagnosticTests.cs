@@ -415,8 +415,19 @@ public sealed class ChannelNormDiagnosticTests
         """,
         emitted: ["Model.Last", "Model.Valid"]);
 
+    [Fact]
+    public Task NG0020_a_layout_of_batch_and_channels_alone_is_accepted() => VerifyAsync(
+        """
+        using NormGen;
+
+        [TensorLayout("N,C=4")]
+        [BatchNorm("bn")]
+        [GroupNorm("gn", 2)]
+        public partial class Model { }
+        """,
+        emitted: ["Model.Bn", "Model.Gn"]);
+
     [Theory]
-    [InlineData("N,C=4")]
     [InlineData("N,C=4,L=8")]
     [InlineData("N,C=4,D=2,H=2,W=2")]
     [InlineData("N,L=8,C=4")]
