@@ -36,6 +36,16 @@ public class RuntimeTests
     }
 
     [Fact]
+    public void Long_rows_get_fewer_blocks_so_the_partial_rows_stay_small()
+    {
+        // LayerNorm over C,H,W of [32,64,32,32]: 32 rows of 65536. One block per row would mean 32 partial
+        // rows (8 MiB per gradient); eight blocks of four rows keep the cores busy with a quarter of that.
+        Assert.Equal(8, ReductionPlan.For(32, 65536).BlockCount);
+        Assert.Equal(64, ReductionPlan.For(8192, 4096).BlockCount);
+        Assert.Equal(3, ReductionPlan.For(3, 1 << 20).BlockCount);
+    }
+
+    [Fact]
     public void One_short_row_stays_on_the_calling_thread()
     {
         var probe = new ThreadProbe();

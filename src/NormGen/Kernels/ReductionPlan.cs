@@ -15,6 +15,16 @@ public readonly struct ReductionPlan : IEquatable<ReductionPlan>
     /// <summary>The most blocks a plan uses; bounds the scratch memory to this many partial rows.</summary>
     internal const int MaxBlocks = 64;
 
+    /// <summary>
+    /// Elements all partial rows together should stay within, once the plan has enough blocks to keep a
+    /// machine's cores busy: long rows (LayerNorm over C,H,W) would otherwise fill memory with partial rows
+    /// that cost more to write and sum than the reduction itself.
+    /// </summary>
+    internal const long MaxPartialElements = 1 << 18;
+
+    /// <summary>Blocks a plan keeps (rows allowing) however long its rows, so the work still spreads over cores.</summary>
+    internal const int MinParallelBlocks = 8;
+
     private ReductionPlan(int rowCount, int blockCount)
     {
         RowCount = rowCount;
@@ -35,6 +45,7 @@ public readonly struct ReductionPlan : IEquatable<ReductionPlan>
 
         long elements = (long)rowCount * rowLength;
         long blocks = Math.Clamp(elements / MinElementsPerBlock, 1, MaxBlocks);
+        blocks = Math.Min(blocks, Math.Max(MinParallelBlocks, MaxPartialElements / rowLength));
         return new ReductionPlan(rowCount, (int)Math.Min(blocks, Math.Max(rowCount, 1)));
     }
 
