@@ -1315,11 +1315,7 @@ internal sealed class RowNormEmitter
         {
             writer.Line("    if (stream)");
             writer.Line("    {");
-            writer.Line("        // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before");
-            writer.Line("        // overwriting it. The elements before the first aligned address go through the scalar path.");
-            writer.Line($"        int head = (int)((nuint)y & {width.Bytes - 1});");
-            writer.Line($"        head = head == 0 || head % {_t.Size} != 0 ? 0 : global::System.Math.Min(({width.Bytes} - head) / {_t.Size}, RowLength);");
-            writer.Line($"        bool aligned = ((nuint)y & {_t.Size - 1}) == 0;");
+            WriteAlignedHead(writer, width, "y");
 
             writer.Line($"        for (i = 0; i < head; i++) {ScalarNormalizeStatement}");
             writer.Line("        for (; aligned && i <= RowLength - Lanes; i += Lanes)");
@@ -1391,6 +1387,19 @@ internal sealed class RowNormEmitter
         writer.Line("    mean = provisional;");
         WriteMeanCorrection(writer);
         writer.Line($"    {vt} m = {v}.Create(mean);");
+    }
+
+    /// <summary>
+    /// The start of a streaming pass: how many elements of <paramref name="output"/> come before its first
+    /// vector-aligned address (<c>head</c>, done in scalar code), and whether vectors can be aligned at all.
+    /// </summary>
+    private void WriteAlignedHead(CodeWriter writer, VectorWidth width, string output)
+    {
+        writer.Line($"        // Large calls: aligned non-temporal stores of {output}, which skip reading each line before overwriting it.");
+        writer.Line($"        // The elements before {output}'s first aligned address go through the scalar path.");
+        writer.Line($"        int head = (int)((nuint){output} & {width.Bytes - 1});");
+        writer.Line($"        head = head == 0 || head % {_t.Size} != 0 ? 0 : global::System.Math.Min(({width.Bytes} - head) / {_t.Size}, RowLength);");
+        writer.Line($"        bool aligned = ((nuint){output} & {_t.Size - 1}) == 0;");
     }
 
     /// <summary>The scalar form of the last pass at index i.</summary>
@@ -1577,11 +1586,7 @@ internal sealed class RowNormEmitter
         {
             writer.Line("    if (stream)");
             writer.Line("    {");
-            writer.Line("        // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.");
-            writer.Line("        // The elements before dx's first aligned address go through the scalar path.");
-            writer.Line($"        int head = (int)((nuint)dx & {width.Bytes - 1});");
-            writer.Line($"        head = head == 0 || head % {_t.Size} != 0 ? 0 : global::System.Math.Min(({width.Bytes} - head) / {_t.Size}, RowLength);");
-            writer.Line($"        bool aligned = ((nuint)dx & {_t.Size - 1}) == 0;");
+            WriteAlignedHead(writer, width, "dx");
             WriteBackwardScalarLoop(writer, "for (i = 0; i < head; i++)", scalarXhat, scalarG, "        ");
             writer.Line("        for (; aligned && i <= RowLength - Lanes; i += Lanes)");
             WriteBackwardVectorBody(writer, width, xhat, streaming: true, "        ");

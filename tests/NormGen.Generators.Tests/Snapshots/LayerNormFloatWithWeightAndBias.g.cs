@@ -265,8 +265,8 @@ namespace Transformer
                 // Normalize, then scale and shift.
                 if (stream)
                 {
-                    // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before
-                    // overwriting it. The elements before the first aligned address go through the scalar path.
+                    // Large calls: aligned non-temporal stores of y, which skip reading each line before overwriting it.
+                    // The elements before y's first aligned address go through the scalar path.
                     int head = (int)((nuint)y & 63);
                     head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((64 - head) / 4, RowLength);
                     bool aligned = ((nuint)y & 3) == 0;
@@ -341,8 +341,8 @@ namespace Transformer
                 // Normalize, then scale and shift.
                 if (stream)
                 {
-                    // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before
-                    // overwriting it. The elements before the first aligned address go through the scalar path.
+                    // Large calls: aligned non-temporal stores of y, which skip reading each line before overwriting it.
+                    // The elements before y's first aligned address go through the scalar path.
                     int head = (int)((nuint)y & 31);
                     head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((32 - head) / 4, RowLength);
                     bool aligned = ((nuint)y & 3) == 0;
@@ -417,8 +417,8 @@ namespace Transformer
                 // Normalize, then scale and shift.
                 if (stream)
                 {
-                    // Outputs larger than the caches: aligned non-temporal stores, which skip reading each line before
-                    // overwriting it. The elements before the first aligned address go through the scalar path.
+                    // Large calls: aligned non-temporal stores of y, which skip reading each line before overwriting it.
+                    // The elements before y's first aligned address go through the scalar path.
                     int head = (int)((nuint)y & 15);
                     head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((16 - head) / 4, RowLength);
                     bool aligned = ((nuint)y & 3) == 0;
