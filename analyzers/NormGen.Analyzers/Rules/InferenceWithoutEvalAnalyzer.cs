@@ -77,7 +77,7 @@ public sealed class InferenceWithoutEvalAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        ModeDependentLayer found = layers.Of(module, invocation.SemanticModel!);
+        ModeDependentLayer found = layers.Of(module, invocation.SemanticModel!) & ModeDependentLayer.ModeDependent;
         if (found == ModeDependentLayer.None)
         {
             return;
@@ -100,7 +100,7 @@ public sealed class InferenceWithoutEvalAnalyzer : DiagnosticAnalyzer
     /// declaration earlier in an enclosing block (the declaration is returned, with the block as the
     /// region it covers).
     /// </summary>
-    private static (IOperation Scope, IOperation Region, string Name)? GradientFreeScope(IOperation operation, TorchSharpSymbols torch)
+    internal static (IOperation Scope, IOperation Region, string Name)? GradientFreeScope(IOperation operation, TorchSharpSymbols torch)
     {
         IOperation child = operation;
         for (IOperation? current = operation.Parent; current is not null; child = current, current = current.Parent)

@@ -99,7 +99,7 @@ public sealed class TrainingAfterEvalAnalyzer : DiagnosticAnalyzer
         foreach ((ISymbol module, IOperation receiver) in modules)
         {
             if (ReachingEval(body, module, backward, torch) is not (IInvocationOperation eval, SyntaxNode anchor, string placement) ||
-                layers.Of(module, backward.SemanticModel!) == ModeDependentLayer.None)
+                (layers.Of(module, backward.SemanticModel!) & ModeDependentLayer.ModeDependent) == ModeDependentLayer.None)
             {
                 continue;
             }
