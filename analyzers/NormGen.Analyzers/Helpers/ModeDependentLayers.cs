@@ -35,7 +35,7 @@ internal sealed class ModeDependentLayers(TorchSharpSymbols torch, Compilation c
 {
     private static readonly string[] DropoutFactories = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"];
 
-    private static readonly string[] OtherNormFactories = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"];
+    private static readonly string[] OtherNormFactories = ["LayerNorm", "GroupNorm"];
 
     private readonly ConcurrentDictionary<ITypeSymbol, Contents> _byType = new(SymbolEqualityComparer.Default);
 
@@ -59,6 +59,9 @@ internal sealed class ModeDependentLayers(TorchSharpSymbols torch, Compilation c
 
     /// <summary>What the module held by <paramref name="symbol"/> contains, as far as the code shows.</summary>
     public ModeDependentLayer Of(ISymbol symbol, SemanticModel semanticModel) => ContentsOf(symbol, semanticModel).Layers;
+
+    /// <summary>What a module of type <paramref name="type"/> contains, as far as its declaration shows.</summary>
+    public ModeDependentLayer OfModuleType(ITypeSymbol type) => OfType(type, depth: 0).Layers;
 
     /// <summary>What the module held by <paramref name="symbol"/> contains, with its BatchNorm factory calls.</summary>
     public Contents ContentsOf(ISymbol symbol, SemanticModel semanticModel)
