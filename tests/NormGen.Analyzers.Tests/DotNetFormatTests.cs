@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using Xunit;
 
@@ -55,32 +54,8 @@ public sealed class DotNetFormatTests : IDisposable
         Assert.Contains("momentum: 0.99", fixedSource);
     }
 
-    private (int ExitCode, string Output) Run(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = _folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        string stderr = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, "dotnet format timed out\n" + stdout.Result + stderr);
-        }
-
-        return (process.ExitCode, stdout.Result + stderr);
-    }
+    private (int ExitCode, string Output) Run(params string[] arguments) =>
+        DotNetCommand.Run(_folder, TimeSpan.FromMinutes(3), arguments);
 
     public void Dispose()
     {
