@@ -12,21 +12,19 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using NormGen.Analyzers.Helpers;
+using NormGen.Analyzers.Rules;
 
 namespace NormGen.Analyzers.CodeFixes;
 
 /// <summary>
 /// NGA014: replaces the model's BatchNorm layers with GroupNorm (a group count that divides the
 /// channels), or with LayerNorm when they are all BatchNorm1d, and retypes the fields and locals
-/// declared with a BatchNorm type.
+/// declared with a BatchNorm type; a NormGen <c>[BatchNorm]</c> declaration becomes a <c>[GroupNorm]</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SmallBatchBatchNormCodeFixProvider))]
 [Shared]
 public sealed class SmallBatchBatchNormCodeFixProvider : CodeFixProvider
 {
-    /// <summary>The group count GroupNorm is usually given (Wu &amp; He, 2018); the fix takes the largest divisor of the channels up to it.</summary>
-    private const long PreferredGroups = 32;
-
     private enum Replacement
     {
         GroupNorm,
@@ -37,13 +35,30 @@ public sealed class SmallBatchBatchNormCodeFixProvider : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("NGA014");
 
     /// <inheritdoc/>
-    public override FixAllProvider? GetFixAllProvider() => null;
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
     /// <inheritdoc/>
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
+        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
         foreach (Diagnostic diagnostic in context.Diagnostics)
         {
+            // A NormGen [BatchNorm] declaration: becomes a [GroupNorm] with the group count the analyzer chose.
+            if (root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is AttributeSyntax attribute)
+            {
+                if (diagnostic.Properties.TryGetValue(SmallBatchBatchNormAnalyzer.GroupsProperty, out string? groups) && groups is not null)
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create(
+                            $"Declare a GroupNorm with {groups} groups",
+                            token => ReplaceAttributeAsync(context.Document, attribute, groups, token),
+                            equivalenceKey: nameof(Replacement.GroupNorm)),
+                        diagnostic);
+                }
+
+                continue;
+            }
+
             // The first additional location is the batch source; the others are the BatchNorm factory calls.
             Location[] batchNorms = diagnostic.AdditionalLocations.Skip(1).Where(l => l.IsInSource).ToArray();
             if (batchNorms.Length == 0)
@@ -69,6 +84,46 @@ public sealed class SmallBatchBatchNormCodeFixProvider : CodeFixProvider
                     diagnostic);
             }
         }
+    }
+
+    /// <summary>
+    /// <c>[BatchNorm("bn", Momentum = 0.01)]</c> → <c>[GroupNorm("bn", 32)]</c>: the properties only
+    /// BatchNorm has (running statistics) are dropped, the shared ones (layout, eps, affine...) kept.
+    /// </summary>
+    private static async Task<Document> ReplaceAttributeAsync(Document document, AttributeSyntax attribute, string groups, CancellationToken cancellationToken)
+    {
+        SyntaxNode root = (await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false))!;
+        NameSyntax name = attribute.Name switch
+        {
+            QualifiedNameSyntax qualified => qualified.WithRight(Renamed(qualified.Right)),
+            SimpleNameSyntax simple => Renamed(simple),
+            AliasQualifiedNameSyntax alias => alias.WithName(Renamed(alias.Name)),
+            _ => attribute.Name,
+        };
+
+        var arguments = new List<AttributeArgumentSyntax>();
+        foreach (AttributeArgumentSyntax argument in attribute.ArgumentList?.Arguments ?? default)
+        {
+            if (argument.NameEquals?.Name.Identifier.ValueText is "Momentum" or "CumulativeAverage" or "TrackRunningStats")
+            {
+                continue;
+            }
+
+            arguments.Add(argument);
+            if (arguments.Count == 1 && argument.NameEquals is null)
+            {
+                arguments.Add(SyntaxFactory.AttributeArgument(SyntaxFactory.ParseExpression(groups)));
+            }
+        }
+
+        AttributeSyntax replaced = attribute
+            .WithName(name.WithTriviaFrom(attribute.Name))
+            .WithArgumentList(SyntaxFactory.AttributeArgumentList(SyntaxFactory.SeparatedList(arguments, Enumerable.Repeat(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space), System.Math.Max(0, arguments.Count - 1)))));
+        return document.WithSyntaxRoot(root.ReplaceNode(attribute, replaced));
+
+        static SimpleNameSyntax Renamed(SimpleNameSyntax simple) =>
+            SyntaxFactory.IdentifierName(simple.Identifier.ValueText.EndsWith("Attribute", System.StringComparison.Ordinal) ? "GroupNormAttribute" : "GroupNorm")
+                .WithTriviaFrom(simple);
     }
 
     private static async Task<bool> AllBatchNorm1dAsync(Solution solution, Location[] batchNorms, CancellationToken cancellationToken)
@@ -179,7 +234,7 @@ public sealed class SmallBatchBatchNormCodeFixProvider : CodeFixProvider
         {
             long? constant = operation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value.ConstantInt64();
             arguments.Insert(0, channels);
-            arguments.Insert(0, Groups(constant).ToString(CultureInfo.InvariantCulture));
+            arguments.Insert(0, GroupCounts.For(constant).ToString(CultureInfo.InvariantCulture));
         }
         else
         {
@@ -190,25 +245,6 @@ public sealed class SmallBatchBatchNormCodeFixProvider : CodeFixProvider
             ? $"{access.Expression}.{replacement}"
             : replacement.ToString();
         return SyntaxFactory.ParseExpression($"{callee}({string.Join(", ", arguments)})");
-    }
-
-    /// <summary>The largest divisor of the channel count up to 32; 1 when the count is only known at run time.</summary>
-    private static long Groups(long? channels)
-    {
-        if (channels is not > 0)
-        {
-            return 1;
-        }
-
-        for (long groups = System.Math.Min(PreferredGroups, channels.Value); groups > 1; groups--)
-        {
-            if (channels.Value % groups == 0)
-            {
-                return groups;
-            }
-        }
-
-        return 1;
     }
 
     /// <summary>The type syntax of the variable, field or property the BatchNorm is stored in, when that type names a BatchNorm.</summary>

@@ -28,6 +28,9 @@ public sealed class SmallBatchBatchNormAnalyzer : DiagnosticAnalyzer
     /// <summary>The property holding the batch size.</summary>
     public const string BatchSizeProperty = "BatchSize";
 
+    /// <summary>For a NormGen declaration, the property holding the group count of the GroupNorm that replaces it.</summary>
+    public const string GroupsProperty = "Groups";
+
     /// <summary>The tensor factories whose size arguments start with the batch extent.</summary>
     private static readonly string[] TensorFactories = ["randn", "rand", "zeros", "ones", "empty", "full"];
 
@@ -151,23 +154,51 @@ public sealed class SmallBatchBatchNormAnalyzer : DiagnosticAnalyzer
         int minimum = MinimumBatchSize(context.Options, attribute.Syntax.SyntaxTree);
         if (size >= 1 && size < minimum)
         {
-            Report(context, attribute.Syntax.GetLocation(), [], $"'{model.Name}'", size, $"the static batch extent {batchAxis[0].Trim()}={size} of its layout", minimum);
+            // The channel count, for the group count of the GroupNorm the fix declares instead.
+            long? channels = attribute.NamedArgument("Channels")?.ConstantInt64() is > 0 and var declared ? declared : null;
+            foreach (string axis in layout!.Split(','))
+            {
+                string[] parts = axis.Split('=');
+                if (parts.Length == 2 && parts[0].Trim() == channelAxis &&
+                    long.TryParse(parts[1].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long extent))
+                {
+                    channels = extent;
+                }
+            }
+
+            Report(
+                context,
+                attribute.Syntax.GetLocation(),
+                [],
+                $"'{model.Name}'",
+                size,
+                $"the static batch extent {batchAxis[0].Trim()}={size} of its layout",
+                minimum,
+                (GroupsProperty, GroupCounts.For(channels).ToString(CultureInfo.InvariantCulture)));
         }
     }
 
-    private static void Report(OperationAnalysisContext context, Location location, List<Location> additional, string module, long size, string description, int minimum) =>
+    private static void Report(OperationAnalysisContext context, Location location, List<Location> additional, string module, long size, string description, int minimum, (string Key, string Value)? property = null)
+    {
+        ImmutableDictionary<string, string?> properties = ImmutableDictionary<string, string?>.Empty.Add(BatchSizeProperty, size.ToString(CultureInfo.InvariantCulture));
+        if (property is { } extra)
+        {
+            properties = properties.Add(extra.Key, extra.Value);
+        }
+
         context.ReportDiagnostic(Diagnostic.Create(
             DiagnosticDescriptors.SmallBatchBatchNorm,
             location,
             size == 1 ? DiagnosticSeverity.Warning : DiagnosticSeverity.Info,
             additional,
-            ImmutableDictionary<string, string?>.Empty.Add(BatchSizeProperty, size.ToString(CultureInfo.InvariantCulture)),
+            properties,
             module,
             size,
             description,
             size == 1
                 ? "one sample has no batch statistics (BatchNorm1d refuses it and BatchNorm2d normalizes each channel over a single image); use GroupNorm or LayerNorm, or train on larger batches"
                 : $"below {minimum} samples the batch statistics are too noisy to train with and the running statistics drift from what the model sees; use GroupNorm or LayerNorm, or larger batches"));
+    }
 
     private static int MinimumBatchSize(AnalyzerOptions options, SyntaxTree tree) =>
         options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(MinimumBatchSizeOption, out string? text) &&

@@ -231,4 +231,21 @@ public class NGA014_SmallBatchBatchNormTests
             Models.Usings + Mlp,
             Models.Usings + Mlp.Replace("{|NGA014:", "").Replace(")|}", ")").Replace("nn.BatchNorm1d(128, affine: false)", "nn.GroupNorm(32, 128, affine: false)"),
             equivalenceKey: "GroupNorm");
+
+    [Fact]
+    public Task Fix_declares_a_GroupNorm_instead_of_a_NormGen_BatchNorm() => Verifier.CodeFixAsync<SmallBatchBatchNormCodeFixProvider>("""
+        using NormGen;
+
+        [TensorLayout("N=2,C=48,H=8,W=8")]
+        [{|NGA014:BatchNorm("bn1", Momentum = 0.01, Eps = 1e-3)|}]
+        [{|NGA014:NormGen.BatchNormAttribute("bn2", Layout = "B=1,F=100", ChannelAxis = "F", TrackRunningStats = false)|}]
+        partial class Block { }
+        """, """
+        using NormGen;
+
+        [TensorLayout("N=2,C=48,H=8,W=8")]
+        [GroupNorm("bn1", 24, Eps = 1e-3)]
+        [NormGen.GroupNormAttribute("bn2", 25, Layout = "B=1,F=100", ChannelAxis = "F")]
+        partial class Block { }
+        """);
 }
