@@ -198,6 +198,7 @@ public sealed class SmallBatchBatchNormCodeFixProvider : CodeFixProvider
     /// <summary><c>nn.BatchNorm2d(64, eps: 1e-3, momentum: 0.01)</c> → <c>nn.GroupNorm(32, 64, eps: 1e-3)</c> or <c>nn.LayerNorm(64, eps: 1e-3)</c>.</summary>
     private static ExpressionSyntax Rewrite(InvocationExpressionSyntax invocation, IInvocationOperation operation, Replacement replacement)
     {
+        // momentum and track_running_stats have no counterpart: GroupNorm and LayerNorm keep no running statistics.
         var arguments = new List<string>();
         string? channels = null;
         foreach (IArgumentOperation argument in operation.Arguments)
@@ -224,8 +225,6 @@ public sealed class SmallBatchBatchNormCodeFixProvider : CodeFixProvider
                 case "dtype":
                     arguments.Add($"{argument.Parameter.Name}: {value}");
                     break;
-
-                    // momentum and track_running_stats have no counterpart: there are no running statistics.
             }
         }
 
