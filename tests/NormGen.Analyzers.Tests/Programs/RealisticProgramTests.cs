@@ -160,6 +160,40 @@ public class RealisticProgramTests
                     Console.WriteLine(transformer.call(tokens).shape[0]);
                 }
             }
+
+            public static void TrainFromDataset(utils.data.Dataset train, utils.data.Dataset test)
+            {
+                var model = new ResNet(zeroInitResidual: true);
+                var optimizer = optim.AdamW(new AdamW.ParamGroup[]
+                {
+                    new() { Parameters = model.parameters().Where(p => p.dim() > 1) },
+                    new() { Parameters = model.parameters().Where(p => p.dim() <= 1), Options = new() { weight_decay = 0 } },
+                }, lr: 1e-3, weight_decay: 0.05);
+                using var loader = utils.data.DataLoader(train, batchSize: 128, shuffle: true);
+                model.train();
+                foreach (var batch in loader)
+                {
+                    optimizer.zero_grad();
+                    nn.functional.cross_entropy(model.call(batch["data"]), batch["label"]).backward();
+                    optimizer.step();
+                }
+
+                // One image at a time for inference: the running statistics are used.
+                model.eval();
+                using (torch.no_grad())
+                {
+                    foreach (var sample in utils.data.DataLoader(test, batchSize: 1))
+                    {
+                        Console.WriteLine(model.call(sample["data"]).argmax(1).item<long>());
+                    }
+                }
+            }
+
+            public static Tensor Predict(ResNet model, Tensor image)
+            {
+                model.eval();
+                return model.call(image.unsqueeze(0)).argmax(1);
+            }
         }
         """;
 
