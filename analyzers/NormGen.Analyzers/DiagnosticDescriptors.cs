@@ -115,4 +115,22 @@ internal static class DiagnosticDescriptors
         "'{0}' holds {1}, so this BatchNorm1d most likely normalizes token features across the batch and time steps, mixing positions and padding into its statistics; use nn.LayerNorm({2})",
         DiagnosticSeverity.Warning,
         "In a sequence model the features of a [B, T, D] tensor are usually flattened to [B·T, D] or transposed for BatchNorm1d: its statistics then mix time steps, sentence lengths and padding, and differ between training and inference. LayerNorm normalizes each token on its own.");
+
+    /// <summary>
+    /// Reported as a warning for batches of one sample and as info for batches below the configured
+    /// minimum: one rule, two severities.
+    /// </summary>
+    public static readonly DiagnosticDescriptor SmallBatchBatchNorm = Create(
+        "NGA014",
+        "BatchNorm trained with tiny batches",
+        "{0} contains BatchNorm and trains on batches of {1} ({2}); {3}",
+        DiagnosticSeverity.Warning,
+        "BatchNorm normalizes with the mean and variance of the current batch. With one sample the variance over the batch is zero for BatchNorm1d (PyTorch refuses it) and the statistics are meaningless; with a handful of samples they are so noisy that training degrades and the running statistics do not match inference. GroupNorm and LayerNorm normalize each sample on its own.");
+
+    public static readonly DiagnosticDescriptor WeightDecayOnNormParameters = Create(
+        "NGA015",
+        "Weight decay on norm parameters",
+        "{0} applies weight decay {1} to every parameter of '{2}', including the γ and β of its norms and its biases; put 1-D parameters in a parameter group without weight decay",
+        DiagnosticSeverity.Info,
+        "Weight decay pulls every parameter it covers towards zero. For convolution and linear weights that is the intended regularization; for a norm's γ it shrinks the scale of the normalized activations and for β and biases it only adds a bias towards zero, which usually costs accuracy. The usual practice is a second parameter group, without weight decay, for 1-D parameters.");
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using Xunit;
 
@@ -17,23 +16,7 @@ public sealed class DotNetFormatTests : IDisposable
     [Fact]
     public void Dotnet_format_applies_the_fixes_of_the_requested_rules_only()
     {
-        string analyzers = Path.Combine(AppContext.BaseDirectory, "NormGen.Analyzers.dll");
-        string codeFixes = Path.Combine(AppContext.BaseDirectory, "NormGen.Analyzers.CodeFixes.dll");
-        File.WriteAllText(Path.Combine(_folder, "Pitfalls.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-              </PropertyGroup>
-              <ItemGroup>
-                <Reference Include="TorchSharp" HintPath="{TestReferences.TorchSharpPath}" />
-                <Analyzer Include="{analyzers}" />
-                <Analyzer Include="{codeFixes}" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(_folder, "Directory.Build.props"), "<Project />");
-        File.WriteAllText(Path.Combine(_folder, "Directory.Packages.props"), "<Project />");
+        WriteProject();
         File.WriteAllText(Path.Combine(_folder, "Model.cs"), """
             using TorchSharp;
             using static TorchSharp.torch;
@@ -55,32 +38,84 @@ public sealed class DotNetFormatTests : IDisposable
         Assert.Contains("momentum: 0.99", fixedSource);
     }
 
-    private (int ExitCode, string Output) Run(params string[] arguments)
+    [Fact]
+    public void Dotnet_format_applies_fixes_that_rewrite_other_declarations_and_add_usings()
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = _folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+        WriteProject();
+        File.WriteAllText(Path.Combine(_folder, "Model.cs"), """
+            using TorchSharp;
+            using TorchSharp.Modules;
+            using static TorchSharp.torch;
 
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        string stderr = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, "dotnet format timed out\n" + stdout.Result + stderr);
-        }
+            sealed class Mlp : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc = nn.Linear(16, 48, hasBias: false);
+                private readonly BatchNorm1d bn = nn.BatchNorm1d(48);
 
-        return (process.ExitCode, stdout.Result + stderr);
+                public Mlp() : base("mlp") => RegisterComponents();
+
+                public override Tensor forward(Tensor x) => bn.forward(fc.forward(x));
+            }
+            """);
+        File.WriteAllText(Path.Combine(_folder, "Training.cs"), """
+            using TorchSharp;
+            using static TorchSharp.torch;
+
+            static class Training
+            {
+                public static void Step()
+                {
+                    var model = new Mlp();
+                    var optimizer = optim.AdamW(model.parameters(), weight_decay: 0.05);
+                    model.call(torch.randn(1, 16)).sum().backward();
+                    optimizer.step();
+                }
+            }
+            """);
+
+        (int exitCode, string output) = Run("format", "analyzers", "Pitfalls.csproj", "--diagnostics", "NGA014", "NGA015", "--severity", "info", "-v", "diag");
+        Assert.True(exitCode == 0, output);
+
+        // NGA014: the BatchNorm in the other file becomes a GroupNorm, its field retyped.
+        string model = File.ReadAllText(Path.Combine(_folder, "Model.cs"));
+        Assert.Contains("private readonly GroupNorm bn = nn.GroupNorm(24, 48);", model);
+
+        // NGA015: two parameter groups of AdamW's own type; Where needs System.Linq, which is added.
+        string training = File.ReadAllText(Path.Combine(_folder, "Training.cs"));
+        Assert.Contains("using System.Linq;", training);
+        Assert.Contains("optim.AdamW(new TorchSharp.Modules.AdamW.ParamGroup[]", training);
+        Assert.Contains("new() { Parameters = model.parameters().Where(p => p.dim() <= 1), Options = new() { weight_decay = 0 } },", training);
+        Assert.Contains("}, weight_decay: 0.05);", training);
+
+        // The fixed project builds.
+        (int buildExitCode, string buildOutput) = Run("build", "Pitfalls.csproj", "-nodeReuse:false", "-p:UseSharedCompilation=false");
+        Assert.True(buildExitCode == 0, buildOutput);
     }
+
+    /// <summary>A project that loads the analyzers and code fixes the way the package delivers them.</summary>
+    private void WriteProject()
+    {
+        string analyzers = Path.Combine(AppContext.BaseDirectory, "NormGen.Analyzers.dll");
+        string codeFixes = Path.Combine(AppContext.BaseDirectory, "NormGen.Analyzers.CodeFixes.dll");
+        File.WriteAllText(Path.Combine(_folder, "Pitfalls.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <Reference Include="TorchSharp" HintPath="{TestReferences.TorchSharpPath}" />
+                <Analyzer Include="{analyzers}" />
+                <Analyzer Include="{codeFixes}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(_folder, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(_folder, "Directory.Packages.props"), "<Project />");
+    }
+
+    private (int ExitCode, string Output) Run(params string[] arguments) =>
+        DotNetCommand.Run(_folder, TimeSpan.FromMinutes(3), arguments);
 
     public void Dispose()
     {

@@ -18,7 +18,12 @@ internal static class Verify<TAnalyzer>
     public static Task AnalyzerAsync(string source, string? editorConfig = null, bool withTorchSharp = true) =>
         CodeFixAsync<EmptyCodeFixProvider>(source, fixedSource: null, editorConfig, withTorchSharp);
 
-    public static Task CodeFixAsync<TCodeFix>(string source, string? fixedSource, string? editorConfig = null, bool withTorchSharp = true)
+    /// <summary>Checks the diagnostics marked <c>{|#0:...|}</c> against <paramref name="expected"/> (severity and message included).</summary>
+    public static Task AnalyzerAsync(string source, DiagnosticResult[] expected, string? editorConfig = null) =>
+        CodeFixAsync<EmptyCodeFixProvider>(source, fixedSource: null, editorConfig, expected: expected);
+
+    /// <param name="equivalenceKey">Which of several code actions to apply; the first when null.</param>
+    public static Task CodeFixAsync<TCodeFix>(string source, string? fixedSource, string? editorConfig = null, bool withTorchSharp = true, string? equivalenceKey = null, DiagnosticResult[]? expected = null)
         where TCodeFix : CodeFixProvider, new()
     {
         var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
@@ -40,6 +45,16 @@ internal static class Verify<TAnalyzer>
         if (fixedSource is not null)
         {
             test.FixedCode = fixedSource;
+        }
+
+        if (equivalenceKey is not null)
+        {
+            test.CodeActionEquivalenceKey = equivalenceKey;
+        }
+
+        if (expected is not null)
+        {
+            test.ExpectedDiagnostics.AddRange(expected);
         }
 
         return test.RunAsync(CancellationToken.None);

@@ -16,6 +16,7 @@ internal sealed class TorchSharpSymbols
         Tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
         Module = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module");
         Optimizer = compilation.GetTypeByMetadataName("TorchSharp.torch+optim+Optimizer");
+        Optim = compilation.GetTypeByMetadataName("TorchSharp.torch+optim");
         NormBase = compilation.GetTypeByMetadataName("TorchSharp.Modules.NormBase");
         BatchNorm = compilation.GetTypeByMetadataName("TorchSharp.Modules.BatchNorm");
         InstanceNorm = compilation.GetTypeByMetadataName("TorchSharp.Modules.InstanceNorm");
@@ -36,6 +37,9 @@ internal sealed class TorchSharpSymbols
     public INamedTypeSymbol? Module { get; }
 
     public INamedTypeSymbol? Optimizer { get; }
+
+    /// <summary><c>torch.optim</c>: the optimizer factories (<c>optim.AdamW(...)</c>).</summary>
+    public INamedTypeSymbol? Optim { get; }
 
     /// <summary>The base of BatchNorm* and InstanceNorm* modules (running statistics, weight, bias).</summary>
     public INamedTypeSymbol? NormBase { get; }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -8,8 +9,9 @@ namespace NormGen.Analyzers.Rules;
 
 /// <summary>
 /// NGA005: a module with BatchNorm, Dropout or InstanceNorm-with-running-stats called under
-/// <c>torch.no_grad()</c> / <c>torch.inference_mode()</c> while its last mode switch earlier in the
-/// method is not <c>eval()</c>.
+/// <c>torch.no_grad()</c> / <c>torch.inference_mode()</c>, or in a method named for evaluation or
+/// prediction that never runs a backward pass, while its last mode switch earlier in the method is
+/// not <c>eval()</c>.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class InferenceWithoutEvalAnalyzer : DiagnosticAnalyzer
@@ -46,7 +48,7 @@ public sealed class InferenceWithoutEvalAnalyzer : DiagnosticAnalyzer
         var invocation = (IInvocationOperation)context.Operation;
         if (!ModeSwitches.IsModuleCall(invocation, torch) ||
             invocation.Instance.ReferencedSymbol() is not { } module ||
-            GradientFreeScope(invocation, torch) is not (IOperation scope, IOperation region, string scopeName))
+            (GradientFreeScope(invocation, torch) ?? EvaluationMethod(invocation, context.ContainingSymbol, torch)) is not (IOperation scope, IOperation region, string scopeName))
         {
             return;
         }
@@ -77,7 +79,7 @@ public sealed class InferenceWithoutEvalAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        ModeDependentLayer found = layers.Of(module, invocation.SemanticModel!);
+        ModeDependentLayer found = layers.Of(module, invocation.SemanticModel!) & ModeDependentLayer.ModeDependent;
         if (found == ModeDependentLayer.None)
         {
             return;
@@ -100,7 +102,7 @@ public sealed class InferenceWithoutEvalAnalyzer : DiagnosticAnalyzer
     /// declaration earlier in an enclosing block (the declaration is returned, with the block as the
     /// region it covers).
     /// </summary>
-    private static (IOperation Scope, IOperation Region, string Name)? GradientFreeScope(IOperation operation, TorchSharpSymbols torch)
+    internal static (IOperation Scope, IOperation Region, string Name)? GradientFreeScope(IOperation operation, TorchSharpSymbols torch)
     {
         IOperation child = operation;
         for (IOperation? current = operation.Parent; current is not null; child = current, current = current.Parent)
@@ -134,6 +136,72 @@ public sealed class InferenceWithoutEvalAnalyzer : DiagnosticAnalyzer
         }
 
         return null;
+    }
+
+    /// <summary>Words in a method name that say it evaluates: <c>Evaluate</c>, <c>EvalLoss</c>, <c>Predict</c>, <c>RunInference</c>, <c>Validate</c>.</summary>
+    private static readonly string[] EvaluationWords = ["Eval", "Predict", "Infer", "Validat"];
+
+    /// <summary>
+    /// The method around <paramref name="operation"/> when its name says it evaluates and its body
+    /// never calls <c>backward()</c>: the statement holding the call is returned as the place for
+    /// <c>eval()</c>, with the whole body as the region.
+    /// </summary>
+    private static (IOperation Scope, IOperation Region, string Name)? EvaluationMethod(IOperation operation, ISymbol containingSymbol, TorchSharpSymbols torch)
+    {
+        if (containingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method ||
+            Array.FindIndex(EvaluationWords, word => method.Name.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0) < 0)
+        {
+            return null;
+        }
+
+        // The statement holding the call, in the innermost block.
+        IOperation? statement = null;
+        IOperation child = operation;
+        for (IOperation? current = operation.Parent; current is not null; child = current, current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                // A lambda runs whenever it is called, not necessarily as part of the evaluation.
+                return null;
+            }
+
+            if (current is IBlockOperation && statement is null)
+            {
+                statement = child;
+            }
+
+            // Code that sets the gradient mode itself (inference_mode(false), enable_grad()) says what it does; the name yields.
+            if (current is IUsingOperation @using && child != @using.Resources && SetsGradientMode(@using.Resources, torch))
+            {
+                return null;
+            }
+        }
+
+        IOperation body = ModeSwitches.BodyRoot(operation);
+        foreach (IOperation descendant in body.Descendants())
+        {
+            if (descendant is IInvocationOperation { TargetMethod.Name: "backward" } backward &&
+                SymbolEqualityComparer.Default.Equals(backward.TargetMethod.ContainingType, torch.Tensor))
+            {
+                return null;
+            }
+        }
+
+        return (statement ?? operation, body, $"{method.Name}() (it evaluates and never calls backward())");
+    }
+
+    private static bool SetsGradientMode(IOperation resource, TorchSharpSymbols torch)
+    {
+        foreach (IOperation operation in resource.DescendantsAndSelf())
+        {
+            if (operation is IInvocationOperation { TargetMethod.Name: "inference_mode" or "enable_grad" or "set_grad_enabled" } invocation &&
+                SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, torch.Torch))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>"no_grad()" or "inference_mode()" when the resource turns gradients off.</summary>

@@ -49,6 +49,20 @@ public sealed class TrainingAfterEvalAnalyzer : DiagnosticAnalyzer
         });
     }
 
+    /// <summary>Whether <paramref name="call"/> runs in a loop that does not hold <paramref name="backward"/>: a phase that ended before it.</summary>
+    private static bool InEarlierLoop(IOperation call, IOperation backward)
+    {
+        for (IOperation? current = call.Parent; current is not null; current = current.Parent)
+        {
+            if (current is ILoopOperation && !current.Syntax.Span.Contains(backward.Syntax.Span))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static void Analyze(OperationAnalysisContext context, TorchSharpSymbols torch, ModeDependentLayers layers)
     {
         var backward = (IInvocationOperation)context.Operation;
@@ -62,7 +76,8 @@ public sealed class TrainingAfterEvalAnalyzer : DiagnosticAnalyzer
         int position = backward.Syntax.SpanStart;
 
         // The modules trained are those run before the backward pass in its own block (the step's
-        // loop body, or the method); modules run elsewhere in the method belong to other steps.
+        // loop body, or the method); modules run elsewhere in the method, or in a loop of that block
+        // that has finished before it (an earlier phase), belong to other steps.
         SyntaxNode stepBlock = backward.Syntax.FirstAncestorOrSelf<BlockSyntax>() ?? body.Syntax;
 
         // A training step: an optimizer steps after the backward pass.
@@ -83,6 +98,7 @@ public sealed class TrainingAfterEvalAnalyzer : DiagnosticAnalyzer
             }
             else if (invocation.Syntax.SpanStart < position &&
                      stepBlock.Span.Contains(invocation.Syntax.Span) &&
+                     !InEarlierLoop(invocation, backward) &&
                      ModeSwitches.IsModuleCall(invocation, torch) &&
                      invocation.Instance.ReferencedSymbol() is { } module &&
                      !modules.Exists(m => SymbolEqualityComparer.Default.Equals(m.Symbol, module)))
@@ -99,7 +115,7 @@ public sealed class TrainingAfterEvalAnalyzer : DiagnosticAnalyzer
         foreach ((ISymbol module, IOperation receiver) in modules)
         {
             if (ReachingEval(body, module, backward, torch) is not (IInvocationOperation eval, SyntaxNode anchor, string placement) ||
-                layers.Of(module, backward.SemanticModel!) == ModeDependentLayer.None)
+                (layers.Of(module, backward.SemanticModel!) & ModeDependentLayer.ModeDependent) == ModeDependentLayer.None)
             {
                 continue;
             }

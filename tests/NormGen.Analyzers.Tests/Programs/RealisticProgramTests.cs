@@ -105,12 +105,18 @@ public class RealisticProgramTests
         """;
 
     private const string CorrectTraining = """
+        using System.Linq;
+
         static class Program
         {
             public static void Main()
             {
                 var model = new ResNet(zeroInitResidual: true);
-                var optimizer = optim.SGD(model.parameters(), 0.1, momentum: 0.9, weight_decay: 5e-4);
+                var optimizer = optim.SGD(new SGD.ParamGroup[]
+                {
+                    new() { Parameters = model.parameters().Where(p => p.dim() > 1) },
+                    new() { Parameters = model.parameters().Where(p => p.dim() <= 1), Options = new() { weight_decay = 0 } },
+                }, 0.1, momentum: 0.9, weight_decay: 5e-4);
                 var images = torch.randn(32, 3, 32, 32);
                 var labels = torch.randint(0, 10, new long[] { 32 });
 
@@ -131,6 +137,7 @@ public class RealisticProgramTests
                     {
                         var accuracy = model.call(images).argmax(1).eq(labels).to_type(ScalarType.Float32).mean();
                         Console.WriteLine($"epoch {epoch}: {accuracy.item<float>():P1}");
+                        Console.WriteLine(model.call(images[0].unsqueeze(0)).argmax(1).item<long>());
                     }
                 }
 
@@ -152,6 +159,40 @@ public class RealisticProgramTests
                 {
                     Console.WriteLine(transformer.call(tokens).shape[0]);
                 }
+            }
+
+            public static void TrainFromDataset(utils.data.Dataset train, utils.data.Dataset test)
+            {
+                var model = new ResNet(zeroInitResidual: true);
+                var optimizer = optim.AdamW(new AdamW.ParamGroup[]
+                {
+                    new() { Parameters = model.parameters().Where(p => p.dim() > 1) },
+                    new() { Parameters = model.parameters().Where(p => p.dim() <= 1), Options = new() { weight_decay = 0 } },
+                }, lr: 1e-3, weight_decay: 0.05);
+                using var loader = utils.data.DataLoader(train, batchSize: 128, shuffle: true);
+                model.train();
+                foreach (var batch in loader)
+                {
+                    optimizer.zero_grad();
+                    nn.functional.cross_entropy(model.call(batch["data"]), batch["label"]).backward();
+                    optimizer.step();
+                }
+
+                // One image at a time for inference: the running statistics are used.
+                model.eval();
+                using (torch.no_grad())
+                {
+                    foreach (var sample in utils.data.DataLoader(test, batchSize: 1))
+                    {
+                        Console.WriteLine(model.call(sample["data"]).argmax(1).item<long>());
+                    }
+                }
+            }
+
+            public static Tensor Predict(ResNet model, Tensor image)
+            {
+                model.eval();
+                return model.call(image.unsqueeze(0)).argmax(1);
             }
         }
         """;
@@ -197,6 +238,18 @@ public class RealisticProgramTests
                 {
                     Console.WriteLine({|NGA005:fresh.call(images)|}.sum().item<float>());
                 }
+            }
+        }
+
+        static class FineTuning
+        {
+            public static void OnOneImage(Tensor image)
+            {
+                var finetune = new ResNet(zeroInitResidual: false);
+                var optimizer = {|NGA015:optim.AdamW(finetune.parameters(), weight_decay: 0.05)|};
+                var single = image.unsqueeze(0);
+                {|NGA014:finetune.call(single)|}.sum().backward();
+                optimizer.step();
             }
         }
 

@@ -186,4 +186,66 @@ public class NGA005_InferenceWithoutEvalTests
             }
         }
         """ + Models.ConvNets);
+
+    [Fact]
+    public Task Evaluation_methods_that_never_call_backward_are_flagged_without_no_grad() => Verifier.AnalyzerAsync(Models.Usings + """
+        sealed class Classifier
+        {
+            private readonly ConvNet model = new ConvNet();
+            private readonly LayerNormNet head = new LayerNormNet();
+
+            public Tensor Predict(Tensor images) => {|NGA005:model.call(images)|}.argmax(1);
+
+            public float EvaluateAccuracy(Tensor images, Tensor labels)
+            {
+                var logits = {|NGA005:model.forward(images)|};
+                var again = model.forward(images);
+                return logits.argmax(1).eq(labels).to_type(ScalarType.Float32).mean().item<float>();
+            }
+
+            // Switched first, trains, has no mode-dependent layers, or is not named for evaluation: left alone.
+            public Tensor PredictSwitched(Tensor images)
+            {
+                model.eval();
+                return model.call(images);
+            }
+
+            public void ValidateAndTune(Tensor images)
+            {
+                model.call(images).sum().backward();
+            }
+
+            public Tensor PredictHead(Tensor x) => head.call(x);
+
+            public Tensor Embed(Tensor images) => model.call(images);
+
+            public Func<Tensor, Tensor> Predictor() => x => model.call(x);
+        }
+        """ + Models.ConvNets);
+
+    [Fact]
+    public Task Fix_inserts_eval_before_the_statement_in_an_evaluation_method() => Verifier.CodeFixAsync<InferenceWithoutEvalCodeFixProvider>(Models.Usings + """
+        sealed class Classifier
+        {
+            private readonly ConvNet model = new ConvNet();
+
+            public Tensor Predict(Tensor images)
+            {
+                var scaled = images / 255;
+                return {|NGA005:model.call(scaled)|}.argmax(1);
+            }
+        }
+        """ + Models.ConvNets, Models.Usings + """
+        sealed class Classifier
+        {
+            private readonly ConvNet model = new ConvNet();
+
+            public Tensor Predict(Tensor images)
+            {
+                var scaled = images / 255;
+                model.eval();
+                return model.call(scaled).argmax(1);
+            }
+        }
+        """ + Models.ConvNets);
 }

@@ -128,6 +128,30 @@ public class NGA006_TrainingAfterEvalTests
         """ + Models.ConvNets);
 
     [Fact]
+    public Task A_model_evaluated_in_an_earlier_loop_does_not_make_another_models_step_a_finding() => Verifier.AnalyzerAsync(Models.Usings + Trainer + """
+            public void TrainBothModels(int epochs)
+            {
+                var optimizer = optim.SGD(model.parameters(), 0.1);
+                for (int epoch = 0; epoch < epochs; epoch++)
+                {
+                    model.train();
+                    optimizer.zero_grad();
+                    nn.functional.cross_entropy(model.call(images), labels).backward();
+                    optimizer.step();
+                    model.eval();
+                    Console.WriteLine(model.call(images).sum().item<float>());
+                }
+
+                // The transformer's own step: the ConvNet's loop above has finished.
+                var adam = optim.AdamW(transformer.parameters(), lr: 3e-4);
+                adam.zero_grad();
+                transformer.call(torch.randn(8, 16)).pow(2).mean().backward();
+                adam.step();
+            }
+        }
+        """ + Models.ConvNets);
+
+    [Fact]
     public Task Fix_puts_train_at_the_start_of_the_epoch_or_before_the_training_code() => Verifier.CodeFixAsync<TrainingAfterEvalCodeFixProvider>(Models.Usings + Trainer + """
             public void EvaluateEveryEpoch(int epochs)
             {

@@ -41,4 +41,60 @@ public class NGA011_LayerNormShapeMismatchTests
             public static Sequential Between() => nn.Sequential(nn.Linear(512, 256), nn.ReLU(), nn.LayerNorm(256));
         }
         """);
+
+    [Fact]
+    public Task Consecutive_module_calls_in_forward_are_checked_too() => Verifier.AnalyzerAsync(Models.Usings + """
+        sealed class Block : nn.Module<Tensor, Tensor>
+        {
+            private readonly Linear fc = nn.Linear(256, 128);
+            private readonly LayerNorm ln = nn.LayerNorm(64);
+            private readonly Conv2d conv;
+            private readonly LayerNorm spatial;
+
+            public Block() : base(nameof(Block))
+            {
+                conv = nn.Conv2d(3, 128, 3, padding: 1);
+                spatial = nn.LayerNorm(new long[] { 64, 32, 32 });
+                RegisterComponents();
+            }
+
+            public override Tensor forward(Tensor x)
+            {
+                var y = {|NGA011:ln.forward(fc.forward(x))|};
+                var h = conv.forward(x);
+                h = {|NGA011:spatial.forward(h)|};
+                x = fc.forward(x);
+                x = {|NGA011:ln.call(x)|};
+                return x + y + h;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Calls_that_match_or_are_not_consecutive_are_left_alone() => Verifier.AnalyzerAsync(Models.Usings + """
+        sealed class Block : nn.Module<Tensor, Tensor>
+        {
+            private readonly Linear fc = nn.Linear(256, 128);
+            private readonly Linear wide = nn.Linear(128, 64);
+            private readonly LayerNorm ln = nn.LayerNorm(128);
+            private readonly LayerNorm narrow = nn.LayerNorm(64);
+
+            public Block() : base(nameof(Block)) => RegisterComponents();
+
+            public override Tensor forward(Tensor x)
+            {
+                var y = ln.forward(fc.forward(x));
+                var h = fc.forward(x);
+                if (x.shape[0] > 1)
+                {
+                    h = wide.forward(h);
+                }
+
+                // h is 128 or 64 wide here: which one is not known.
+                var z = narrow.forward(h);
+                var g = nn.functional.gelu(fc.forward(x));
+                return ln.forward(g) + narrow.forward(wide.forward(y)) + z;
+            }
+        }
+        """);
 }
