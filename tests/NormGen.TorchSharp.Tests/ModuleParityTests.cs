@@ -58,7 +58,7 @@ public sealed class ModuleParityTests
     }
 
     /// <summary>Random γ and β (γ around 1), copied into the counterpart, so a swapped or ignored parameter shows.</summary>
-    internal static void RandomizeParameters(Module generated, Module? reference, int seed)
+    internal static void RandomizeParameters(TorchSharp.torch.nn.Module generated, TorchSharp.torch.nn.Module? reference, int seed)
     {
         using (no_grad())
         {

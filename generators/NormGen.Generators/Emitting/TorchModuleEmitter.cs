@@ -246,27 +246,27 @@ internal static class TorchModuleEmitter
             if (_norm.HasWeight)
             {
                 writer.Line("/// <summary>γ, named as TorchSharp's norm modules name it.</summary>");
-                writer.Line($"public {Parameter} weight => get_parameter(\"weight\");");
+                writer.Line($"public {Parameter} weight {{ get => get_parameter(\"weight\"); set => ConditionallyRegisterParameter(\"weight\", value); }}");
                 writer.Line();
             }
 
             if (_norm.HasBias)
             {
                 writer.Line("/// <summary>β, named as TorchSharp's norm modules name it.</summary>");
-                writer.Line($"public {Parameter} bias => get_parameter(\"bias\");");
+                writer.Line($"public {Parameter} bias {{ get => get_parameter(\"bias\"); set => ConditionallyRegisterParameter(\"bias\", value); }}");
                 writer.Line();
             }
 
             if (Tracks)
             {
                 writer.Line("/// <summary>The running mean per channel.</summary>");
-                writer.Line($"public {Tensor} running_mean => get_buffer(\"running_mean\");");
+                writer.Line($"public {Tensor} running_mean {{ get => get_buffer(\"running_mean\"); set => ConditionallyRegisterBuffer(\"running_mean\", value, true); }}");
                 writer.Line();
                 writer.Line("/// <summary>The running (unbiased) variance per channel.</summary>");
-                writer.Line($"public {Tensor} running_var => get_buffer(\"running_var\");");
+                writer.Line($"public {Tensor} running_var {{ get => get_buffer(\"running_var\"); set => ConditionallyRegisterBuffer(\"running_var\", value, true); }}");
                 writer.Line();
                 writer.Line("/// <summary>How many training batches updated the running statistics.</summary>");
-                writer.Line($"public {Tensor} num_batches_tracked => get_buffer(\"num_batches_tracked\");");
+                writer.Line($"public {Tensor} num_batches_tracked {{ get => get_buffer(\"num_batches_tracked\"); set => ConditionallyRegisterBuffer(\"num_batches_tracked\", value, true); }}");
                 writer.Line();
             }
         }
