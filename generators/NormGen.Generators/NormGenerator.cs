@@ -60,21 +60,16 @@ public sealed class NormGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!)
             .WithTrackingName(trackingName);
 
-        context.RegisterSourceOutput(models.Combine(allowsUnsafe), static (output, input) =>
-        {
-            (ModelSpec model, bool unsafeAllowed) = input;
-            if (unsafeAllowed && model.Norms.Length > 0)
-            {
-                output.AddSource(model.HintName, ModelEmitter.Emit(model));
-            }
-        });
-
         context.RegisterSourceOutput(models.Combine(allowsUnsafe.Combine(referencesTorchSharp)), static (output, input) =>
         {
             (ModelSpec model, (bool unsafeAllowed, bool torchSharp)) = input;
-            if (unsafeAllowed && torchSharp && model.Norms.Any(TorchModuleEmitter.HasModule))
+            if (unsafeAllowed && model.Norms.Length > 0)
             {
-                output.AddSource(TorchModuleEmitter.HintNameOf(model), TorchModuleEmitter.Emit(model));
+                output.AddSource(model.HintName, ModelEmitter.Emit(model));
+                if (torchSharp && model.Norms.Any(norm => TorchModuleEmitter.HasModule(model, norm)))
+                {
+                    output.AddSource(TorchModuleEmitter.HintNameOf(model), TorchModuleEmitter.Emit(model));
+                }
             }
         });
     }

@@ -24,8 +24,12 @@ internal static class TorchModuleEmitter
             ? model.HintName.Substring(0, model.HintName.Length - ".g.cs".Length) + ".TorchSharp.g.cs"
             : model.HintName + ".TorchSharp.g.cs";
 
-    /// <summary>Whether a module is emitted for <paramref name="norm"/>: every norm but those with a fused input bias, which TorchSharp has no module for.</summary>
-    public static bool HasModule(NormSpec norm) => !norm.InputBias;
+    /// <summary>
+    /// Whether a module is emitted for <paramref name="norm"/>: every norm but those with a fused input bias, which
+    /// TorchSharp has no module for, and those whose module name another norm's kernel already takes.
+    /// </summary>
+    public static bool HasModule(ModelSpec model, NormSpec norm) =>
+        !norm.InputBias && !model.Norms.Any(other => other.KernelName == ModuleName(norm));
 
     /// <summary>The name of the module type emitted for <paramref name="norm"/>.</summary>
     public static string ModuleName(NormSpec norm) => norm.KernelName + "Module";
@@ -56,7 +60,7 @@ internal static class TorchModuleEmitter
             bool first = true;
             foreach (NormSpec norm in model.Norms)
             {
-                if (!HasModule(norm))
+                if (!HasModule(model, norm))
                 {
                     continue;
                 }
@@ -277,18 +281,19 @@ internal static class TorchModuleEmitter
         {
             string weight = _norm.HasWeight ? "weight" : "null";
             string bias = _norm.HasBias ? "bias" : "null";
+            string header;
             if (Residual)
             {
                 writer.Line("/// <summary>Normalizes <c>input + residual</c>; returns the norm's output and the sum, the pre-norm residual stream.</summary>");
-                writer.Line($"public override ({Tensor} Output, {Tensor} ResidualOutput) forward({Tensor} input, {Tensor} residual)");
+                header = $"public override ({Tensor} Output, {Tensor} ResidualOutput) forward({Tensor} input, {Tensor} residual)";
             }
             else
             {
                 writer.Line("/// <summary>Normalizes <paramref name=\"input\"/> as the norm's attribute declares.</summary>");
-                writer.Line($"public override {Tensor} forward({Tensor} input)");
+                header = $"public override {Tensor} forward({Tensor} input)";
             }
 
-            using (writer.Block(""))
+            using (writer.Block(header))
             {
                 writer.Line("RequireShape(input, nameof(input));");
                 if (Residual)
