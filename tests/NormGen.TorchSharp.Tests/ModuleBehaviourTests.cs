@@ -34,10 +34,10 @@ public sealed class ModuleBehaviourTests
 
         foreach (string buffer in new[] { "running_mean", "running_var" })
         {
-            Compare.Close(reference.get_buffer(buffer), generated.get_buffer(buffer), 1e-5, 1e-6, $"{name} {buffer}");
+            Compare.Close(reference.get_buffer(buffer)!, generated.get_buffer(buffer)!, 1e-5, 1e-6, $"{name} {buffer}");
         }
 
-        Assert.Equal(reference.get_buffer("num_batches_tracked").item<long>(), generated.get_buffer("num_batches_tracked").item<long>());
+        Assert.Equal(reference.get_buffer("num_batches_tracked")!.item<long>(), generated.get_buffer("num_batches_tracked")!.item<long>());
 
         generated.eval();
         reference.eval();
@@ -49,7 +49,7 @@ public sealed class ModuleBehaviourTests
         y.sum().backward();
         yr.sum().backward();
         Compare.Close(testReference.grad!, test.grad!, 1e-4, 1e-5, $"{name} eval input gradient");
-        Compare.Close(reference.get_parameter("weight").grad!, generated.get_parameter("weight").grad!, 1e-3, 1e-4, $"{name} eval weight gradient");
+        Compare.Close(reference.get_parameter("weight")!.grad!, generated.get_parameter("weight")!.grad!, 1e-3, 1e-4, $"{name} eval weight gradient");
     }
 
     [TorchSharpTheory]
@@ -128,14 +128,14 @@ public sealed class ModuleBehaviourTests
     {
         using var scope = NewDisposeScope();
         Module generated = name == "ln" ? new RowsHalf.LnModule() : new RowsHalf.RmsModule();
-        Assert.Equal(ScalarType.Float16, generated.get_parameter("weight").dtype);
+        Assert.Equal(ScalarType.Float16, generated.get_parameter("weight")!.dtype);
         ModuleParityTests.RandomizeParameters(generated, null, seed: 51);
         long[] shape = { 4, 3, 64 };
         Tensor x = Compare.Random(shape, ScalarType.Float16, seed: 52, scale: 2, offset: 1).requires_grad_();
         Tensor x32 = x.detach().to_type(ScalarType.Float32).requires_grad_();
-        Tensor w32 = generated.get_parameter("weight").detach().to_type(ScalarType.Float32).requires_grad_();
+        Tensor w32 = generated.get_parameter("weight")!.detach().to_type(ScalarType.Float32).requires_grad_();
         Tensor yr = name == "ln"
-            ? nn.functional.layer_norm(x32, new long[] { 64 }, w32, generated.get_parameter("bias").detach().to_type(ScalarType.Float32), 1e-5)
+            ? nn.functional.layer_norm(x32, new long[] { 64 }, w32, generated.get_parameter("bias")!.detach().to_type(ScalarType.Float32), 1e-5)
             : x32 * rsqrt(x32.pow(2).mean(new long[] { -1 }, keepdim: true) + 1e-5) * w32;
         Tensor y = generated.call(x);
         Assert.Equal(ScalarType.Float16, y.dtype);
@@ -144,7 +144,7 @@ public sealed class ModuleBehaviourTests
         y.backward(new[] { gradOutput });
         yr.backward(new[] { gradOutput.to_type(ScalarType.Float32) });
         Compare.Close(x32.grad!, x.grad!, 1e-2, 1e-2, $"half {name} input gradient");
-        Compare.Close(w32.grad!, generated.get_parameter("weight").grad!, 1e-2, 5e-2, $"half {name} weight gradient");
+        Compare.Close(w32.grad!, generated.get_parameter("weight")!.grad!, 1e-2, 5e-2, $"half {name} weight gradient");
     }
 
     [TorchSharpFact]
@@ -216,7 +216,7 @@ public sealed class ModuleBehaviourTests
 
         if (reference?.state_dict().ContainsKey("running_mean") == true)
         {
-            Compare.Close(reference.get_buffer("running_var"), generated.get_buffer("running_var"), 1e-10, 1e-10, $"{name} float64 running variance");
+            Compare.Close(reference.get_buffer("running_var")!, generated.get_buffer("running_var")!, 1e-10, 1e-10, $"{name} float64 running variance");
         }
     }
 
