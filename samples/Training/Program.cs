@@ -14,7 +14,7 @@ int? steps = stepsIndex >= 0 && stepsIndex + 1 < args.Length ? int.Parse(args[st
 var samples = new Dictionary<string, (ISample Sample, int Steps)[]>
 {
     ["cnn"] = [(new CnnSample(), 30)],
-    ["transformer"] = [(new TransformerSample(), 200)],
+    ["transformer"] = [(new TransformerSample(), 120)],
     ["resnet"] = [(new ResNetSample(groupNorm: false, batch: 32), 100), (new ResNetSample(groupNorm: true, batch: 2), 100)],
     ["convnext"] = [(new ConvNeXtSample(), 100)],
 };
@@ -25,8 +25,9 @@ if (which != "all" && !samples.ContainsKey(which))
     return 1;
 }
 
+string waitPolicy = NativeEnvironment.UsePassiveOpenMpThreads();
 set_num_threads(Environment.ProcessorCount);
-Console.WriteLine($"Training on {Environment.ProcessorCount} cores, libtorch with {get_num_threads()} threads.");
+Console.WriteLine($"Training on {Environment.ProcessorCount} cores, libtorch with {get_num_threads()} threads (OMP_WAIT_POLICY={waitPolicy}).");
 Console.WriteLine();
 foreach ((string name, (ISample Sample, int Steps)[] runs) in samples)
 {

@@ -41,3 +41,9 @@ public partial class Conv32 { }
 [GroupNorm("gn", 2, ElementType = typeof(double))]
 [InstanceNorm("instance", Affine = true, ElementType = typeof(double))]
 public partial class Conv64 { }
+
+/// <summary>Channel norms on channels-last N,H,W,C tensors.</summary>
+[TensorLayout("N,H=6,W=5,C=8")]
+[BatchNorm("bn")]
+[GroupNorm("gn", 4)]
+public partial class ChannelsLast32 { }

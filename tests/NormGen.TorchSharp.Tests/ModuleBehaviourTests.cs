@@ -191,6 +191,8 @@ public sealed class ModuleBehaviourTests
     [InlineData("bn")]
     [InlineData("gn")]
     [InlineData("instanceRunning")]
+    [InlineData("bnLast")]
+    [InlineData("gnLast")]
     public void Tensors_the_kernel_does_not_take_run_TorchSharp_operations_with_the_same_results(string name)
     {
         // The kernels are float32; in float64 the module runs TorchSharp's operations, as it does on CUDA devices.

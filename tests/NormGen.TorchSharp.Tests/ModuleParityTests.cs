@@ -15,7 +15,7 @@ namespace NormGen.TorchModules.Tests;
 /// </summary>
 public sealed class ModuleParityTests
 {
-    public static TheoryData<string> Cases => new() { "ln", "rms", "gelu", "chw", "channels", "bn", "gn", "instance", "instanceRunning" };
+    public static TheoryData<string> Cases => new() { "ln", "rms", "gelu", "chw", "channels", "bn", "gn", "instance", "instanceRunning", "bnLast", "gnLast" };
 
     /// <summary>The generated module of a case, its TorchSharp counterpart (null when composed) and an input shape.</summary>
     internal static (Module Generated, Module? Reference, long[] Shape) Create(string name) => name switch
@@ -29,6 +29,8 @@ public sealed class ModuleParityTests
         "gn" => (new Conv32.GnModule(), nn.GroupNorm(4, 8), new long[] { 4, 8, 6, 5 }),
         "instance" => (new Conv32.InstanceModule(), nn.InstanceNorm2d(8, affine: true), new long[] { 4, 8, 6, 5 }),
         "instanceRunning" => (new Conv32.InstanceRunningModule(), nn.InstanceNorm2d(8, affine: true, track_running_stats: true), new long[] { 4, 8, 6, 5 }),
+        "bnLast" => (new ChannelsLast32.BnModule(), nn.BatchNorm2d(8), new long[] { 4, 6, 5, 8 }),
+        "gnLast" => (new ChannelsLast32.GnModule(), nn.GroupNorm(4, 8), new long[] { 4, 6, 5, 8 }),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -47,6 +49,7 @@ public sealed class ModuleParityTests
         "rms" => x * rsqrt(x.pow(2).mean(new long[] { -1 }, keepdim: true) + 1e-6) * parameters["weight"],
         "channels" => ChannelsFirstLayerNorm(x, parameters["weight"], parameters["bias"], 1e-6),
         "gelu" => nn.functional.gelu(reference!.call(x)),
+        "bnLast" or "gnLast" => reference!.call(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1),
         _ => reference!.call(x),
     };
 
