@@ -114,8 +114,6 @@ internal static class TorchModuleEmitter
 
         private bool Residual => _norm.Residual;
 
-        private bool IsRowOrColumn => _norm.Kind is NormKind.LayerNorm or NormKind.RmsNorm;
-
         private bool Centered => _norm.Kind != NormKind.RmsNorm;
 
         private bool IsBatchNorm => _norm.Kind == NormKind.BatchNorm;
