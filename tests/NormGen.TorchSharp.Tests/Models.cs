@@ -47,3 +47,9 @@ public partial class Conv64 { }
 [BatchNorm("bn")]
 [GroupNorm("gn", 4)]
 public partial class ChannelsLast32 { }
+
+/// <summary>Channel norms in Half.</summary>
+[TensorLayout("N,C=8,H=6,W=5")]
+[BatchNorm("bn", ElementType = typeof(System.Half))]
+[GroupNorm("gn", 4, ElementType = typeof(System.Half))]
+public partial class ConvHalf { }

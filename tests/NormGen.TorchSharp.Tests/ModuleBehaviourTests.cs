@@ -147,6 +147,43 @@ public sealed class ModuleBehaviourTests
         Compare.Close(w32.grad!, generated.get_parameter("weight")!.grad!, 1e-2, 5e-2, $"half {name} weight gradient");
     }
 
+    [TorchSharpTheory]
+    [InlineData("bn")]
+    [InlineData("gn")]
+    public void Half_channel_norms_match_TorchSharp_in_float32_to_half_precision(string name)
+    {
+        using var scope = NewDisposeScope();
+        Module generated = name == "bn" ? new ConvHalf.BnModule() : new ConvHalf.GnModule();
+        Module reference = name == "bn" ? nn.BatchNorm2d(8) : nn.GroupNorm(4, 8);
+        ModuleParityTests.RandomizeParameters(generated, null, seed: 55);
+        using (no_grad())
+        {
+            foreach ((string key, Tensor value) in generated.state_dict())
+            {
+                reference.state_dict()[key].copy_(value.to_type(reference.state_dict()[key].dtype));
+            }
+        }
+
+        long[] shape = { 4, 8, 6, 5 };
+        Tensor x = Compare.Random(shape, ScalarType.Float16, seed: 56, scale: 2, offset: 1).requires_grad_();
+        Tensor x32 = x.detach().to_type(ScalarType.Float32).requires_grad_();
+        Tensor y = generated.call(x);
+        Tensor yr = reference.call(x32);
+        Assert.Equal(ScalarType.Float16, y.dtype);
+        Compare.Close(yr, y, 4e-3, 4e-3, $"half {name} output");
+        Tensor gradOutput = Compare.Random(shape, ScalarType.Float16, seed: 57);
+        y.backward(new[] { gradOutput });
+        yr.backward(new[] { gradOutput.to_type(ScalarType.Float32) });
+        Compare.Close(x32.grad!, x.grad!, 1e-2, 1e-2, $"half {name} input gradient");
+        Compare.Close(reference.get_parameter("weight")!.grad!, generated.get_parameter("weight")!.grad!, 1e-2, 5e-2, $"half {name} weight gradient");
+        if (name == "bn")
+        {
+            Assert.Equal(ScalarType.Float16, generated.get_buffer("running_var")!.dtype);
+            Compare.Close(reference.get_buffer("running_mean")!, generated.get_buffer("running_mean")!, 1e-3, 1e-3, "half running mean");
+            Compare.Close(reference.get_buffer("running_var")!, generated.get_buffer("running_var")!, 1e-3, 1e-3, "half running variance");
+        }
+    }
+
     [TorchSharpFact]
     public void Frozen_parameters_get_no_gradient_and_inference_saves_nothing()
     {
