@@ -354,12 +354,14 @@ internal static class TorchModuleEmitter
                 writer.Line("// No gradient will flow back: run the kernel without saving statistics or building a graph.");
                 using (writer.Block($"using ({Torch}.no_grad())"))
                 {
-                    writer.Line($"{Tensor} x = input.contiguous();");
+                    // Views and copies made here are released now rather than at the next garbage collection.
+                    writer.Line($"using {Tensor} x = input.contiguous();");
                     writer.Line($"{Tensor} output = {Torch}.empty_like(x);");
                     if (Residual)
                     {
                         writer.Line($"{Tensor} residualOutput = {Torch}.empty_like(x);");
-                        writer.Line($"RunForward(x, residual.contiguous(), {weight}, {bias}, output, residualOutput, statistics: null);");
+                        writer.Line($"using {Tensor} r = residual.contiguous();");
+                        writer.Line($"RunForward(x, r, {weight}, {bias}, output, residualOutput, statistics: null);");
                         writer.Line("return (output, residualOutput);");
                     }
                     else
@@ -768,14 +770,19 @@ internal static class TorchModuleEmitter
                     writer.Line($"{Tensor}? weight = {(_norm.HasWeight ? $"saved[{index++}]" : "null")};");
                     writer.Line($"{Tensor}? bias = {(_norm.HasBias ? $"saved[{index++}]" : "null")};");
                     writer.Line($"{Tensor}[] statistics = saved.GetRange({index}, {StatisticNames.Length}).ToArray();");
-                    writer.Line($"{Tensor} gradOutput = {(Residual ? "grads[0]" : "grad")};");
-                    writer.Line($"gradOutput = gradOutput is null ? {Torch}.zeros_like(source) : gradOutput.contiguous();");
+                    writer.Line($"{Tensor}? incoming = {(Residual ? "grads[0]" : "grad")};");
+                    writer.Line($"using {Tensor} gradOutput = incoming is null ? {Torch}.zeros_like(source) : incoming.contiguous();");
                     writer.Line($"{Tensor} gradInput = {Torch}.empty_like(source);");
                     int weightIndex = inputs.IndexOf("weight");
                     int biasIndex = inputs.IndexOf("bias");
                     writer.Line($"{Tensor}? gradWeight = {(weightIndex >= 0 ? $"needed[{weightIndex}] ? {Torch}.empty_like(weight) : null" : "null")};");
                     writer.Line($"{Tensor}? gradBias = {(biasIndex >= 0 ? $"needed[{biasIndex}] ? {Torch}.empty_like(bias) : null" : "null")};");
                     writer.Line("RunBackward(gradOutput, source, weight, bias, statistics, evaluation, gradInput, gradWeight, gradBias);");
+                    writer.Line("// The saved tensors' handles were made for this call; release them now rather than at the next garbage collection.");
+                    using (writer.Block("foreach (var tensor in saved)"))
+                    {
+                        writer.Line("tensor.Dispose();");
+                    }
                     if (Residual)
                     {
                         writer.Line("// The residual sum is an output too: its own gradient adds to the norm's.");

@@ -66,7 +66,7 @@ namespace Transformer
                 // No gradient will flow back: run the kernel without saving statistics or building a graph.
                 using (global::TorchSharp.torch.no_grad())
                 {
-                    global::TorchSharp.torch.Tensor x = input.contiguous();
+                    using global::TorchSharp.torch.Tensor x = input.contiguous();
                     global::TorchSharp.torch.Tensor output = global::TorchSharp.torch.empty_like(x);
                     RunForward(x, weight, bias, output, statistics: null);
                     return output;
@@ -176,12 +176,17 @@ namespace Transformer
                     global::TorchSharp.torch.Tensor? weight = saved[1];
                     global::TorchSharp.torch.Tensor? bias = saved[2];
                     global::TorchSharp.torch.Tensor[] statistics = saved.GetRange(3, 2).ToArray();
-                    global::TorchSharp.torch.Tensor gradOutput = grad;
-                    gradOutput = gradOutput is null ? global::TorchSharp.torch.zeros_like(source) : gradOutput.contiguous();
+                    global::TorchSharp.torch.Tensor? incoming = grad;
+                    using global::TorchSharp.torch.Tensor gradOutput = incoming is null ? global::TorchSharp.torch.zeros_like(source) : incoming.contiguous();
                     global::TorchSharp.torch.Tensor gradInput = global::TorchSharp.torch.empty_like(source);
                     global::TorchSharp.torch.Tensor? gradWeight = needed[1] ? global::TorchSharp.torch.empty_like(weight) : null;
                     global::TorchSharp.torch.Tensor? gradBias = needed[2] ? global::TorchSharp.torch.empty_like(bias) : null;
                     RunBackward(gradOutput, source, weight, bias, statistics, evaluation, gradInput, gradWeight, gradBias);
+                    // The saved tensors' handles were made for this call; release them now rather than at the next garbage collection.
+                    foreach (var tensor in saved)
+                    {
+                        tensor.Dispose();
+                    }
                     return new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> { needed[0] ? gradInput : null!, gradWeight!, gradBias!, null! };
                 }
             }
@@ -234,7 +239,7 @@ namespace Transformer
                 // No gradient will flow back: run the kernel without saving statistics or building a graph.
                 using (global::TorchSharp.torch.no_grad())
                 {
-                    global::TorchSharp.torch.Tensor x = input.contiguous();
+                    using global::TorchSharp.torch.Tensor x = input.contiguous();
                     global::TorchSharp.torch.Tensor output = global::TorchSharp.torch.empty_like(x);
                     RunForward(x, weight, bias, output, statistics: null);
                     return output;
@@ -320,12 +325,17 @@ namespace Transformer
                     global::TorchSharp.torch.Tensor? weight = saved[1];
                     global::TorchSharp.torch.Tensor? bias = saved[2];
                     global::TorchSharp.torch.Tensor[] statistics = saved.GetRange(3, 2).ToArray();
-                    global::TorchSharp.torch.Tensor gradOutput = grad;
-                    gradOutput = gradOutput is null ? global::TorchSharp.torch.zeros_like(source) : gradOutput.contiguous();
+                    global::TorchSharp.torch.Tensor? incoming = grad;
+                    using global::TorchSharp.torch.Tensor gradOutput = incoming is null ? global::TorchSharp.torch.zeros_like(source) : incoming.contiguous();
                     global::TorchSharp.torch.Tensor gradInput = global::TorchSharp.torch.empty_like(source);
                     global::TorchSharp.torch.Tensor? gradWeight = needed[1] ? global::TorchSharp.torch.empty_like(weight) : null;
                     global::TorchSharp.torch.Tensor? gradBias = needed[2] ? global::TorchSharp.torch.empty_like(bias) : null;
                     RunBackward(gradOutput, source, weight, bias, statistics, evaluation, gradInput, gradWeight, gradBias);
+                    // The saved tensors' handles were made for this call; release them now rather than at the next garbage collection.
+                    foreach (var tensor in saved)
+                    {
+                        tensor.Dispose();
+                    }
                     return new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> { needed[0] ? gradInput : null!, gradWeight!, gradBias!, null! };
                 }
             }
@@ -379,7 +389,7 @@ namespace Transformer
                 // No gradient will flow back: run the kernel without saving statistics or building a graph.
                 using (global::TorchSharp.torch.no_grad())
                 {
-                    global::TorchSharp.torch.Tensor x = input.contiguous();
+                    using global::TorchSharp.torch.Tensor x = input.contiguous();
                     global::TorchSharp.torch.Tensor output = global::TorchSharp.torch.empty_like(x);
                     RunForward(x, null, null, output, statistics: null);
                     return output;
@@ -473,12 +483,17 @@ namespace Transformer
                     global::TorchSharp.torch.Tensor? weight = null;
                     global::TorchSharp.torch.Tensor? bias = null;
                     global::TorchSharp.torch.Tensor[] statistics = saved.GetRange(1, 2).ToArray();
-                    global::TorchSharp.torch.Tensor gradOutput = grad;
-                    gradOutput = gradOutput is null ? global::TorchSharp.torch.zeros_like(source) : gradOutput.contiguous();
+                    global::TorchSharp.torch.Tensor? incoming = grad;
+                    using global::TorchSharp.torch.Tensor gradOutput = incoming is null ? global::TorchSharp.torch.zeros_like(source) : incoming.contiguous();
                     global::TorchSharp.torch.Tensor gradInput = global::TorchSharp.torch.empty_like(source);
                     global::TorchSharp.torch.Tensor? gradWeight = null;
                     global::TorchSharp.torch.Tensor? gradBias = null;
                     RunBackward(gradOutput, source, weight, bias, statistics, evaluation, gradInput, gradWeight, gradBias);
+                    // The saved tensors' handles were made for this call; release them now rather than at the next garbage collection.
+                    foreach (var tensor in saved)
+                    {
+                        tensor.Dispose();
+                    }
                     return new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> { needed[0] ? gradInput : null!, null! };
                 }
             }
@@ -531,7 +546,7 @@ namespace Transformer
                 // No gradient will flow back: run the kernel without saving statistics or building a graph.
                 using (global::TorchSharp.torch.no_grad())
                 {
-                    global::TorchSharp.torch.Tensor x = input.contiguous();
+                    using global::TorchSharp.torch.Tensor x = input.contiguous();
                     global::TorchSharp.torch.Tensor output = global::TorchSharp.torch.empty_like(x);
                     RunForward(x, weight, bias, output, statistics: null);
                     return output;
@@ -617,12 +632,17 @@ namespace Transformer
                     global::TorchSharp.torch.Tensor? weight = saved[1];
                     global::TorchSharp.torch.Tensor? bias = saved[2];
                     global::TorchSharp.torch.Tensor[] statistics = saved.GetRange(3, 2).ToArray();
-                    global::TorchSharp.torch.Tensor gradOutput = grad;
-                    gradOutput = gradOutput is null ? global::TorchSharp.torch.zeros_like(source) : gradOutput.contiguous();
+                    global::TorchSharp.torch.Tensor? incoming = grad;
+                    using global::TorchSharp.torch.Tensor gradOutput = incoming is null ? global::TorchSharp.torch.zeros_like(source) : incoming.contiguous();
                     global::TorchSharp.torch.Tensor gradInput = global::TorchSharp.torch.empty_like(source);
                     global::TorchSharp.torch.Tensor? gradWeight = needed[1] ? global::TorchSharp.torch.empty_like(weight) : null;
                     global::TorchSharp.torch.Tensor? gradBias = needed[2] ? global::TorchSharp.torch.empty_like(bias) : null;
                     RunBackward(gradOutput, source, weight, bias, statistics, evaluation, gradInput, gradWeight, gradBias);
+                    // The saved tensors' handles were made for this call; release them now rather than at the next garbage collection.
+                    foreach (var tensor in saved)
+                    {
+                        tensor.Dispose();
+                    }
                     return new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> { needed[0] ? gradInput : null!, gradWeight!, gradBias!, null! };
                 }
             }

@@ -54,7 +54,7 @@ namespace Transformer
                 // No gradient will flow back: run the kernel without saving statistics or building a graph.
                 using (global::TorchSharp.torch.no_grad())
                 {
-                    global::TorchSharp.torch.Tensor x = input.contiguous();
+                    using global::TorchSharp.torch.Tensor x = input.contiguous();
                     global::TorchSharp.torch.Tensor output = global::TorchSharp.torch.empty_like(x);
                     RunForward(x, weight, bias, output, statistics: null);
                     return output;
@@ -140,12 +140,17 @@ namespace Transformer
                     global::TorchSharp.torch.Tensor? weight = saved[1];
                     global::TorchSharp.torch.Tensor? bias = saved[2];
                     global::TorchSharp.torch.Tensor[] statistics = saved.GetRange(3, 2).ToArray();
-                    global::TorchSharp.torch.Tensor gradOutput = grad;
-                    gradOutput = gradOutput is null ? global::TorchSharp.torch.zeros_like(source) : gradOutput.contiguous();
+                    global::TorchSharp.torch.Tensor? incoming = grad;
+                    using global::TorchSharp.torch.Tensor gradOutput = incoming is null ? global::TorchSharp.torch.zeros_like(source) : incoming.contiguous();
                     global::TorchSharp.torch.Tensor gradInput = global::TorchSharp.torch.empty_like(source);
                     global::TorchSharp.torch.Tensor? gradWeight = needed[1] ? global::TorchSharp.torch.empty_like(weight) : null;
                     global::TorchSharp.torch.Tensor? gradBias = needed[2] ? global::TorchSharp.torch.empty_like(bias) : null;
                     RunBackward(gradOutput, source, weight, bias, statistics, evaluation, gradInput, gradWeight, gradBias);
+                    // The saved tensors' handles were made for this call; release them now rather than at the next garbage collection.
+                    foreach (var tensor in saved)
+                    {
+                        tensor.Dispose();
+                    }
                     return new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor> { needed[0] ? gradInput : null!, gradWeight!, gradBias!, null! };
                 }
             }
@@ -195,10 +200,11 @@ namespace Transformer
                 // No gradient will flow back: run the kernel without saving statistics or building a graph.
                 using (global::TorchSharp.torch.no_grad())
                 {
-                    global::TorchSharp.torch.Tensor x = input.contiguous();
+                    using global::TorchSharp.torch.Tensor x = input.contiguous();
                     global::TorchSharp.torch.Tensor output = global::TorchSharp.torch.empty_like(x);
                     global::TorchSharp.torch.Tensor residualOutput = global::TorchSharp.torch.empty_like(x);
-                    RunForward(x, residual.contiguous(), weight, null, output, residualOutput, statistics: null);
+                    using global::TorchSharp.torch.Tensor r = residual.contiguous();
+                    RunForward(x, r, weight, null, output, residualOutput, statistics: null);
                     return (output, residualOutput);
                 }
             }
@@ -283,12 +289,17 @@ namespace Transformer
                     global::TorchSharp.torch.Tensor? weight = saved[1];
                     global::TorchSharp.torch.Tensor? bias = null;
                     global::TorchSharp.torch.Tensor[] statistics = saved.GetRange(2, 1).ToArray();
-                    global::TorchSharp.torch.Tensor gradOutput = grads[0];
-                    gradOutput = gradOutput is null ? global::TorchSharp.torch.zeros_like(source) : gradOutput.contiguous();
+                    global::TorchSharp.torch.Tensor? incoming = grads[0];
+                    using global::TorchSharp.torch.Tensor gradOutput = incoming is null ? global::TorchSharp.torch.zeros_like(source) : incoming.contiguous();
                     global::TorchSharp.torch.Tensor gradInput = global::TorchSharp.torch.empty_like(source);
                     global::TorchSharp.torch.Tensor? gradWeight = needed[2] ? global::TorchSharp.torch.empty_like(weight) : null;
                     global::TorchSharp.torch.Tensor? gradBias = null;
                     RunBackward(gradOutput, source, weight, bias, statistics, evaluation, gradInput, gradWeight, gradBias);
+                    // The saved tensors' handles were made for this call; release them now rather than at the next garbage collection.
+                    foreach (var tensor in saved)
+                    {
+                        tensor.Dispose();
+                    }
                     // The residual sum is an output too: its own gradient adds to the norm's.
                     if (grads.Count > 1 && grads[1] is not null)
                     {
