@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -24,18 +25,31 @@ public sealed class NormGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => compilation.Options is CSharpCompilationOptions { AllowUnsafe: true })
             .WithTrackingName(TrackingNames.AllowsUnsafe);
 
-        RegisterModels(context, KnownNames.LayerNormAttribute, TrackingNames.LayerNormModels, allowsUnsafe);
-        RegisterModels(context, KnownNames.RmsNormAttribute, TrackingNames.RmsNormModels, allowsUnsafe);
-        RegisterModels(context, KnownNames.BatchNormAttribute, TrackingNames.BatchNormModels, allowsUnsafe);
-        RegisterModels(context, KnownNames.GroupNormAttribute, TrackingNames.GroupNormModels, allowsUnsafe);
-        RegisterModels(context, KnownNames.InstanceNormAttribute, TrackingNames.InstanceNormModels, allowsUnsafe);
+        // TorchSharp modules are emitted only for projects that reference TorchSharp; the lookup runs once per compilation.
+        IncrementalValueProvider<bool> referencesTorchSharp = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(KnownNames.TorchSharpTorch) is not null)
+            .WithTrackingName(TrackingNames.ReferencesTorchSharp);
+        context.RegisterSourceOutput(referencesTorchSharp.Combine(allowsUnsafe), static (output, input) =>
+        {
+            if (input.Left && input.Right)
+            {
+                output.AddSource(TorchSupportEmitter.HintName, TorchSupportEmitter.Emit());
+            }
+        });
+
+        RegisterModels(context, KnownNames.LayerNormAttribute, TrackingNames.LayerNormModels, allowsUnsafe, referencesTorchSharp);
+        RegisterModels(context, KnownNames.RmsNormAttribute, TrackingNames.RmsNormModels, allowsUnsafe, referencesTorchSharp);
+        RegisterModels(context, KnownNames.BatchNormAttribute, TrackingNames.BatchNormModels, allowsUnsafe, referencesTorchSharp);
+        RegisterModels(context, KnownNames.GroupNormAttribute, TrackingNames.GroupNormModels, allowsUnsafe, referencesTorchSharp);
+        RegisterModels(context, KnownNames.InstanceNormAttribute, TrackingNames.InstanceNormModels, allowsUnsafe, referencesTorchSharp);
     }
 
     private static void RegisterModels(
         IncrementalGeneratorInitializationContext context,
         string attributeMetadataName,
         string trackingName,
-        IncrementalValueProvider<bool> allowsUnsafe)
+        IncrementalValueProvider<bool> allowsUnsafe,
+        IncrementalValueProvider<bool> referencesTorchSharp)
     {
         IncrementalValuesProvider<ModelSpec> models = context.SyntaxProvider
             .ForAttributeWithMetadataName(
@@ -46,12 +60,16 @@ public sealed class NormGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!)
             .WithTrackingName(trackingName);
 
-        context.RegisterSourceOutput(models.Combine(allowsUnsafe), static (output, input) =>
+        context.RegisterSourceOutput(models.Combine(allowsUnsafe.Combine(referencesTorchSharp)), static (output, input) =>
         {
-            (ModelSpec model, bool unsafeAllowed) = input;
+            (ModelSpec model, (bool unsafeAllowed, bool torchSharp)) = input;
             if (unsafeAllowed && model.Norms.Length > 0)
             {
                 output.AddSource(model.HintName, ModelEmitter.Emit(model));
+                if (torchSharp && model.Norms.Any(norm => TorchModuleEmitter.HasModule(model, norm)))
+                {
+                    output.AddSource(TorchModuleEmitter.HintNameOf(model), TorchModuleEmitter.Emit(model));
+                }
             }
         });
     }

@@ -69,6 +69,18 @@ Compare($"LayerNorm forward+backward [{rows},{D}]",
     });
 
 Console.WriteLine();
+
+// 4. A short real training run: the CNN with LayerNorm over [C,H,W], built once with the generated
+//    TorchSharp modules and once with nn.LayerNorm, same seed and data.
+Console.WriteLine("Training the CNN (Conv 3→64, LN[64,32,32], ReLU, Conv 64→128, LN[128,32,32], ReLU, pool, Linear 10):");
+var (generatedRun, torchSharpRun) = NormGen.Samples.Training.Trainer.Compare(new NormGen.Samples.Training.Models.CnnSample(batch: 8), steps: 16, epochLength: 4);
+if (Math.Abs(generatedRun.Losses[^1] - torchSharpRun.Losses[^1]) > 1e-2 * Math.Max(1, Math.Abs(torchSharpRun.Losses[^1])))
+{
+    Console.WriteLine("  MISMATCH: the two versions' losses differ by more than 1%.");
+    return 1;
+}
+
+Console.WriteLine("More samples: dotnet run -c Release --project samples/Training -- cnn|transformer|resnet|convnext|all [--steps N]");
 Console.WriteLine("Full benchmark: dotnet run -c Release --project tests/NormGen.Benchmarks -- --quick");
 return 0;
 

@@ -14,6 +14,9 @@ internal static class KnownNames
     public const string InstanceNormAttribute = "NormGen.InstanceNormAttribute";
     public const string TensorLayoutAttribute = "NormGen.TensorLayoutAttribute";
 
+    /// <summary>TorchSharp's entry type; a compilation that has it gets TorchSharp modules.</summary>
+    public const string TorchSharpTorch = "TorchSharp.torch";
+
     /// <summary>The tool name the emitter writes in <c>[GeneratedCode]</c>.</summary>
     public const string GeneratorTool = "NormGen";
 
