@@ -14,7 +14,7 @@ namespace NormGen.Generators;
 /// the same parser; here they are simply left out.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
-public sealed class NormGenerator : IIncrementalGenerator
+public sealed partial class NormGenerator : IIncrementalGenerator
 {
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -23,19 +23,21 @@ public sealed class NormGenerator : IIncrementalGenerator
         IncrementalValueProvider<bool> allowsUnsafe = context.CompilationProvider
             .Select(static (compilation, _) => compilation.Options is CSharpCompilationOptions { AllowUnsafe: true })
             .WithTrackingName(TrackingNames.AllowsUnsafe);
+        IncrementalValueProvider<bool> referencesIlgpu = RegisterGpuRuntime(context);
 
-        RegisterModels(context, KnownNames.LayerNormAttribute, TrackingNames.LayerNormModels, allowsUnsafe);
-        RegisterModels(context, KnownNames.RmsNormAttribute, TrackingNames.RmsNormModels, allowsUnsafe);
-        RegisterModels(context, KnownNames.BatchNormAttribute, TrackingNames.BatchNormModels, allowsUnsafe);
-        RegisterModels(context, KnownNames.GroupNormAttribute, TrackingNames.GroupNormModels, allowsUnsafe);
-        RegisterModels(context, KnownNames.InstanceNormAttribute, TrackingNames.InstanceNormModels, allowsUnsafe);
+        RegisterModels(context, KnownNames.LayerNormAttribute, TrackingNames.LayerNormModels, allowsUnsafe, referencesIlgpu);
+        RegisterModels(context, KnownNames.RmsNormAttribute, TrackingNames.RmsNormModels, allowsUnsafe, referencesIlgpu);
+        RegisterModels(context, KnownNames.BatchNormAttribute, TrackingNames.BatchNormModels, allowsUnsafe, referencesIlgpu);
+        RegisterModels(context, KnownNames.GroupNormAttribute, TrackingNames.GroupNormModels, allowsUnsafe, referencesIlgpu);
+        RegisterModels(context, KnownNames.InstanceNormAttribute, TrackingNames.InstanceNormModels, allowsUnsafe, referencesIlgpu);
     }
 
     private static void RegisterModels(
         IncrementalGeneratorInitializationContext context,
         string attributeMetadataName,
         string trackingName,
-        IncrementalValueProvider<bool> allowsUnsafe)
+        IncrementalValueProvider<bool> allowsUnsafe,
+        IncrementalValueProvider<bool> referencesIlgpu)
     {
         IncrementalValuesProvider<ModelSpec> models = context.SyntaxProvider
             .ForAttributeWithMetadataName(
@@ -54,6 +56,8 @@ public sealed class NormGenerator : IIncrementalGenerator
                 output.AddSource(model.HintName, ModelEmitter.Emit(model));
             }
         });
+
+        RegisterGpuModels(context, models, allowsUnsafe, referencesIlgpu);
     }
 
     private static ModelSpec? ParseModel(GeneratorAttributeSyntaxContext context, string attributeMetadataName, CancellationToken cancellationToken)

@@ -9,4 +9,5 @@ internal static class TrackingNames
     public const string GroupNormModels = nameof(GroupNormModels);
     public const string InstanceNormModels = nameof(InstanceNormModels);
     public const string AllowsUnsafe = nameof(AllowsUnsafe);
+    public const string ReferencesIlgpu = nameof(ReferencesIlgpu);
 }

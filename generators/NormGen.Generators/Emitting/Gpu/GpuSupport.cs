@@ -1,0 +1,20 @@
+using NormGen.Generators.Model;
+
+namespace NormGen.Generators.Emitting.Gpu;
+
+/// <summary>Which norms have ILGPU kernels; the others get CPU kernels only.</summary>
+internal static class GpuSupport
+{
+    /// <summary>The metadata name whose presence in a compilation means it references ILGPU.</summary>
+    public const string AcceleratorMetadataName = "ILGPU.Runtime.Accelerator";
+
+    /// <summary>
+    /// LayerNorm and RMSNorm over trailing axes (contiguous rows), without fused prologues or epilogues,
+    /// in float, double and Half.
+    /// </summary>
+    public static bool IsSupported(NormSpec norm) =>
+        norm is { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows, Residual: false, InputBias: false, Activation: ActivationKind.None };
+
+    /// <summary>The name of the GPU kernel type emitted beside the CPU kernel type of <paramref name="norm"/>.</summary>
+    public static string TypeName(NormSpec norm) => norm.KernelName + "Gpu";
+}

@@ -1,0 +1,29 @@
+using NormGen;
+
+namespace NormGen.Gpu.Tests;
+
+/// <summary>
+/// The norms under test. Row lengths up to 1024 are normalized by a warp per row, longer ones by a
+/// group per row; the lengths include a single element, lengths below and between warp multiples (7, 37, 100)
+/// and a long row that leaves a tail after the group's stride (1500).
+/// </summary>
+[TensorLayout("B,T,D")]
+[LayerNorm("ln1", Axes = "D", Shape = [1])]
+[LayerNorm("ln7", Axes = "D", Shape = [7])]
+[LayerNorm("ln256", Axes = "D", Shape = [256])]
+[LayerNorm("ln1500", Axes = "D", Shape = [1500])]
+[LayerNorm("lnNoBias", Axes = "D", Shape = [37], Bias = false, Eps = 1e-3)]
+[LayerNorm("lnPlain", Axes = "D", Shape = [37], ElementwiseAffine = false)]
+[LayerNorm("ln100h", Axes = "D", Shape = [100], ElementType = typeof(System.Half))]
+[LayerNorm("ln1500h", Axes = "D", Shape = [1500], ElementType = typeof(System.Half))]
+[LayerNorm("ln100d", Axes = "D", Shape = [100], ElementType = typeof(double))]
+[LayerNorm("ln1500d", Axes = "D", Shape = [1500], ElementType = typeof(double))]
+[RmsNorm("rms7", Axes = "D", Shape = [7], Eps = 1e-6)]
+[RmsNorm("rms1500", Axes = "D", Shape = [1500], Eps = 1e-6)]
+[RmsNorm("rmsPlain", Axes = "D", Shape = [33], ElementwiseAffine = false, Eps = 1e-6)]
+[RmsNorm("rms100h", Axes = "D", Shape = [100], ElementType = typeof(System.Half), Eps = 1e-6)]
+[RmsNorm("rms100d", Axes = "D", Shape = [100], ElementType = typeof(double))]
+[LayerNorm("lnChannels", Layout = "N,C=8,H=2,W=3", Axes = "C")]
+internal static partial class GpuNorms
+{
+}
