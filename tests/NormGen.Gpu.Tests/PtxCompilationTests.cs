@@ -1,0 +1,55 @@
+using System.Linq;
+using System.Reflection;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using Xunit;
+
+namespace NormGen.Gpu.Tests;
+
+/// <summary>
+/// Every generated kernel compiles to PTX for an NVIDIA GPU (ILGPU's PTX backend needs no device), so what
+/// the CPU accelerator checks also builds for CUDA: shuffles, barriers, dynamic shared memory, Half and double.
+/// </summary>
+public sealed class PtxCompilationTests
+{
+    public static TheoryData<string> KernelMethods
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            foreach (System.Type type in typeof(GpuNorms).GetNestedTypes().Where(t => t.Name.EndsWith("Gpu", System.StringComparison.Ordinal)))
+            {
+                foreach (MethodInfo method in type.GetMethods(BindingFlags.NonPublic | BindingFlags.Static).Where(m => m.Name.EndsWith("Kernel", System.StringComparison.Ordinal)))
+                {
+                    data.Add($"{type.Name}.{method.Name}");
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelMethods))]
+    public void Kernel_compiles_to_ptx(string kernel)
+    {
+        string[] parts = kernel.Split('.');
+        MethodInfo method = typeof(GpuNorms).GetNestedType(parts[0])!.GetMethod(parts[1], BindingFlags.NonPublic | BindingFlags.Static)!;
+        using var context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1));
+        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
+        var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty);
+        string ptx = compiled.PTXAssembly;
+        Assert.Contains(".entry", ptx);
+        if (method.Name != "ParameterGradientKernel")
+        {
+            // Row statistics are reduced with butterfly shuffles...
+            Assert.Contains("shfl.sync.bfly", ptx);
+        }
+
+        // ...and nothing is accumulated with atomics, whose order would vary from run to run.
+        Assert.DoesNotMatch(@"(?m)^\s*(@%p\d+\s+)?(atom|red)\.", ptx);
+    }
+}
