@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using NormGen.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace NormGen.Generators.Tests;
+
+/// <summary>
+/// The ILGPU output: emitted only when the compilation references ILGPU, compared line for line with the
+/// files under <c>Snapshots/</c>, and compiled together with a caller of the GPU API, free of errors and warnings.
+/// </summary>
+public sealed class GpuSnapshotTests
+{
+    private const string Models = """
+        using NormGen;
+
+        namespace Transformer;
+
+        [TensorLayout("B,T,D")]
+        [LayerNorm("ln1", Axes = "D", Shape = [768])]
+        [RmsNorm("finalNorm", Axes = "D", Shape = [4096], ElementType = typeof(System.Half), Eps = 1e-6)]
+        [LayerNorm("ln2", Layout = "N,C=64,H=8,W=8", Axes = "C")]
+        public partial class Block
+        {
+        }
+        """;
+
+    private const string Caller = """
+        using ILGPU;
+        using ILGPU.Runtime;
+        using Transformer;
+
+        internal static class Caller
+        {
+            public static void Train(AcceleratorStream stream, ArrayView<float> x, ArrayView<float> w, ArrayView<float> b, ArrayView<float> y,
+                ArrayView<float> stats, ArrayView<ILGPU.Half> h, ArrayView<ILGPU.Half> hw)
+            {
+                Block.Ln1Gpu.Forward(stream, x, w, b, y, stats, stats);
+                Block.Ln1Gpu.Forward(stream, x, w, b, y, default, default);
+                Block.Ln1Gpu.Backward(stream, y, x, w, stats, stats, x, w, b, stats);
+                _ = Block.Ln1Gpu.WorkspaceLength(4) == 4 * 2 * Block.Ln1Gpu.RowLength && Block.Ln1Gpu.PartialRowLimit > 0;
+                Block.FinalNormGpu.Forward(stream, h, hw, h, stats);
+                Block.FinalNormGpu.Backward(stream, h, h, hw, stats, h, hw, stats);
+                using Context context = NormGen.Gpu.GpuAccelerators.CreateContext();
+                using Accelerator accelerator = NormGen.Gpu.GpuAccelerators.CreatePreferred(context);
+            }
+        }
+        """;
+
+    private static readonly MetadataReference Ilgpu = MetadataReference.CreateFromFile(typeof(ILGPU.Context).Assembly.Location);
+
+    [Fact]
+    public async Task Row_norms_get_gpu_kernels_and_the_runtime_once()
+    {
+        GeneratorRun run = GeneratorRun.Of((await TestCompilation.CreateAsync([Models, Caller])).AddReferences(Ilgpu));
+
+        AssertSnapshot(run, "Transformer.Block.Gpu.g.cs", "GpuRowNorms.g.cs");
+        AssertSnapshot(run, "NormGen.Gpu.g.cs", "GpuRuntime.g.cs");
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Null(run.Result.Exception);
+        ImmutableArray<Diagnostic> problems = Problems(run.Output);
+        Assert.True(problems.IsEmpty, string.Join(Environment.NewLine, problems));
+    }
+
+    [Fact]
+    public async Task Norms_without_gpu_kernels_get_none_and_no_diagnostic()
+    {
+        // Channels-first LayerNorm has CPU kernels only: the CPU file, the runtime, and no GPU file for this model.
+        const string source = """
+            using NormGen;
+
+            [TensorLayout("N,C=32,H=4,W=4")]
+            [LayerNorm("ln", Axes = "C")]
+            [BatchNorm("bn", ChannelAxis = "C")]
+            public partial class ConvBlock
+            {
+            }
+            """;
+        GeneratorRun run = GeneratorRun.Of((await TestCompilation.CreateAsync(source)).AddReferences(Ilgpu));
+
+        Assert.Equal(["ConvBlock.g.cs", "NormGen.Gpu.g.cs"], run.GeneratedSources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.Empty(Problems(run.Output));
+    }
+
+    [Fact]
+    public async Task A_compilation_without_ilgpu_gets_no_gpu_code()
+    {
+        GeneratorRun run = await GeneratorRun.OfAsync(Models);
+
+        Assert.Equal(["Transformer.Block.g.cs"], run.GeneratedSources.Select(s => s.HintName));
+        Assert.All(run.GeneratedSources, source => Assert.DoesNotContain("ILGPU", source.SourceText.ToString(), StringComparison.Ordinal));
+        Assert.DoesNotContain(run.Output.ReferencedAssemblyNames, identity => identity.Name == "ILGPU");
+    }
+
+    /// <summary>
+    /// Warnings and errors, except the assembly-version unification notes (CS1701/CS1702) about ILGPU's .NET 7 build
+    /// that the SDK silences in every project by default.
+    /// </summary>
+    private static ImmutableArray<Diagnostic> Problems(Compilation compilation) => compilation.GetDiagnostics()
+        .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id is not ("CS1701" or "CS1702"))
+        .ToImmutableArray();
+
+    private static void AssertSnapshot(GeneratorRun run, string hintName, string snapshot)
+    {
+        string text = run.TextOf(hintName);
+        if (Snapshot.Accepting)
+        {
+            Snapshot.Accept(snapshot, text);
+        }
+
+        Assert.Equal(Snapshot.Read(snapshot).Replace("\r\n", "\n"), text.Replace("\r\n", "\n"));
+    }
+}
