@@ -1,0 +1,12 @@
+using NormGen;
+
+namespace NormGen.Benchmarks.Gpu;
+
+/// <summary>The norms measured on an accelerator: a 7B-class hidden size of 4096, in float and Half.</summary>
+[LayerNorm("ln4096", Layout = "N,D", Axes = "D", Shape = [4096])]
+[LayerNorm("ln4096h", Layout = "N,D", Axes = "D", Shape = [4096], ElementType = typeof(System.Half))]
+[RmsNorm("rms4096", Layout = "N,D", Axes = "D", Shape = [4096], Eps = 1e-6)]
+[RmsNorm("rms4096h", Layout = "N,D", Axes = "D", Shape = [4096], ElementType = typeof(System.Half), Eps = 1e-6)]
+public static partial class GpuBenchmarkNorms
+{
+}
