@@ -23,6 +23,8 @@ public sealed class GpuSnapshotTests
         [LayerNorm("ln1", Axes = "D", Shape = [768])]
         [RmsNorm("finalNorm", Axes = "D", Shape = [4096], ElementType = typeof(System.Half), Eps = 1e-6)]
         [LayerNorm("ln2", Layout = "N,C=64,H=8,W=8", Axes = "C")]
+        [BatchNorm("bn", Layout = "N,C=16,H=4,W=4")]
+        [BatchNorm("bnLast", Layout = "N,L=10,C=8", ElementType = typeof(System.Half), TrackRunningStats = false, Affine = false)]
         public partial class Block
         {
         }
@@ -44,6 +46,13 @@ public sealed class GpuSnapshotTests
                 _ = Block.Ln1Gpu.WorkspaceLength(4) == 4 * 2 * Block.Ln1Gpu.RowLength && Block.Ln1Gpu.PartialRowLimit > 0;
                 Block.FinalNormGpu.Forward(stream, h, hw, h, stats);
                 Block.FinalNormGpu.Backward(stream, h, h, hw, stats, h, hw, stats);
+                long tracked = 0;
+                Block.BnGpu.ForwardTraining(stream, x, w, b, w, w, ref tracked, y, stats, stats);
+                Block.BnGpu.ForwardEval(stream, x, w, b, w, w, y);
+                Block.BnGpu.Backward(stream, y, x, w, stats, stats, x, w, b);
+                _ = Block.BnGpu.Channels * Block.BnGpu.Spatial == Block.BnGpu.SampleLength && Block.BnGpu.Momentum == 0.1;
+                Block.BnLastGpu.Forward(stream, h, h, stats, stats);
+                Block.BnLastGpu.Backward(stream, h, h, stats, stats, h);
                 using Context context = NormGen.Gpu.GpuAccelerators.CreateContext();
                 using Accelerator accelerator = NormGen.Gpu.GpuAccelerators.CreatePreferred(context);
             }
@@ -53,11 +62,11 @@ public sealed class GpuSnapshotTests
     private static readonly MetadataReference Ilgpu = MetadataReference.CreateFromFile(typeof(ILGPU.Context).Assembly.Location);
 
     [Fact]
-    public async Task Row_norms_get_gpu_kernels_and_the_runtime_once()
+    public async Task Row_norms_and_BatchNorm_get_gpu_kernels_and_the_runtime_once()
     {
         GeneratorRun run = GeneratorRun.Of((await TestCompilation.CreateAsync([Models, Caller])).AddReferences(Ilgpu));
 
-        AssertSnapshot(run, "Transformer.Block.Gpu.g.cs", "GpuRowNorms.g.cs");
+        AssertSnapshot(run, "Transformer.Block.Gpu.g.cs", "GpuNorms.g.cs");
         AssertSnapshot(run, "NormGen.Gpu.g.cs", "GpuRuntime.g.cs");
         Assert.Empty(run.Result.Diagnostics);
         Assert.Null(run.Result.Exception);
@@ -68,13 +77,16 @@ public sealed class GpuSnapshotTests
     [Fact]
     public async Task Norms_without_gpu_kernels_get_none_and_no_diagnostic()
     {
-        // Channels-first LayerNorm has CPU kernels only: the CPU file, the runtime, and no GPU file for this model.
+        // Channels-first LayerNorm, GroupNorm and fused norms have CPU kernels only: the CPU file, the runtime,
+        // and no GPU file for this model.
         const string source = """
             using NormGen;
 
             [TensorLayout("N,C=32,H=4,W=4")]
             [LayerNorm("ln", Axes = "C")]
-            [BatchNorm("bn", ChannelAxis = "C")]
+            [GroupNorm("gn", 8)]
+            [BatchNorm("bnRelu", Activation = Activation.Relu)]
+            [LayerNorm("lnResidual", Axes = "W", Residual = true)]
             public partial class ConvBlock
             {
             }

@@ -27,3 +27,13 @@ namespace NormGen.Gpu.Tests;
 internal static partial class GpuNorms
 {
 }
+
+/// <summary>BatchNorm in every arrangement the GPU kernels handle: channels-first with spatial axes, channels-last, and 1-D.</summary>
+[TensorLayout("N,C=6,H=3,W=5")]
+[BatchNorm("bn2d", Momentum = 0.2)]
+[BatchNorm("bnHalf", ElementType = typeof(System.Half), TrackRunningStats = false)]
+[BatchNorm("bnLast", Layout = "N,H=2,W=3,C=8")]
+[BatchNorm("bn1d", Layout = "N,C=5", ElementType = typeof(double), Affine = false, CumulativeAverage = true, Eps = 1e-3)]
+internal static partial class GpuBatchNorms
+{
+}

@@ -20,11 +20,11 @@ public sealed class PtxCompilationTests
         get
         {
             var data = new TheoryData<string>();
-            foreach (System.Type type in typeof(GpuNorms).GetNestedTypes().Where(t => t.Name.EndsWith("Gpu", System.StringComparison.Ordinal)))
+            foreach (System.Type type in KernelTypes)
             {
                 foreach (MethodInfo method in type.GetMethods(BindingFlags.NonPublic | BindingFlags.Static).Where(m => m.Name.EndsWith("Kernel", System.StringComparison.Ordinal)))
                 {
-                    data.Add($"{type.Name}.{method.Name}");
+                    data.Add($"{type.DeclaringType!.Name}.{type.Name}.{method.Name}");
                 }
             }
 
@@ -32,18 +32,24 @@ public sealed class PtxCompilationTests
         }
     }
 
+    private static System.Type[] KernelTypes =>
+        typeof(GpuNorms).GetNestedTypes().Concat(typeof(GpuBatchNorms).GetNestedTypes())
+            .Where(t => t.Name.EndsWith("Gpu", System.StringComparison.Ordinal))
+            .ToArray();
+
     [Theory]
     [MemberData(nameof(KernelMethods))]
     public void Kernel_compiles_to_ptx(string kernel)
     {
         string[] parts = kernel.Split('.');
-        MethodInfo method = typeof(GpuNorms).GetNestedType(parts[0])!.GetMethod(parts[1], BindingFlags.NonPublic | BindingFlags.Static)!;
+        MethodInfo method = KernelTypes.Single(t => t.DeclaringType!.Name == parts[0] && t.Name == parts[1])
+            .GetMethod(parts[2], BindingFlags.NonPublic | BindingFlags.Static)!;
         using var context = Context.Create(builder => builder.Optimize(OptimizationLevel.O1));
         using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
         var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty);
         string ptx = compiled.PTXAssembly;
         Assert.Contains(".entry", ptx);
-        if (method.Name != "ParameterGradientKernel")
+        if (method.Name is not ("ParameterGradientKernel" or "EvalKernel"))
         {
             // Row statistics are reduced with butterfly shuffles...
             Assert.Contains("shfl.sync.bfly", ptx);

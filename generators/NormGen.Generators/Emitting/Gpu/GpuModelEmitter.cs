@@ -56,7 +56,14 @@ internal static class GpuModelEmitter
                 }
 
                 first = false;
-                GpuRowNormEmitter.Emit(writer, norm);
+                if (norm.Kind == NormKind.BatchNorm)
+                {
+                    GpuBatchNormEmitter.Emit(writer, norm);
+                }
+                else
+                {
+                    GpuRowNormEmitter.Emit(writer, norm);
+                }
             }
         }
 

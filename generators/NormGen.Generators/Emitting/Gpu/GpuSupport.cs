@@ -9,11 +9,16 @@ internal static class GpuSupport
     public const string AcceleratorMetadataName = "ILGPU.Runtime.Accelerator";
 
     /// <summary>
-    /// LayerNorm and RMSNorm over trailing axes (contiguous rows), without fused prologues or epilogues,
-    /// in float, double and Half.
+    /// LayerNorm and RMSNorm over trailing axes (contiguous rows), and BatchNorm, without fused prologues or
+    /// epilogues, in float, double and Half.
     /// </summary>
-    public static bool IsSupported(NormSpec norm) =>
-        norm is { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows, Residual: false, InputBias: false, Activation: ActivationKind.None };
+    public static bool IsSupported(NormSpec norm) => norm switch
+    {
+        { Residual: true } or { InputBias: true } or { Activation: not ActivationKind.None } => false,
+        { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows } => true,
+        { Kind: NormKind.BatchNorm } => true,
+        _ => false,
+    };
 
     /// <summary>The name of the GPU kernel type emitted beside the CPU kernel type of <paramref name="norm"/>.</summary>
     public static string TypeName(NormSpec norm) => norm.KernelName + "Gpu";

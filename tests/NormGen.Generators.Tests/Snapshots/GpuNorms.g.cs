@@ -444,5 +444,373 @@ namespace Transformer
                 if (gradWeight.Length != 0) gradWeight[j] = (global::ILGPU.Half)(weightSum);
             }
         }
+
+        /// <summary>
+        /// ILGPU kernels of BatchNorm <c>bn</c>: 16 channels × 16 spatial float elements per sample (channels-first),
+        /// eps = 1E-05, with weight (γ) and bias (β), running statistics with momentum 0.1.
+        /// The same computation as <see cref="Bn"/>, on an accelerator; one group per channel.
+        /// </summary>
+        /// <remarks>Kernels are compiled once per accelerator and cached; results are bitwise reproducible on a given device.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "0.1.0.0")]
+        public static class BnGpu
+        {
+            /// <summary>The number of channels.</summary>
+            public const int Channels = 16;
+
+            /// <summary>Elements of one channel in one sample: the product of the spatial extents.</summary>
+            public const int Spatial = 16;
+
+            /// <summary>Elements of one sample.</summary>
+            public const int SampleLength = Channels * Spatial;
+
+            /// <summary>The epsilon added under the square root.</summary>
+            public const float Epsilon = 1E-05f;
+
+            /// <summary>The running statistics' momentum: <c>running = (1 - m)·running + m·batch</c>.</summary>
+            public const double Momentum = 0.1;
+
+            /// <summary>
+            /// Queues the training forward on <paramref name="stream"/>: normalizes <paramref name="input"/> with its batch statistics into
+            /// <paramref name="output"/> (which may be the same view), updates the running statistics (with the unbiased variance), and saves each
+            /// channel's mean and reciprocal standard deviation (biased) for <c>Backward</c>; pass empty views to skip saving them.
+            /// </summary>
+            /// <remarks><paramref name="numBatchesTracked"/> is incremented on every call, as PyTorch does.</remarks>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape, or a channel has a single value.</exception>
+            public static void ForwardTraining(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, ref long numBatchesTracked, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> saveMean, global::ILGPU.ArrayView<float> saveRstd)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(saveMean.Length, Channels, nameof(saveMean));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(saveRstd.Length, Channels, nameof(saveRstd));
+                if (batch > 0 && (long)batch * Spatial < 2)
+                {
+                    throw new global::System.ArgumentException("Each channel needs more than one value to normalize with batch statistics.", nameof(input));
+                }
+                numBatchesTracked++;
+                if (batch == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(Channels, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                kernels.Training(stream, config, input, weight, bias, runningMean, runningVar, (float)Momentum, output, saveMean, saveRstd, (long)batch * Spatial);
+            }
+
+            /// <summary>Queues the evaluation forward: normalizes <paramref name="input"/> with the running statistics into <paramref name="output"/> (which may be the same view).</summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void ForwardEval(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, global::ILGPU.ArrayView<float> output)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                if (batch == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(Channels, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                kernels.Eval(stream, config, input, weight, bias, runningMean, runningVar, output, (long)batch * Spatial);
+            }
+
+            /// <summary>
+            /// Queues the training-mode backward with the batch statistics saved by the training forward: writes the input gradient
+            /// and (over)writes the weight and bias gradients (pass empty views to skip them).
+            /// </summary>
+            /// <remarks>With <c>M</c> = samples × <see cref="Spatial"/>: <c>dβ = Σ dy</c>, <c>dγ = Σ dy·x̂</c>, <c>dx = γ·rstd·(dy - dβ/M - x̂·dγ/M)</c>.</remarks>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> gradOutput, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> saveMean, global::ILGPU.ArrayView<float> saveRstd, global::ILGPU.ArrayView<float> gradInput, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> gradBias)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(saveMean.Length, Channels, nameof(saveMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(saveRstd.Length, Channels, nameof(saveRstd));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, Channels, nameof(gradWeight));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradBias.Length, Channels, nameof(gradBias));
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(Channels, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                // An empty batch still launches: the parameter gradients are sums over no elements, zero.
+                kernels.Backward(stream, config, gradOutput, input, weight, saveMean, saveRstd, gradInput, gradWeight, gradBias, (long)batch * Spatial);
+            }
+
+            private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Kernels> KernelCache = new();
+
+            /// <summary>The kernels compiled for one accelerator.</summary>
+            private sealed class Kernels
+            {
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, float, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> Training;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> Eval;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> Backward;
+
+                public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
+                {
+                    Training = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, float, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, TrainingKernel);
+                    Eval = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, EvalKernel);
+                    Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, BackwardKernel);
+                }
+            }
+
+            /// <summary>One group per channel: the mean, then the variance of the deviations (two passes, exact for large offsets), then the normalization.</summary>
+            private static void TrainingKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> b, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, float momentum, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> saveMean, global::ILGPU.ArrayView<float> saveRstd, long count)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int c = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                float sum = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long sample = k / Spatial;
+                    long index = (sample * Channels + c) * Spatial + (k - sample * Spatial);
+                    sum += x[index];
+                }
+                float mean = global::NormGen.Gpu.GpuReductions.GroupSum(sum, shared) / count;
+                float squares = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long sample = k / Spatial;
+                    long index = (sample * Channels + c) * Spatial + (k - sample * Spatial);
+                    float deviation = x[index] - mean;
+                    squares += deviation * deviation;
+                }
+                float m2 = global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared);
+                float rstd = 1 / global::System.MathF.Sqrt(m2 / count + Epsilon);
+                if (lane == 0)
+                {
+                    if (saveMean.Length != 0) saveMean[c] = mean;
+                    if (saveRstd.Length != 0) saveRstd[c] = rstd;
+                    runningMean[c] = momentum * mean + (1 - momentum) * runningMean[c];
+                    runningVar[c] = momentum * (m2 / (count - 1)) + (1 - momentum) * runningVar[c];
+                }
+                float scale = rstd * w[c];
+                float shift = b[c] - mean * scale;
+                for (long k = lane; k < count; k += width)
+                {
+                    long sample = k / Spatial;
+                    long index = (sample * Channels + c) * Spatial + (k - sample * Spatial);
+                    y[index] = x[index] * scale + shift;
+                }
+            }
+
+            /// <summary>One group per channel: the running statistics and the affine parameters fold into one scale and shift.</summary>
+            private static void EvalKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> b, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, global::ILGPU.ArrayView<float> y, long count)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int c = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                float scale = w[c] / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
+                float shift = b[c] - runningMean[c] * scale;
+                for (long k = lane; k < count; k += width)
+                {
+                    long sample = k / Spatial;
+                    long index = (sample * Channels + c) * Spatial + (k - sample * Spatial);
+                    y[index] = x[index] * scale + shift;
+                }
+            }
+
+            /// <summary>One group per channel: Σ dy and Σ dy·x̂ as group sums (the parameter gradients, without atomics), then the input gradient.</summary>
+            private static void BackwardKernel(global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> saveMean, global::ILGPU.ArrayView<float> saveRstd, global::ILGPU.ArrayView<float> dx, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> gradBias, long count)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int c = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                float mean = saveMean[c];
+                float rstd = saveRstd[c];
+                float sumDy = 0;
+                float sumDyXhat = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long sample = k / Spatial;
+                    long index = (sample * Channels + c) * Spatial + (k - sample * Spatial);
+                    float gradient = dy[index];
+                    sumDy += gradient;
+                    sumDyXhat += gradient * (x[index] - mean) * rstd;
+                }
+                sumDy = global::NormGen.Gpu.GpuReductions.GroupSum(sumDy, shared);
+                sumDyXhat = global::NormGen.Gpu.GpuReductions.GroupSum(sumDyXhat, shared);
+                if (lane == 0)
+                {
+                    if (gradWeight.Length != 0) gradWeight[c] = sumDyXhat;
+                    if (gradBias.Length != 0) gradBias[c] = sumDy;
+                }
+                if (count == 0) return;
+                float scale = w[c] * rstd;
+                float meanDy = sumDy / count;
+                float meanDyXhat = sumDyXhat / count;
+                for (long k = lane; k < count; k += width)
+                {
+                    long sample = k / Spatial;
+                    long index = (sample * Channels + c) * Spatial + (k - sample * Spatial);
+                    float normalized = (x[index] - mean) * rstd;
+                    dx[index] = scale * (dy[index] - meanDy - normalized * meanDyXhat);
+                }
+            }
+        }
+
+        /// <summary>
+        /// ILGPU kernels of BatchNorm <c>bnLast</c>: 8 channels × 10 spatial Half (float arithmetic) elements per sample (channels interleaved),
+        /// eps = 1E-05, without affine parameters, normalizing with batch statistics only.
+        /// The same computation as <see cref="BnLast"/>, on an accelerator; one group per channel.
+        /// </summary>
+        /// <remarks>Kernels are compiled once per accelerator and cached; results are bitwise reproducible on a given device.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "0.1.0.0")]
+        public static class BnLastGpu
+        {
+            /// <summary>The number of channels.</summary>
+            public const int Channels = 8;
+
+            /// <summary>Elements of one channel in one sample: the product of the spatial extents.</summary>
+            public const int Spatial = 10;
+
+            /// <summary>Elements of one sample.</summary>
+            public const int SampleLength = Channels * Spatial;
+
+            /// <summary>The epsilon added under the square root.</summary>
+            public const float Epsilon = 1E-05f;
+
+            /// <summary>
+            /// Queues the training forward on <paramref name="stream"/>: normalizes <paramref name="input"/> with its batch statistics into
+            /// <paramref name="output"/> (which may be the same view) and saves each
+            /// channel's mean and reciprocal standard deviation (biased) for <c>Backward</c>; pass empty views to skip saving them.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape, or a channel has a single value.</exception>
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<global::ILGPU.Half> input, global::ILGPU.ArrayView<global::ILGPU.Half> output, global::ILGPU.ArrayView<float> saveMean, global::ILGPU.ArrayView<float> saveRstd)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(saveMean.Length, Channels, nameof(saveMean));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(saveRstd.Length, Channels, nameof(saveRstd));
+                if (batch > 0 && (long)batch * Spatial < 2)
+                {
+                    throw new global::System.ArgumentException("Each channel needs more than one value to normalize with batch statistics.", nameof(input));
+                }
+                if (batch == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(Channels, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                kernels.Training(stream, config, input, output, saveMean, saveRstd, (long)batch * Spatial);
+            }
+
+            /// <summary>
+            /// Queues the training-mode backward with the batch statistics saved by the training forward: writes the input gradient
+            /// (which may be the same view as <paramref name="gradOutput"/>).
+            /// </summary>
+            /// <remarks>With <c>M</c> = samples × <see cref="Spatial"/>: <c>dβ = Σ dy</c>, <c>dγ = Σ dy·x̂</c>, <c>dx = γ·rstd·(dy - dβ/M - x̂·dγ/M)</c>.</remarks>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<global::ILGPU.Half> gradOutput, global::ILGPU.ArrayView<global::ILGPU.Half> input, global::ILGPU.ArrayView<float> saveMean, global::ILGPU.ArrayView<float> saveRstd, global::ILGPU.ArrayView<global::ILGPU.Half> gradInput)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLength(saveMean.Length, Channels, nameof(saveMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(saveRstd.Length, Channels, nameof(saveRstd));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(Channels, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                // An empty batch still launches: the parameter gradients are sums over no elements, zero.
+                kernels.Backward(stream, config, gradOutput, input, saveMean, saveRstd, gradInput, (long)batch * Spatial);
+            }
+
+            private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Kernels> KernelCache = new();
+
+            /// <summary>The kernels compiled for one accelerator.</summary>
+            private sealed class Kernels
+            {
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> Training;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<global::ILGPU.Half>, long> Backward;
+
+                public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
+                {
+                    Training = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, TrainingKernel);
+                    Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<global::ILGPU.Half>, long>(accelerator, BackwardKernel);
+                }
+            }
+
+            /// <summary>One group per channel: the mean, then the variance of the deviations (two passes, exact for large offsets), then the normalization.</summary>
+            private static void TrainingKernel(global::ILGPU.ArrayView<global::ILGPU.Half> x, global::ILGPU.ArrayView<global::ILGPU.Half> y, global::ILGPU.ArrayView<float> saveMean, global::ILGPU.ArrayView<float> saveRstd, long count)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int c = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                float sum = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    sum += (float)x[index];
+                }
+                float mean = global::NormGen.Gpu.GpuReductions.GroupSum(sum, shared) / count;
+                float squares = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    float deviation = (float)x[index] - mean;
+                    squares += deviation * deviation;
+                }
+                float m2 = global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared);
+                float rstd = 1 / global::System.MathF.Sqrt(m2 / count + Epsilon);
+                if (lane == 0)
+                {
+                    if (saveMean.Length != 0) saveMean[c] = mean;
+                    if (saveRstd.Length != 0) saveRstd[c] = rstd;
+                }
+                float scale = rstd;
+                float shift = -mean * scale;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    y[index] = (global::ILGPU.Half)((float)x[index] * scale + shift);
+                }
+            }
+
+            /// <summary>One group per channel: Σ dy and Σ dy·x̂ as group sums (the parameter gradients, without atomics), then the input gradient.</summary>
+            private static void BackwardKernel(global::ILGPU.ArrayView<global::ILGPU.Half> dy, global::ILGPU.ArrayView<global::ILGPU.Half> x, global::ILGPU.ArrayView<float> saveMean, global::ILGPU.ArrayView<float> saveRstd, global::ILGPU.ArrayView<global::ILGPU.Half> dx, long count)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int c = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                float mean = saveMean[c];
+                float rstd = saveRstd[c];
+                float sumDy = 0;
+                float sumDyXhat = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    float gradient = (float)dy[index];
+                    sumDy += gradient;
+                    sumDyXhat += gradient * ((float)x[index] - mean) * rstd;
+                }
+                sumDy = global::NormGen.Gpu.GpuReductions.GroupSum(sumDy, shared);
+                sumDyXhat = global::NormGen.Gpu.GpuReductions.GroupSum(sumDyXhat, shared);
+                if (count == 0) return;
+                float scale = rstd;
+                float meanDy = sumDy / count;
+                float meanDyXhat = sumDyXhat / count;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    float normalized = ((float)x[index] - mean) * rstd;
+                    dx[index] = (global::ILGPU.Half)(scale * ((float)dy[index] - meanDy - normalized * meanDyXhat));
+                }
+            }
+        }
     }
 }
