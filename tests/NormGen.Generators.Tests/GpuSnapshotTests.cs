@@ -25,6 +25,8 @@ public sealed class GpuSnapshotTests
         [LayerNorm("ln2", Layout = "N,C=64,H=8,W=8", Axes = "C")]
         [BatchNorm("bn", Layout = "N,C=16,H=4,W=4")]
         [BatchNorm("bnLast", Layout = "N,L=10,C=8", ElementType = typeof(System.Half), TrackRunningStats = false, Affine = false)]
+        [GroupNorm("gn", 4, Layout = "N,C=16,H=4,W=4")]
+        [InstanceNorm("instance", Layout = "N,L=10,C=8", ElementType = typeof(double))]
         public partial class Block
         {
         }
@@ -53,6 +55,9 @@ public sealed class GpuSnapshotTests
                 _ = Block.BnGpu.Channels * Block.BnGpu.Spatial == Block.BnGpu.SampleLength && Block.BnGpu.Momentum == 0.1;
                 Block.BnLastGpu.Forward(stream, h, h, stats, stats);
                 Block.BnLastGpu.Backward(stream, h, h, stats, stats, h);
+                Block.GnGpu.Forward(stream, x, w, b, y, stats, stats);
+                Block.GnGpu.Backward(stream, y, x, w, stats, stats, x, w, b, stats);
+                _ = Block.GnGpu.WorkspaceLength(2) == 2 * 2 * Block.GnGpu.Channels && Block.GnGpu.ChannelsPerGroup == 4;
                 using Context context = NormGen.Gpu.GpuAccelerators.CreateContext();
                 using Accelerator accelerator = NormGen.Gpu.GpuAccelerators.CreatePreferred(context);
             }
@@ -62,7 +67,7 @@ public sealed class GpuSnapshotTests
     private static readonly MetadataReference Ilgpu = MetadataReference.CreateFromFile(typeof(ILGPU.Context).Assembly.Location);
 
     [Fact]
-    public async Task Row_norms_and_BatchNorm_get_gpu_kernels_and_the_runtime_once()
+    public async Task Row_norms_and_channel_norms_get_gpu_kernels_and_the_runtime_once()
     {
         GeneratorRun run = GeneratorRun.Of((await TestCompilation.CreateAsync([Models, Caller])).AddReferences(Ilgpu));
 
@@ -77,14 +82,14 @@ public sealed class GpuSnapshotTests
     [Fact]
     public async Task Norms_without_gpu_kernels_get_none_and_no_diagnostic()
     {
-        // Channels-first LayerNorm, GroupNorm and fused norms have CPU kernels only: the CPU file, the runtime,
-        // and no GPU file for this model.
+        // Channels-first LayerNorm, InstanceNorm with running statistics and fused norms have CPU kernels only:
+        // the CPU file, the runtime, and no GPU file for this model.
         const string source = """
             using NormGen;
 
             [TensorLayout("N,C=32,H=4,W=4")]
             [LayerNorm("ln", Axes = "C")]
-            [GroupNorm("gn", 8)]
+            [InstanceNorm("instance", TrackRunningStats = true)]
             [BatchNorm("bnRelu", Activation = Activation.Relu)]
             [LayerNorm("lnResidual", Axes = "W", Residual = true)]
             public partial class ConvBlock

@@ -37,3 +37,14 @@ internal static partial class GpuNorms
 internal static partial class GpuBatchNorms
 {
 }
+
+/// <summary>GroupNorm and InstanceNorm, channels-first and channels-last.</summary>
+[TensorLayout("N,C=6,H=3,W=5")]
+[GroupNorm("gn", 3)]
+[GroupNorm("gnLastHalf", 2, Layout = "N,H=4,W=5,C=6", ElementType = typeof(System.Half))]
+[GroupNorm("gnOne", 1, Layout = "N,C=6,L=40", Affine = false, Eps = 1e-3)]
+[InstanceNorm("inst", ElementType = typeof(double))]
+[InstanceNorm("instLast", Layout = "N,L=7,C=6", Affine = true)]
+internal static partial class GpuGroupNorms
+{
+}

@@ -33,7 +33,7 @@ public sealed class PtxCompilationTests
     }
 
     private static System.Type[] KernelTypes =>
-        typeof(GpuNorms).GetNestedTypes().Concat(typeof(GpuBatchNorms).GetNestedTypes())
+        typeof(GpuNorms).GetNestedTypes().Concat(typeof(GpuBatchNorms).GetNestedTypes()).Concat(typeof(GpuGroupNorms).GetNestedTypes())
             .Where(t => t.Name.EndsWith("Gpu", System.StringComparison.Ordinal))
             .ToArray();
 

@@ -56,13 +56,17 @@ internal static class GpuModelEmitter
                 }
 
                 first = false;
-                if (norm.Kind == NormKind.BatchNorm)
+                switch (norm.Kind)
                 {
-                    GpuBatchNormEmitter.Emit(writer, norm);
-                }
-                else
-                {
-                    GpuRowNormEmitter.Emit(writer, norm);
+                    case NormKind.BatchNorm:
+                        GpuBatchNormEmitter.Emit(writer, norm);
+                        break;
+                    case NormKind.GroupNorm or NormKind.InstanceNorm:
+                        GpuGroupNormEmitter.Emit(writer, norm);
+                        break;
+                    default:
+                        GpuRowNormEmitter.Emit(writer, norm);
+                        break;
                 }
             }
         }

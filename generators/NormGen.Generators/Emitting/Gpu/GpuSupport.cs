@@ -9,14 +9,16 @@ internal static class GpuSupport
     public const string AcceleratorMetadataName = "ILGPU.Runtime.Accelerator";
 
     /// <summary>
-    /// LayerNorm and RMSNorm over trailing axes (contiguous rows), and BatchNorm, without fused prologues or
-    /// epilogues, in float, double and Half.
+    /// LayerNorm and RMSNorm over trailing axes (contiguous rows), BatchNorm, GroupNorm, and InstanceNorm without
+    /// running statistics; without fused prologues or epilogues; in float, double and Half.
     /// </summary>
     public static bool IsSupported(NormSpec norm) => norm switch
     {
         { Residual: true } or { InputBias: true } or { Activation: not ActivationKind.None } => false,
         { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows } => true,
         { Kind: NormKind.BatchNorm } => true,
+        { Kind: NormKind.GroupNorm } => true,
+        { Kind: NormKind.InstanceNorm, TrackRunningStats: false } => true,
         _ => false,
     };
 

@@ -1,0 +1,388 @@
+using System.Collections.Generic;
+using System.Globalization;
+using NormGen.Generators.Helpers;
+using NormGen.Generators.Model;
+
+namespace NormGen.Generators.Emitting.Gpu;
+
+/// <summary>
+/// Writes the ILGPU kernels of a GroupNorm, or an InstanceNorm without running statistics (one group per channel),
+/// specialized to the channels, groups, spatial extent, layout and epsilon: forward, backward (input gradient and
+/// per-sample partial parameter gradients), and the column reduction of the partials over the batch.
+/// </summary>
+/// <remarks>
+/// One group of threads normalizes one (sample, group) row of <c>ChannelsPerGroup × Spatial</c> elements, walking
+/// it channel by channel so each thread loads a channel's γ and β once. All sums are deterministic group sums.
+/// </remarks>
+internal sealed class GpuGroupNormEmitter
+{
+    private readonly NormSpec _norm;
+    private readonly string _element;
+    private readonly string _accumulator;
+
+    private GpuGroupNormEmitter(NormSpec norm)
+    {
+        _norm = norm;
+        _element = norm.Element switch
+        {
+            ElementKind.Double => "double",
+            ElementKind.Half => "global::ILGPU.Half",
+            _ => "float",
+        };
+        _accumulator = norm.Element == ElementKind.Double ? "double" : "float";
+    }
+
+    private bool Affine => _norm.HasWeight;
+
+    private bool ChannelsLast => _norm.Geometry.Kind == GeometryKind.ChannelsLast;
+
+    private string View => $"global::ILGPU.ArrayView<{_element}>";
+
+    private string AccumulatorView => $"global::ILGPU.ArrayView<{_accumulator}>";
+
+    private string Sqrt => _accumulator == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
+
+    public static void Emit(CodeWriter writer, NormSpec norm) => new GpuGroupNormEmitter(norm).Emit(writer);
+
+    private void Emit(CodeWriter writer)
+    {
+        NormGeometry geometry = _norm.Geometry;
+        string name = _norm.Kind == NormKind.InstanceNorm ? "InstanceNorm" : "GroupNorm";
+        string element = _norm.Element switch { ElementKind.Double => "double", ElementKind.Half => "Half (float arithmetic)", _ => "float" };
+        writer.Line("/// <summary>");
+        writer.Line($"/// ILGPU kernels of {name} <c>{_norm.Name}</c>: {geometry.Channels} channels in {geometry.Groups} groups × {geometry.Spatial} spatial {element} elements per sample");
+        writer.Line($"/// ({(ChannelsLast ? "channels-last" : "channels-first")}), eps = {_norm.Epsilon.ToString("R", CultureInfo.InvariantCulture)}, {(Affine ? "with per-channel weight (γ) and bias (β)" : "without affine parameters")}.");
+        writer.Line($"/// The same computation as <see cref=\"{_norm.KernelName}\"/>, on an accelerator; one group of threads per (sample, group).");
+        writer.Line("/// </summary>");
+        writer.Line("/// <remarks>Kernels are compiled once per accelerator and cached; results are bitwise reproducible on a given device.</remarks>");
+        writer.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"{Parsing.KnownNames.GeneratorTool}\", \"{typeof(GpuGroupNormEmitter).Assembly.GetName().Version}\")]");
+        using (writer.Block($"public static class {GpuSupport.TypeName(_norm)}"))
+        {
+            WriteConstants(writer);
+            writer.Line();
+            WriteForward(writer);
+            writer.Line();
+            WriteBackward(writer);
+            writer.Line();
+            WriteCache(writer);
+            writer.Line();
+            WriteForwardKernel(writer);
+            writer.Line();
+            WriteBackwardKernel(writer);
+            if (Affine)
+            {
+                writer.Line();
+                WriteColumnKernel(writer);
+            }
+        }
+    }
+
+    private void WriteConstants(CodeWriter writer)
+    {
+        NormGeometry geometry = _norm.Geometry;
+        writer.Line("/// <summary>The number of channels.</summary>");
+        writer.Line($"public const int Channels = {geometry.Channels};");
+        writer.Line();
+        writer.Line("/// <summary>The number of groups the channels are split into.</summary>");
+        writer.Line($"public const int Groups = {geometry.Groups};");
+        writer.Line();
+        writer.Line("/// <summary>Channels in one group.</summary>");
+        writer.Line("public const int ChannelsPerGroup = Channels / Groups;");
+        writer.Line();
+        writer.Line("/// <summary>Elements of one channel in one sample: the product of the spatial extents.</summary>");
+        writer.Line($"public const int Spatial = {geometry.Spatial};");
+        writer.Line();
+        writer.Line("/// <summary>Elements of one sample.</summary>");
+        writer.Line("public const int SampleLength = Channels * Spatial;");
+        writer.Line();
+        writer.Line("/// <summary>The epsilon added under the square root.</summary>");
+        writer.Line($"public const {_accumulator} Epsilon = {Literal(_norm.Epsilon)};");
+        if (Affine)
+        {
+            writer.Line();
+            writer.Line("/// <summary>The elements of scratch memory <c>Backward</c> needs for <paramref name=\"batch\"/> samples: per-sample sums of dγ and dβ.</summary>");
+            writer.Line("public static long WorkspaceLength(int batch) => 2L * global::System.Math.Max(batch, 0) * Channels;");
+        }
+    }
+
+    private void WriteForward(CodeWriter writer)
+    {
+        var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} input" };
+        if (Affine) parameters.AddRange([$"{View} weight", $"{View} bias"]);
+        parameters.AddRange([$"{View} output", $"{AccumulatorView} mean", $"{AccumulatorView} rstd"]);
+
+        writer.Line("/// <summary>");
+        writer.Line("/// Queues the normalization of every (sample, group) of <paramref name=\"input\"/> into <paramref name=\"output\"/> (which may be the same view),");
+        writer.Line("/// saving each one's mean and reciprocal standard deviation (sample-major, one per sample and group) for <c>Backward</c>; pass empty views to skip them.");
+        writer.Line("/// </summary>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the shape.</exception>");
+        using (writer.Block($"public static void Forward({string.Join(", ", parameters)})"))
+        {
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));");
+            writer.Line("int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));");
+            if (Affine)
+            {
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));");
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));");
+            }
+
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(mean.Length, (long)batch * Groups, nameof(mean));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(rstd.Length, (long)batch * Groups, nameof(rstd));");
+            writer.Line("if (batch == 0) return;");
+            writer.Line();
+            WriteLaunchSetup(writer, "batch * Groups");
+            var arguments = new List<string> { "stream", "config", "input" };
+            if (Affine) arguments.AddRange(["weight", "bias"]);
+            arguments.AddRange(["output", "mean", "rstd"]);
+            writer.Line($"kernels.Forward({string.Join(", ", arguments)});");
+        }
+    }
+
+    private void WriteBackward(CodeWriter writer)
+    {
+        var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} gradOutput", $"{View} input" };
+        if (Affine) parameters.Add($"{View} weight");
+        parameters.AddRange([$"{AccumulatorView} mean", $"{AccumulatorView} rstd", $"{View} gradInput"]);
+        if (Affine) parameters.AddRange([$"{View} gradWeight", $"{View} gradBias", $"{AccumulatorView} workspace"]);
+
+        writer.Line("/// <summary>");
+        writer.Line("/// Queues back-propagation through the norm with the statistics saved by <c>Forward</c>: writes the input gradient"
+            + (Affine ? " and (over)writes" : "."));
+        if (Affine)
+        {
+            writer.Line("/// the weight and bias gradients, summed without atomics in two stages: per-sample partials in <paramref name=\"workspace\"/>");
+            writer.Line("/// (at least <see cref=\"WorkspaceLength\"/> elements, owned by the caller), then a reduction over the batch in sample order.");
+        }
+
+        writer.Line("/// </summary>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the shape.</exception>");
+        using (writer.Block($"public static void Backward({string.Join(", ", parameters)})"))
+        {
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));");
+            writer.Line("int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));");
+            if (Affine) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(mean.Length, (long)batch * Groups, nameof(mean));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(rstd.Length, (long)batch * Groups, nameof(rstd));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));");
+            if (Affine)
+            {
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, Channels, nameof(gradWeight));");
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradBias.Length, Channels, nameof(gradBias));");
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireAtLeast(workspace.Length, WorkspaceLength(batch), nameof(workspace));");
+            }
+
+            writer.Line();
+            WriteLaunchSetup(writer, "global::System.Math.Max(batch * Groups, 1)");
+            var arguments = new List<string> { "stream", "config", "gradOutput", "input" };
+            if (Affine) arguments.Add("weight");
+            arguments.AddRange(["mean", "rstd", "gradInput"]);
+            if (Affine) arguments.Add("workspace");
+            arguments.Add("batch");
+            writer.Line("// An empty batch still launches (one idle group): the parameter gradients are sums over no samples, zero.");
+            writer.Line($"kernels.Backward({string.Join(", ", arguments)});");
+            if (Affine)
+            {
+                writer.Line("int columnGroupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256);");
+                writer.Line("kernels.ParameterGradients(stream, new global::ILGPU.KernelConfig((Channels + columnGroupSize - 1) / columnGroupSize, columnGroupSize), workspace, gradWeight, gradBias, batch);");
+            }
+        }
+    }
+
+    private void WriteLaunchSetup(CodeWriter writer, string groups)
+    {
+        writer.Line("global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;");
+        writer.Line("Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));");
+        writer.Line($"var config = new global::ILGPU.KernelConfig({groups}, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<{_accumulator}>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));");
+    }
+
+    private void WriteCache(CodeWriter writer)
+    {
+        var forward = new List<string> { View };
+        if (Affine) forward.AddRange([View, View]);
+        forward.AddRange([View, AccumulatorView, AccumulatorView]);
+
+        var backward = new List<string> { View, View };
+        if (Affine) backward.Add(View);
+        backward.AddRange([AccumulatorView, AccumulatorView, View]);
+        if (Affine) backward.Add(AccumulatorView);
+        backward.Add("int");
+
+        var columns = new List<string> { AccumulatorView, View, View, "int" };
+
+        const string Launcher = "global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, ";
+        writer.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Kernels> KernelCache = new();");
+        writer.Line();
+        writer.Line("/// <summary>The kernels compiled for one accelerator.</summary>");
+        using (writer.Block("private sealed class Kernels"))
+        {
+            writer.Line($"public readonly {Launcher}{string.Join(", ", forward)}> Forward;");
+            writer.Line($"public readonly {Launcher}{string.Join(", ", backward)}> Backward;");
+            if (Affine) writer.Line($"public readonly {Launcher}{string.Join(", ", columns)}> ParameterGradients;");
+            writer.Line();
+            using (writer.Block("public Kernels(global::ILGPU.Runtime.Accelerator accelerator)"))
+            {
+                writer.Line($"Forward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", forward)}>(accelerator, ForwardKernel);");
+                writer.Line($"Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", backward)}>(accelerator, BackwardKernel);");
+                if (Affine) writer.Line($"ParameterGradients = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", columns)}>(accelerator, ParameterGradientKernel);");
+            }
+        }
+    }
+
+    private void WriteRowLayout(CodeWriter writer)
+    {
+        writer.Line($"{AccumulatorView} shared = global::ILGPU.SharedMemory.GetDynamic<{_accumulator}>();");
+        writer.Line("int row = global::ILGPU.Grid.IdxX;");
+        writer.Line("int lane = global::ILGPU.Group.IdxX;");
+        writer.Line("int width = global::ILGPU.Group.DimX;");
+        writer.Line("int sample = row / Groups;");
+        writer.Line("int firstChannel = (row - sample * Groups) * ChannelsPerGroup;");
+        writer.Line("long sampleOffset = (long)sample * SampleLength;");
+    }
+
+    /// <summary>Opens the loops over the row, channel by channel, declaring <c>c</c> (the channel) and <c>index</c>.</summary>
+    private void WriteRowLoops(CodeWriter writer, System.Action<CodeWriter> perChannel, System.Action<CodeWriter> perElement, System.Action<CodeWriter>? afterChannel = null)
+    {
+        using (writer.Block("for (int c = firstChannel; c < firstChannel + ChannelsPerGroup; c++)"))
+        {
+            perChannel(writer);
+            using (writer.Block("for (int s = lane; s < Spatial; s += width)"))
+            {
+                writer.Line(ChannelsLast
+                    ? "long index = sampleOffset + (long)s * Channels + c;"
+                    : "long index = sampleOffset + (long)c * Spatial + s;");
+                perElement(writer);
+            }
+
+            afterChannel?.Invoke(writer);
+        }
+    }
+
+    private void WriteForwardKernel(CodeWriter writer)
+    {
+        var parameters = new List<string> { $"{View} x" };
+        if (Affine) parameters.AddRange([$"{View} w", $"{View} b"]);
+        parameters.AddRange([$"{View} y", $"{AccumulatorView} meanOut", $"{AccumulatorView} rstdOut"]);
+
+        writer.Line("/// <summary>One group per (sample, group): the mean, the variance of the deviations (two passes), then the per-channel affine normalization.</summary>");
+        using (writer.Block($"private static void ForwardKernel({string.Join(", ", parameters)})"))
+        {
+            WriteRowLayout(writer);
+            writer.Line($"{_accumulator} sum = 0;");
+            WriteRowLoops(writer, _ => { }, w => w.Line($"sum += {Widen("x[index]")};"));
+            writer.Line($"{_accumulator} mean = global::NormGen.Gpu.GpuReductions.GroupSum(sum, shared) / (ChannelsPerGroup * Spatial);");
+            writer.Line($"{_accumulator} squares = 0;");
+            WriteRowLoops(writer, _ => { }, w =>
+            {
+                w.Line($"{_accumulator} deviation = {Widen("x[index]")} - mean;");
+                w.Line("squares += deviation * deviation;");
+            });
+            writer.Line($"{_accumulator} rstd = 1 / {Sqrt}(global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared) / (ChannelsPerGroup * Spatial) + Epsilon);");
+            using (writer.Block("if (lane == 0)"))
+            {
+                writer.Line("if (meanOut.Length != 0) meanOut[row] = mean;");
+                writer.Line("if (rstdOut.Length != 0) rstdOut[row] = rstd;");
+            }
+
+            WriteRowLoops(writer,
+                w =>
+                {
+                    w.Line($"{_accumulator} scale = {(Affine ? $"rstd * {Widen("w[c]")}" : "rstd")};");
+                    w.Line($"{_accumulator} shift = {(Affine ? $"{Widen("b[c]")} - mean * scale" : "-mean * scale")};");
+                },
+                w => w.Line($"y[index] = {Narrow($"{Widen("x[index]")} * scale + shift")};"));
+        }
+    }
+
+    private void WriteBackwardKernel(CodeWriter writer)
+    {
+        var parameters = new List<string> { $"{View} dy", $"{View} x" };
+        if (Affine) parameters.Add($"{View} w");
+        parameters.AddRange([$"{AccumulatorView} meanIn", $"{AccumulatorView} rstdIn", $"{View} dx"]);
+        if (Affine) parameters.Add($"{AccumulatorView} partials");
+        parameters.Add("int batch");
+
+        writer.Line("/// <summary>");
+        writer.Line("/// One group per (sample, group): Σ g and Σ g·x̂ over the row (g = dy·γ) for the input gradient"
+            + (Affine ? ", and each channel's Σ dy·x̂ and Σ dy" : "") + ",");
+        writer.Line(Affine ? "/// written to the sample's partial row; then dx = rstd·(g - mean(g) - x̂·mean(g·x̂))." : "/// then dx = rstd·(g - mean(g) - x̂·mean(g·x̂)).");
+        writer.Line("/// </summary>");
+        using (writer.Block($"private static void BackwardKernel({string.Join(", ", parameters)})"))
+        {
+            WriteRowLayout(writer);
+            writer.Line("if (sample >= batch) return;");
+            writer.Line($"{_accumulator} mean = meanIn[row];");
+            writer.Line($"{_accumulator} rstd = rstdIn[row];");
+            writer.Line($"{_accumulator} sumG = 0;");
+            writer.Line($"{_accumulator} sumGX = 0;");
+            WriteRowLoops(writer,
+                w =>
+                {
+                    w.Line($"{_accumulator} gamma = {(Affine ? Widen("w[c]") : "1")};");
+                    w.Line($"{_accumulator} channelDy = 0;");
+                    w.Line($"{_accumulator} channelDyX = 0;");
+                },
+                w =>
+                {
+                    w.Line($"{_accumulator} gradient = {Widen("dy[index]")};");
+                    w.Line($"{_accumulator} normalized = ({Widen("x[index]")} - mean) * rstd;");
+                    w.Line("channelDy += gradient;");
+                    w.Line("channelDyX += gradient * normalized;");
+                },
+                w =>
+                {
+                    w.Line("sumG += gamma * channelDy;");
+                    w.Line("sumGX += gamma * channelDyX;");
+                    if (Affine)
+                    {
+                        w.Line("// The channel's own sums, for its parameter gradients: every thread takes part in the group sums.");
+                        w.Line("channelDyX = global::NormGen.Gpu.GpuReductions.GroupSum(channelDyX, shared);");
+                        w.Line("channelDy = global::NormGen.Gpu.GpuReductions.GroupSum(channelDy, shared);");
+                        using (w.Block("if (lane == 0)"))
+                        {
+                            w.Line("partials[(long)sample * Channels + c] = channelDyX;");
+                            w.Line("partials[((long)batch + sample) * Channels + c] = channelDy;");
+                        }
+                    }
+                });
+            writer.Line($"{_accumulator} meanG = global::NormGen.Gpu.GpuReductions.GroupSum(sumG, shared) / (ChannelsPerGroup * Spatial);");
+            writer.Line($"{_accumulator} meanGX = global::NormGen.Gpu.GpuReductions.GroupSum(sumGX, shared) / (ChannelsPerGroup * Spatial);");
+            WriteRowLoops(writer,
+                w => w.Line($"{_accumulator} gamma = {(Affine ? Widen("w[c]") : "1")};"),
+                w =>
+                {
+                    w.Line($"{_accumulator} normalized = ({Widen("x[index]")} - mean) * rstd;");
+                    w.Line($"dx[index] = {Narrow($"rstd * (gamma * {Widen("dy[index]")} - meanG - normalized * meanGX)")};");
+                });
+        }
+    }
+
+    private void WriteColumnKernel(CodeWriter writer)
+    {
+        writer.Line("/// <summary>Sums the per-sample partials over the batch, in sample order: one thread per channel.</summary>");
+        using (writer.Block($"private static void ParameterGradientKernel({AccumulatorView} partials, {View} gradWeight, {View} gradBias, int batch)"))
+        {
+            writer.Line("int c = global::ILGPU.Grid.IdxX * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX;");
+            writer.Line("if (c >= Channels) return;");
+            writer.Line($"{_accumulator} weightSum = 0;");
+            writer.Line($"{_accumulator} biasSum = 0;");
+            using (writer.Block("for (int sample = 0; sample < batch; sample++)"))
+            {
+                writer.Line("weightSum += partials[(long)sample * Channels + c];");
+                writer.Line("biasSum += partials[((long)batch + sample) * Channels + c];");
+            }
+
+            writer.Line($"if (gradWeight.Length != 0) gradWeight[c] = {Narrow("weightSum")};");
+            writer.Line($"if (gradBias.Length != 0) gradBias[c] = {Narrow("biasSum")};");
+        }
+    }
+
+    private string Widen(string value) => _norm.Element == ElementKind.Half ? $"(float){value}" : value;
+
+    private string Narrow(string value) => _norm.Element == ElementKind.Half ? $"(global::ILGPU.Half)({value})" : value;
+
+    private string Literal(double value) => _accumulator == "double"
+        ? value.ToString("R", CultureInfo.InvariantCulture) + "d"
+        : ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+}
