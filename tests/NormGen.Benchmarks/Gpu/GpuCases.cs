@@ -14,6 +14,12 @@ internal sealed class GpuCases : IDisposable
     {
     }
 
+    /// <summary>The shape measured, for the table.</summary>
+    public string Shape { get; private set; } = "";
+
+    /// <summary>Bytes of one full tensor of the case.</summary>
+    public long TensorBytes { get; private set; }
+
     public Action Copy { get; private set; } = () => { };
 
     /// <summary>Name, pass, full tensors the launch must move, and the launch.</summary>
@@ -21,8 +27,8 @@ internal sealed class GpuCases : IDisposable
 
     public static GpuCases Float(Accelerator accelerator, int rows)
     {
-        var cases = new GpuCases();
         int d = GpuBenchmarkNorms.Ln4096Gpu.RowLength;
+        var cases = new GpuCases { Shape = $"[{rows}, {d}]", TensorBytes = (long)rows * d * sizeof(float) };
         AcceleratorStream stream = accelerator.DefaultStream;
         ArrayView<float> x = cases.Filled(accelerator, rows * d, i => (float)Math.Sin(i)), dy = cases.Filled(accelerator, rows * d, i => (float)Math.Cos(i));
         ArrayView<float> y = cases.Filled(accelerator, rows * d, _ => 0f), dx = cases.Filled(accelerator, rows * d, _ => 0f);
@@ -40,8 +46,8 @@ internal sealed class GpuCases : IDisposable
 
     public static GpuCases Half(Accelerator accelerator, int rows)
     {
-        var cases = new GpuCases();
         int d = GpuBenchmarkNorms.Ln4096hGpu.RowLength;
+        var cases = new GpuCases { Shape = $"[{rows}, {d}]", TensorBytes = (long)rows * d * 2 };
         AcceleratorStream stream = accelerator.DefaultStream;
         ArrayView<ILGPU.Half> x = cases.Filled(accelerator, rows * d, i => (ILGPU.Half)(float)Math.Sin(i)), dy = cases.Filled(accelerator, rows * d, i => (ILGPU.Half)(float)Math.Cos(i));
         ArrayView<ILGPU.Half> y = cases.Filled(accelerator, rows * d, _ => default(ILGPU.Half)), dx = cases.Filled(accelerator, rows * d, _ => default(ILGPU.Half));
@@ -54,6 +60,36 @@ internal sealed class GpuCases : IDisposable
         cases.Kernels.Add(("LayerNorm", "backward", 3, () => GpuBenchmarkNorms.Ln4096hGpu.Backward(stream, dy, x, w, mean, rstd, dx, dw, db, workspace)));
         cases.Kernels.Add(("RMSNorm", "forward", 2, () => GpuBenchmarkNorms.Rms4096hGpu.Forward(stream, x, w, y, rstd)));
         cases.Kernels.Add(("RMSNorm", "backward", 3, () => GpuBenchmarkNorms.Rms4096hGpu.Backward(stream, dy, x, w, rstd, dx, dw, workspace)));
+        return cases;
+    }
+
+    public static GpuCases ChannelNorms(Accelerator accelerator, int batch)
+    {
+        const int BnLength = GpuBenchmarkNorms.BnGpu.SampleLength, GnLength = GpuBenchmarkNorms.GnGpu.SampleLength;
+        var cases = new GpuCases
+        {
+            Shape = $"[{batch}, 64, 32, 32] / [{batch}, 128, 32, 32]",
+            TensorBytes = (long)batch * BnLength * sizeof(float),
+        };
+        AcceleratorStream stream = accelerator.DefaultStream;
+        const int BnC = GpuBenchmarkNorms.BnGpu.Channels, GnC = GpuBenchmarkNorms.GnGpu.Channels;
+        ArrayView<float> x = cases.Filled(accelerator, (long)batch * BnLength, i => (float)Math.Sin(i)), dy = cases.Filled(accelerator, (long)batch * BnLength, i => (float)Math.Cos(i));
+        ArrayView<float> y = cases.Filled(accelerator, (long)batch * BnLength, _ => 0f), dx = cases.Filled(accelerator, (long)batch * BnLength, _ => 0f);
+        ArrayView<float> w = cases.Filled(accelerator, BnC, _ => 1f), b = cases.Filled(accelerator, BnC, _ => 0f), runMean = cases.Filled(accelerator, BnC, _ => 0f), runVar = cases.Filled(accelerator, BnC, _ => 1f);
+        ArrayView<float> dw = cases.Filled(accelerator, BnC, _ => 0f), db = cases.Filled(accelerator, BnC, _ => 0f), mean = cases.Filled(accelerator, BnC, _ => 0f), rstd = cases.Filled(accelerator, BnC, _ => 0f);
+        cases.Copy = () => x.CopyTo(stream, y);
+        long tracked = 0;
+        cases.Kernels.Add(("BatchNorm", "forward", 2, () => GpuBenchmarkNorms.BnGpu.ForwardTraining(stream, x, w, b, runMean, runVar, ref tracked, y, mean, rstd)));
+        cases.Kernels.Add(("BatchNorm", "backward", 3, () => GpuBenchmarkNorms.BnGpu.Backward(stream, dy, x, w, mean, rstd, dx, dw, db)));
+
+        // GroupNorm's sample holds twice BatchNorm's channels: half the batch moves the same bytes.
+        int gnBatch = (int)((long)batch * BnLength / GnLength);
+        ArrayView<float> gx = x.SubView(0, (long)gnBatch * GnLength), gy = y.SubView(0, (long)gnBatch * GnLength), gdy = dy.SubView(0, (long)gnBatch * GnLength), gdx = dx.SubView(0, (long)gnBatch * GnLength);
+        ArrayView<float> gw = cases.Filled(accelerator, GnC, _ => 1f), gb = cases.Filled(accelerator, GnC, _ => 0f), gdw = cases.Filled(accelerator, GnC, _ => 0f), gdb = cases.Filled(accelerator, GnC, _ => 0f);
+        ArrayView<float> gmean = cases.Filled(accelerator, (long)gnBatch * GpuBenchmarkNorms.GnGpu.Groups, _ => 0f), grstd = cases.Filled(accelerator, (long)gnBatch * GpuBenchmarkNorms.GnGpu.Groups, _ => 0f);
+        ArrayView<float> workspace = cases.Filled(accelerator, GpuBenchmarkNorms.GnGpu.WorkspaceLength(gnBatch), _ => 0f);
+        cases.Kernels.Add(("GroupNorm", "forward", 2, () => GpuBenchmarkNorms.GnGpu.Forward(stream, gx, gw, gb, gy, gmean, grstd)));
+        cases.Kernels.Add(("GroupNorm", "backward", 3, () => GpuBenchmarkNorms.GnGpu.Backward(stream, gdy, gx, gw, gmean, grstd, gdx, gdw, gdb, workspace)));
         return cases;
     }
 
