@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using NormGen.Generators.Emitting.Gpu;
@@ -15,13 +16,10 @@ public sealed partial class NormGenerator
             .Select(static (compilation, _) => compilation.GetTypeByMetadataName(GpuSupport.AcceleratorMetadataName) is not null)
             .WithTrackingName(TrackingNames.ReferencesIlgpu);
 
-        context.RegisterSourceOutput(referencesIlgpu, static (output, references) =>
-        {
-            if (references)
-            {
-                output.AddSource(GpuRuntimeEmitter.HintName, GpuRuntimeEmitter.Emit());
-            }
-        });
+        // One item when ILGPU is referenced, none otherwise: a compilation without ILGPU has no GPU output steps at all.
+        IncrementalValuesProvider<bool> ilgpuRuntime = referencesIlgpu
+            .SelectMany(static (references, _) => references ? ImmutableArray.Create(true) : ImmutableArray<bool>.Empty);
+        context.RegisterSourceOutput(ilgpuRuntime, static (output, _) => output.AddSource(GpuRuntimeEmitter.HintName, GpuRuntimeEmitter.Emit()));
 
         return referencesIlgpu;
     }
@@ -32,10 +30,15 @@ public sealed partial class NormGenerator
         IncrementalValueProvider<bool> allowsUnsafe,
         IncrementalValueProvider<bool> referencesIlgpu)
     {
-        context.RegisterSourceOutput(models.Combine(allowsUnsafe).Combine(referencesIlgpu), static (output, input) =>
+        IncrementalValuesProvider<ModelSpec> gpuModels = models
+            .Combine(referencesIlgpu)
+            .Where(static pair => pair.Right)
+            .Select(static (pair, _) => pair.Left);
+
+        context.RegisterSourceOutput(gpuModels.Combine(allowsUnsafe), static (output, input) =>
         {
-            ((ModelSpec model, bool unsafeAllowed), bool references) = input;
-            if (references && unsafeAllowed && GpuModelEmitter.SupportedNorms(model).Any())
+            (ModelSpec model, bool unsafeAllowed) = input;
+            if (unsafeAllowed && GpuModelEmitter.SupportedNorms(model).Any())
             {
                 output.AddSource(GpuModelEmitter.HintName(model), GpuModelEmitter.Emit(model));
             }

@@ -112,6 +112,22 @@ public sealed class GpuSnapshotTests
         Assert.DoesNotContain(run.Output.ReferencedAssemblyNames, identity => identity.Name == "ILGPU");
     }
 
+    [Fact]
+    public async Task An_unrelated_edit_leaves_every_gpu_output_cached()
+    {
+        Compilation compilation = (await TestCompilation.CreateAsync([Models, Caller])).AddReferences(Ilgpu);
+        GeneratorDriver driver = GeneratorRun.CreateDriver().RunGenerators(compilation);
+
+        Compilation edited = compilation.AddSyntaxTrees(TestCompilation.Parse("internal static class Unrelated { }", "Unrelated.cs"));
+        GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Contains(result.GeneratedSources, s => s.HintName == "Transformer.Block.Gpu.g.cs");
+        Assert.Contains(result.GeneratedSources, s => s.HintName == "NormGen.Gpu.g.cs");
+        Assert.All(
+            result.TrackedOutputSteps.SelectMany(pair => pair.Value).SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+    }
+
     /// <summary>
     /// Warnings and errors, except the assembly-version unification notes (CS1701/CS1702) about ILGPU's .NET 7 build
     /// that the SDK silences in every project by default.
