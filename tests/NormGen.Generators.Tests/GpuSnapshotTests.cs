@@ -26,6 +26,7 @@ public sealed class GpuSnapshotTests
         [BatchNorm("bn", Layout = "N,C=16,H=4,W=4")]
         [BatchNorm("bnLast", Layout = "N,L=10,C=8", ElementType = typeof(System.Half), TrackRunningStats = false, Affine = false)]
         [GroupNorm("gn", 4, Layout = "N,C=16,H=4,W=4")]
+        [LayerNorm("lnFused", Axes = "D", Shape = [1536], InputBias = true, Residual = true, Activation = Activation.Relu)]
         [InstanceNorm("instance", Layout = "N,L=10,C=8", ElementType = typeof(double))]
         public partial class Block
         {
@@ -57,6 +58,9 @@ public sealed class GpuSnapshotTests
                 Block.BnLastGpu.Backward(stream, h, h, stats, stats, h);
                 Block.GnGpu.Forward(stream, x, w, b, y, stats, stats);
                 Block.GnGpu.Backward(stream, y, x, w, stats, stats, x, w, b, stats);
+                Block.LnFusedGpu.Forward(stream, x, w, x, w, b, y, x, stats, stats);
+                Block.LnFusedGpu.Backward(stream, y, x, w, b, stats, stats, x, w, w, b, stats);
+                _ = Block.LnFusedGpu.WorkspaceLength(3) == 3 * 3 * Block.LnFusedGpu.RowLength;
                 _ = Block.GnGpu.WorkspaceLength(2) == 2 * 2 * Block.GnGpu.Channels && Block.GnGpu.ChannelsPerGroup == 4;
                 using Context context = NormGen.Gpu.GpuAccelerators.CreateContext();
                 using Accelerator accelerator = NormGen.Gpu.GpuAccelerators.CreatePreferred(context);
@@ -82,7 +86,8 @@ public sealed class GpuSnapshotTests
     [Fact]
     public async Task Norms_without_gpu_kernels_get_none_and_no_diagnostic()
     {
-        // Channels-first LayerNorm, InstanceNorm with running statistics and fused norms have CPU kernels only:
+        // Channels-first LayerNorm, InstanceNorm with running statistics, channel norms with an activation and
+        // activations built on exp or erf have CPU kernels only:
         // the CPU file, the runtime, and no GPU file for this model.
         const string source = """
             using NormGen;
@@ -91,7 +96,7 @@ public sealed class GpuSnapshotTests
             [LayerNorm("ln", Axes = "C")]
             [InstanceNorm("instance", TrackRunningStats = true)]
             [BatchNorm("bnRelu", Activation = Activation.Relu)]
-            [LayerNorm("lnResidual", Axes = "W", Residual = true)]
+            [LayerNorm("lnSilu", Axes = "W", Residual = true, Activation = Activation.Silu)]
             public partial class ConvBlock
             {
             }

@@ -24,6 +24,12 @@ namespace NormGen.Gpu.Tests;
 [RmsNorm("rms100h", Axes = "D", Shape = [100], ElementType = typeof(System.Half), Eps = 1e-6)]
 [RmsNorm("rms100d", Axes = "D", Shape = [100], ElementType = typeof(double))]
 [LayerNorm("lnChannels", Layout = "N,C=8,H=2,W=3", Axes = "C")]
+[LayerNorm("lnResidual", Axes = "D", Shape = [100], Residual = true)]
+[LayerNorm("lnFused", Axes = "D", Shape = [37], InputBias = true, Residual = true, Activation = Activation.Relu)]
+[RmsNorm("rmsBiasReluH", Axes = "D", Shape = [1500], InputBias = true, Activation = Activation.Relu, ElementType = typeof(System.Half), Eps = 1e-6)]
+[RmsNorm("rmsSilu", Axes = "D", Shape = [16], Activation = Activation.Silu)]
+[RmsNorm("rmsBiasD", Axes = "D", Shape = [64], InputBias = true, ElementType = typeof(double))]
+[LayerNorm("lnGelu", Axes = "D", Shape = [16], Activation = Activation.Gelu)]
 internal static partial class GpuNorms
 {
 }

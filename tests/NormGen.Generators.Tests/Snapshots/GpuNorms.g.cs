@@ -33,10 +33,12 @@ namespace Transformer
             public static long WorkspaceLength(int rows) => (long)global::System.Math.Min(global::System.Math.Max(rows, 0), PartialRowLimit) * PartialWidth;
 
             /// <summary>
-            /// Queues the normalization of every row of <paramref name="input"/> into <paramref name="output"/> (which may be the same view)
+            /// Queues the normalization of every row of <c>input</c> into <paramref name="output"/> (which may be the same view as the input)
             /// on <paramref name="stream"/>, saving each row's mean and reciprocal standard deviation for <c>Backward</c>.
             /// </summary>
-            /// <remarks>The statistics views hold one element per row; pass empty views to skip saving them.</remarks>
+            /// <remarks>
+            /// The statistics views hold one element per row; pass empty views to skip saving them.
+            /// </remarks>
             /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape; an output must be the same view as an input or not overlap it.</exception>
             public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd)
             {
@@ -153,7 +155,8 @@ namespace Transformer
 
                 for (int j = lane; j < RowLength; j += width)
                 {
-                    y[offset + j] = ((cacheRow != 0 ? shared[sharedBase + j] : x[offset + j]) - mean) * rstd * w[j] + b[j];
+                    float normalized = ((cacheRow != 0 ? shared[sharedBase + j] : x[offset + j]) - mean) * rstd;
+                    y[offset + j] = normalized * w[j] + b[j];
                 }
             }
 
@@ -185,8 +188,8 @@ namespace Transformer
                     float sumGX = 0;
                     for (int j = lane; j < RowLength; j += width)
                     {
-                        float gradient = dy[offset + j];
                         float normalized = (x[offset + j] - mean) * rstd;
+                        float gradient = dy[offset + j];
                         float g = gradient * w[j];
                         sumG += g;
                         sumGX += g * normalized;
@@ -207,8 +210,10 @@ namespace Transformer
                     for (int j = lane; j < RowLength; j += width)
                     {
                         float normalized = (x[offset + j] - mean) * rstd;
-                        float g = dy[offset + j] * w[j];
-                        dx[offset + j] = rstd * (g - meanG - normalized * meanGX);
+                        float gradient = dy[offset + j];
+                        float g = gradient * w[j];
+                        float inputGradient = rstd * (g - meanG - normalized * meanGX);
+                        dx[offset + j] = inputGradient;
                     }
                 }
 
@@ -231,9 +236,9 @@ namespace Transformer
                 float biasSum = 0;
                 for (int slot = 0; slot < slots; slot++)
                 {
-                    long offset = (long)slot * PartialWidth + j;
-                    weightSum += partials[offset];
-                    biasSum += partials[offset + RowLength];
+                    long offset = (long)slot * PartialWidth;
+                    weightSum += partials[offset + j];
+                    biasSum += partials[offset + RowLength + j];
                 }
                 if (gradWeight.Length != 0) gradWeight[j] = weightSum;
                 if (gradBias.Length != 0) gradBias[j] = biasSum;
@@ -267,10 +272,12 @@ namespace Transformer
             public static long WorkspaceLength(int rows) => (long)global::System.Math.Min(global::System.Math.Max(rows, 0), PartialRowLimit) * PartialWidth;
 
             /// <summary>
-            /// Queues the normalization of every row of <paramref name="input"/> into <paramref name="output"/> (which may be the same view)
+            /// Queues the normalization of every row of <c>input</c> into <paramref name="output"/> (which may be the same view as the input)
             /// on <paramref name="stream"/>, saving each row's reciprocal standard deviation for <c>Backward</c>.
             /// </summary>
-            /// <remarks>The statistics views hold one element per row; pass empty views to skip saving them.</remarks>
+            /// <remarks>
+            /// The statistics views hold one element per row; pass empty views to skip saving them.
+            /// </remarks>
             /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape; an output must be the same view as an input or not overlap it.</exception>
             public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<global::ILGPU.Half> input, global::ILGPU.ArrayView<global::ILGPU.Half> weight, global::ILGPU.ArrayView<global::ILGPU.Half> output, global::ILGPU.ArrayView<float> rstd)
             {
@@ -371,7 +378,8 @@ namespace Transformer
 
                 for (int j = lane; j < RowLength; j += width)
                 {
-                    y[offset + j] = (global::ILGPU.Half)((cacheRow != 0 ? shared[sharedBase + j] : (float)x[offset + j]) * rstd * (float)w[j]);
+                    float normalized = (cacheRow != 0 ? shared[sharedBase + j] : (float)x[offset + j]) * rstd;
+                    y[offset + j] = (global::ILGPU.Half)(normalized * (float)w[j]);
                 }
             }
 
@@ -398,8 +406,8 @@ namespace Transformer
                     float sumGX = 0;
                     for (int j = lane; j < RowLength; j += width)
                     {
-                        float gradient = (float)dy[offset + j];
                         float normalized = (float)x[offset + j] * rstd;
+                        float gradient = (float)dy[offset + j];
                         float g = gradient * (float)w[j];
                         sumGX += g * normalized;
                         if (sharedPartials != 0)
@@ -416,8 +424,10 @@ namespace Transformer
                     for (int j = lane; j < RowLength; j += width)
                     {
                         float normalized = (float)x[offset + j] * rstd;
-                        float g = (float)dy[offset + j] * (float)w[j];
-                        dx[offset + j] = (global::ILGPU.Half)(rstd * (g - normalized * meanGX));
+                        float gradient = (float)dy[offset + j];
+                        float g = gradient * (float)w[j];
+                        float inputGradient = rstd * (g - normalized * meanGX);
+                        dx[offset + j] = (global::ILGPU.Half)(inputGradient);
                     }
                 }
 
@@ -438,8 +448,8 @@ namespace Transformer
                 float weightSum = 0;
                 for (int slot = 0; slot < slots; slot++)
                 {
-                    long offset = (long)slot * PartialWidth + j;
-                    weightSum += partials[offset];
+                    long offset = (long)slot * PartialWidth;
+                    weightSum += partials[offset + j];
                 }
                 if (gradWeight.Length != 0) gradWeight[j] = (global::ILGPU.Half)(weightSum);
             }
@@ -1028,6 +1038,268 @@ namespace Transformer
                 }
                 if (gradWeight.Length != 0) gradWeight[c] = weightSum;
                 if (gradBias.Length != 0) gradBias[c] = biasSum;
+            }
+        }
+
+        /// <summary>
+        /// ILGPU kernels of LayerNorm <c>lnFused</c>: rows of 1536 float elements, eps = 1E-05, with weight (γ) and bias (β),
+        /// normalized by one group per row. The same computation as <see cref="LnFused"/>, on an accelerator.
+        /// </summary>
+        /// <remarks>
+        /// Kernels are compiled once per accelerator and cached. Launches are queued on the given stream and read and write
+        /// only the views passed in; results are bitwise reproducible on a given device.
+        /// </remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "0.1.0.0")]
+        public static class LnFusedGpu
+        {
+            /// <summary>Elements in one normalized row.</summary>
+            public const int RowLength = 1536;
+
+            /// <summary>The epsilon added under the square root.</summary>
+            public const float Epsilon = 1E-05f;
+
+            /// <summary>The most partial rows of parameter gradients a backward pass writes: fixed, so the summation order depends on the shape alone.</summary>
+            public const int PartialRowLimit = 1024;
+
+            /// <summary>Elements of one partial row: one row-length run per parameter gradient.</summary>
+            private const int PartialWidth = 3 * RowLength;
+
+            /// <summary>The elements of scratch memory <c>Backward</c> needs for <paramref name="rows"/> rows.</summary>
+            public static long WorkspaceLength(int rows) => (long)global::System.Math.Min(global::System.Math.Max(rows, 0), PartialRowLimit) * PartialWidth;
+
+            /// <summary>
+            /// Queues the normalization of every row of <c>input + inputBias + residual</c> into <paramref name="output"/> (which may be the same view as the input)
+            /// on <paramref name="stream"/>, saving each row's mean and reciprocal standard deviation for <c>Backward</c>.
+            /// </summary>
+            /// <remarks>
+            /// The statistics views hold one element per row; pass empty views to skip saving them.
+            /// <paramref name="residualOutput"/> receives the residual sum, which the norm normalizes: keep it for <c>Backward</c>, which takes it in place of the input.
+            /// <paramref name="output"/> holds the ReLU of the normalized, scaled and shifted row.
+            /// </remarks>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape; an output must be the same view as an input or not overlap it.</exception>
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> inputBias, global::ILGPU.ArrayView<float> residual, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> residualOutput, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int rows = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, RowLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(inputBias.Length, RowLength, nameof(inputBias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(residual.Length, input.Length, nameof(residual));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, RowLength, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, RowLength, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                global::NormGen.Gpu.GpuArguments.RequireLength(residualOutput.Length, input.Length, nameof(residualOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(mean.Length, rows, nameof(mean));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(rstd.Length, rows, nameof(rstd));
+                if (rows == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                int groupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256);
+                int groups = rows;
+                // The group keeps its row in shared memory between the passes when it fits; otherwise the passes re-read it (from L2).
+                bool cacheRow = global::NormGen.Gpu.GpuAccelerators.FitsSharedMemory(accelerator, (long)(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup + RowLength) * 4);
+                int sharedLength = global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup + (cacheRow ? RowLength : 0);
+                kernels.Forward(stream, new global::ILGPU.KernelConfig(groups, groupSize, global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(sharedLength)), input, inputBias, residual, weight, bias, output, residualOutput, mean, rstd, rows, cacheRow ? 1 : 0);
+            }
+
+            /// <summary>
+            /// Queues back-propagation of <paramref name="gradOutput"/> through the norm on <paramref name="stream"/>: writes the input gradient
+            /// and (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <c>Forward</c>.
+            /// </summary>
+            /// <remarks>
+            /// Parameter gradients are summed in two stages without atomics: per-slot partial rows in <paramref name="workspace"/>
+            /// (at least <see cref="WorkspaceLength"/> elements, owned by the caller), then a column reduction in slot order.
+            /// Pass an empty view for a parameter gradient that is not needed.
+            /// <paramref name="residualOutput"/> is the residual sum <c>Forward</c> wrote. <paramref name="gradInput"/> is the gradient of both
+            /// <c>input</c> and <c>residual</c> through the norm; add any gradient that reaches <c>residualOutput</c> by the residual stream's own path.
+            /// <paramref name="gradInputBias"/> receives the input gradient summed over rows.
+            /// The ReLU is differentiated at its input, recomputed from the saved statistics; <paramref name="gradOutput"/> is the gradient of its output.
+            /// </remarks>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape; an output must be the same view as an input or not overlap it.</exception>
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> gradOutput, global::ILGPU.ArrayView<float> residualOutput, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> gradInput, global::ILGPU.ArrayView<float> gradInputBias, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> gradBias, global::ILGPU.ArrayView<float> workspace)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int rows = global::NormGen.Gpu.GpuArguments.RowCount(residualOutput.Length, RowLength, nameof(residualOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, residualOutput.Length, nameof(gradOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, RowLength, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, RowLength, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(mean.Length, rows, nameof(mean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(rstd.Length, rows, nameof(rstd));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, residualOutput.Length, nameof(gradInput));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradInputBias.Length, RowLength, nameof(gradInputBias));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, RowLength, nameof(gradWeight));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradBias.Length, RowLength, nameof(gradBias));
+                global::NormGen.Gpu.GpuArguments.RequireAtLeast(workspace.Length, WorkspaceLength(rows), nameof(workspace));
+                if (rows == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                int slots = global::System.Math.Min(rows, PartialRowLimit);
+                int groupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256);
+                const int slotsPerGroup = 1;
+                int groups = slots;
+                // Each slot sums its parameter gradients in shared memory when they fit, else straight into its workspace row.
+                bool sharedPartials = global::NormGen.Gpu.GpuAccelerators.FitsSharedMemory(accelerator, ((long)slotsPerGroup * PartialWidth + global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup) * 4);
+                int sharedLength = global::System.Math.Max(1, global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup + (sharedPartials ? slotsPerGroup * PartialWidth : 0));
+                kernels.Backward(stream, new global::ILGPU.KernelConfig(groups, groupSize, global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(sharedLength)), gradOutput, residualOutput, weight, bias, mean, rstd, gradInput, workspace, rows, slots, sharedPartials ? 1 : 0);
+
+                int columnGroupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256);
+                kernels.ParameterGradients(stream, new global::ILGPU.KernelConfig((RowLength + columnGroupSize - 1) / columnGroupSize, columnGroupSize), workspace, gradWeight, gradBias, gradInputBias, slots);
+            }
+
+            private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Kernels> KernelCache = new();
+
+            /// <summary>The kernels compiled for one accelerator.</summary>
+            private sealed class Kernels
+            {
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int> Forward;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int> Backward;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int> ParameterGradients;
+
+                public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
+                {
+                    Forward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>(accelerator, ForwardKernel);
+                    Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int>(accelerator, BackwardKernel);
+                    ParameterGradients = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, ParameterGradientKernel);
+                }
+            }
+
+            /// <summary>Normalizes one row per group; thread i owns elements i, i + group, …, in the row cache too, so the cache needs no barrier.</summary>
+            private static void ForwardKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> ib, global::ILGPU.ArrayView<float> r, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> b, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> sumOut, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rows, int cacheRow)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int row = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                int sharedBase = global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup;
+                long offset = (long)row * RowLength;
+
+                float sum = 0;
+                for (int j = lane; j < RowLength; j += width)
+                {
+                    float value = (x[offset + j] + ib[j] + r[offset + j]);
+                    sumOut[offset + j] = value;
+                    if (cacheRow != 0) shared[sharedBase + j] = value;
+                    sum += value;
+                }
+
+                float mean = global::NormGen.Gpu.GpuReductions.GroupSum(sum, shared) / RowLength;
+                // Second pass over the cached row: the variance of the deviations stays exact for rows with a large common offset.
+                float squares = 0;
+                for (int j = lane; j < RowLength; j += width)
+                {
+                    float deviation = (cacheRow != 0 ? shared[sharedBase + j] : (x[offset + j] + ib[j] + r[offset + j])) - mean;
+                    squares += deviation * deviation;
+                }
+
+                float rstd = 1 / global::System.MathF.Sqrt(global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared) / RowLength + Epsilon);
+                if (lane == 0)
+                {
+                    if (meanOut.Length != 0) meanOut[row] = mean;
+                    if (rstdOut.Length != 0) rstdOut[row] = rstd;
+                }
+
+                for (int j = lane; j < RowLength; j += width)
+                {
+                    float normalized = ((cacheRow != 0 ? shared[sharedBase + j] : (x[offset + j] + ib[j] + r[offset + j])) - mean) * rstd;
+                    y[offset + j] = Activate(normalized * w[j] + b[j]);
+                }
+            }
+
+            /// <summary>The ReLU after the affine step; NaN stays NaN, as <c>torch.relu</c>.</summary>
+            private static float Activate(float z) => z > 0 || global::System.Single.IsNaN(z) ? z : 0;
+
+            /// <summary><paramref name="gradient"/> where the ReLU passed its input (a NaN input passes it too, as PyTorch's), else zero.</summary>
+            private static float ActivateBackward(float z, float gradient) => z > 0 || global::System.Single.IsNaN(z) ? gradient : 0;
+
+            /// <summary>Back-propagates the rows slot, slot + slots, … with one group per slot, summing the slot's parameter gradients into its own partial row.</summary>
+            private static void BackwardKernel(global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> b, global::ILGPU.ArrayView<float> meanIn, global::ILGPU.ArrayView<float> rstdIn, global::ILGPU.ArrayView<float> dx, global::ILGPU.ArrayView<float> partials, int rows, int slots, int sharedPartials)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int slot = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                int sharedBase = global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup;
+                long partialOffset = (long)slot * PartialWidth;
+                // Each thread clears, sums and copies out only the partial elements of its own columns: no barrier needed.
+                for (int j = lane; j < RowLength; j += width)
+                {
+                    if (sharedPartials != 0) shared[sharedBase + j] = 0;
+                    else partials[partialOffset + j] = 0;
+                    if (sharedPartials != 0) shared[sharedBase + RowLength + j] = 0;
+                    else partials[partialOffset + RowLength + j] = 0;
+                    if (sharedPartials != 0) shared[sharedBase + 2 * RowLength + j] = 0;
+                    else partials[partialOffset + 2 * RowLength + j] = 0;
+                }
+
+                for (int row = slot; row < rows; row += slots)
+                {
+                    long offset = (long)row * RowLength;
+                    float mean = meanIn[row];
+                    float rstd = rstdIn[row];
+                    float sumG = 0;
+                    float sumGX = 0;
+                    for (int j = lane; j < RowLength; j += width)
+                    {
+                        float normalized = (x[offset + j] - mean) * rstd;
+                        float gradient = ActivateBackward(normalized * w[j] + b[j], dy[offset + j]);
+                        float g = gradient * w[j];
+                        sumG += g;
+                        sumGX += g * normalized;
+                        if (sharedPartials != 0)
+                        {
+                            shared[sharedBase + j] += gradient * normalized;
+                            shared[sharedBase + RowLength + j] += gradient;
+                        }
+                        else
+                        {
+                            partials[partialOffset + j] += gradient * normalized;
+                            partials[partialOffset + RowLength + j] += gradient;
+                        }
+                    }
+
+                    float meanG = global::NormGen.Gpu.GpuReductions.GroupSum(sumG, shared) / RowLength;
+                    float meanGX = global::NormGen.Gpu.GpuReductions.GroupSum(sumGX, shared) / RowLength;
+                    for (int j = lane; j < RowLength; j += width)
+                    {
+                        float normalized = (x[offset + j] - mean) * rstd;
+                        float gradient = ActivateBackward(normalized * w[j] + b[j], dy[offset + j]);
+                        float g = gradient * w[j];
+                        float inputGradient = rstd * (g - meanG - normalized * meanGX);
+                        dx[offset + j] = inputGradient;
+                        if (sharedPartials != 0) shared[sharedBase + 2 * RowLength + j] += inputGradient;
+                        else partials[partialOffset + 2 * RowLength + j] += inputGradient;
+                    }
+                }
+
+                if (sharedPartials != 0)
+                {
+                    for (int j = lane; j < RowLength; j += width)
+                    {
+                        partials[partialOffset + j] = shared[sharedBase + j];
+                        partials[partialOffset + RowLength + j] = shared[sharedBase + RowLength + j];
+                        partials[partialOffset + 2 * RowLength + j] = shared[sharedBase + 2 * RowLength + j];
+                    }
+                }
+            }
+
+            /// <summary>Sums the partial rows column by column, in slot order: one thread per parameter element.</summary>
+            private static void ParameterGradientKernel(global::ILGPU.ArrayView<float> partials, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> gradBias, global::ILGPU.ArrayView<float> gradInputBias, int slots)
+            {
+                int j = global::ILGPU.Grid.IdxX * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX;
+                if (j >= RowLength) return;
+                float weightSum = 0;
+                float biasSum = 0;
+                float inputBiasSum = 0;
+                for (int slot = 0; slot < slots; slot++)
+                {
+                    long offset = (long)slot * PartialWidth;
+                    weightSum += partials[offset + j];
+                    biasSum += partials[offset + RowLength + j];
+                    inputBiasSum += partials[offset + 2 * RowLength + j];
+                }
+                if (gradWeight.Length != 0) gradWeight[j] = weightSum;
+                if (gradBias.Length != 0) gradBias[j] = biasSum;
+                if (gradInputBias.Length != 0) gradInputBias[j] = inputBiasSum;
             }
         }
 

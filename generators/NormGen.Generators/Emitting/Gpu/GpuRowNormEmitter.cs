@@ -27,10 +27,16 @@ internal sealed class GpuRowNormEmitter
     private readonly string _accumulator;
     private readonly int _accumulatorSize;
     private readonly int _parameterGradients;
+    private readonly bool _residual;
+    private readonly bool _inputBias;
+    private readonly ActivationKind _activation;
 
     private GpuRowNormEmitter(NormSpec norm)
     {
         _norm = norm;
+        _residual = norm.Residual;
+        _inputBias = norm.InputBias;
+        _activation = norm.Activation;
         _centered = norm.Kind == NormKind.LayerNorm;
         _rowPerWarp = norm.RowLength <= WarpRowLimit;
         _element = norm.Element switch
@@ -41,8 +47,19 @@ internal sealed class GpuRowNormEmitter
         };
         _accumulator = norm.Element == ElementKind.Double ? "double" : "float";
         _accumulatorSize = norm.Element == ElementKind.Double ? 8 : 4;
-        _parameterGradients = (norm.HasWeight ? 1 : 0) + (HasBias ? 1 : 0);
+        _parameterGradients = (norm.HasWeight ? 1 : 0) + (HasBias ? 1 : 0) + (norm.InputBias ? 1 : 0);
     }
+
+    private bool HasActivation => _activation != ActivationKind.None;
+
+    /// <summary>Backward needs β only to recompute the activation's input.</summary>
+    private bool BackwardTakesBias => HasActivation && HasBias;
+
+    /// <summary>What backward normalizes: the input, or the residual sum that forward wrote.</summary>
+    private string BackwardInputName => _residual ? "residualOutput" : "input";
+
+    /// <summary>Backward reads the input bias only when there is no residual sum (which already holds it).</summary>
+    private bool BackwardTakesInputBias => _inputBias && !_residual;
 
     private bool HasBias => _centered && _norm.HasBias;
 
@@ -123,25 +140,48 @@ internal sealed class GpuRowNormEmitter
     private void WriteForward(CodeWriter writer)
     {
         var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} input" };
+        if (_inputBias) parameters.Add($"{View} inputBias");
+        if (_residual) parameters.Add($"{View} residual");
         if (_norm.HasWeight) parameters.Add($"{View} weight");
         if (HasBias) parameters.Add($"{View} bias");
         parameters.Add($"{View} output");
+        if (_residual) parameters.Add($"{View} residualOutput");
         if (_centered) parameters.Add($"{AccumulatorView} mean");
         parameters.Add($"{AccumulatorView} rstd");
 
         writer.Line("/// <summary>");
-        writer.Line("/// Queues the normalization of every row of <paramref name=\"input\"/> into <paramref name=\"output\"/> (which may be the same view)");
+        writer.Line($"/// Queues the normalization of every row of <c>{PrologueFormula()}</c> into <paramref name=\"output\"/> (which may be the same view as the input)");
         writer.Line($"/// on <paramref name=\"stream\"/>, saving each row's {(_centered ? "mean and " : "")}reciprocal standard deviation for <c>Backward</c>.");
         writer.Line("/// </summary>");
-        writer.Line("/// <remarks>The statistics views hold one element per row; pass empty views to skip saving them.</remarks>");
+        writer.Line("/// <remarks>");
+        writer.Line("/// The statistics views hold one element per row; pass empty views to skip saving them.");
+        if (_residual)
+        {
+            writer.Line("/// <paramref name=\"residualOutput\"/> receives the residual sum, which the norm normalizes: keep it for <c>Backward</c>, which takes it in place of the input.");
+        }
+
+        if (_norm.Element == ElementKind.Half && (_residual || _inputBias))
+        {
+            writer.Line("/// The sum in front of the norm is rounded to Half, as a separate Half add would round it.");
+        }
+
+        if (HasActivation)
+        {
+            writer.Line($"/// <paramref name=\"output\"/> holds the {ActivationName()} of the normalized, scaled and shifted row.");
+        }
+
+        writer.Line("/// </remarks>");
         writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the shape; an output must be the same view as an input or not overlap it.</exception>");
         using (writer.Block($"public static void Forward({string.Join(", ", parameters)})"))
         {
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));");
             writer.Line("int rows = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, RowLength, nameof(input));");
+            if (_inputBias) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(inputBias.Length, RowLength, nameof(inputBias));");
+            if (_residual) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(residual.Length, input.Length, nameof(residual));");
             if (_norm.HasWeight) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, RowLength, nameof(weight));");
             if (HasBias) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, RowLength, nameof(bias));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));");
+            if (_residual) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(residualOutput.Length, input.Length, nameof(residualOutput));");
             if (_centered) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(mean.Length, rows, nameof(mean));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(rstd.Length, rows, nameof(rstd));");
             writer.Line("if (rows == 0) return;");
@@ -167,9 +207,12 @@ internal sealed class GpuRowNormEmitter
             }
 
             var arguments = new List<string> { "stream", $"new global::ILGPU.KernelConfig(groups, groupSize, global::ILGPU.SharedMemoryConfig.RequestDynamic<{_accumulator}>(sharedLength))", "input" };
+            if (_inputBias) arguments.Add("inputBias");
+            if (_residual) arguments.Add("residual");
             if (_norm.HasWeight) arguments.Add("weight");
             if (HasBias) arguments.Add("bias");
             arguments.Add("output");
+            if (_residual) arguments.Add("residualOutput");
             if (_centered) arguments.Add("mean");
             arguments.Add("rstd");
             arguments.Add("rows");
@@ -180,11 +223,14 @@ internal sealed class GpuRowNormEmitter
 
     private void WriteBackward(CodeWriter writer)
     {
-        var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} gradOutput", $"{View} input" };
+        var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} gradOutput", $"{View} {BackwardInputName}" };
+        if (BackwardTakesInputBias) parameters.Add($"{View} inputBias");
         if (_norm.HasWeight) parameters.Add($"{View} weight");
+        if (BackwardTakesBias) parameters.Add($"{View} bias");
         if (_centered) parameters.Add($"{AccumulatorView} mean");
         parameters.Add($"{AccumulatorView} rstd");
         parameters.Add($"{View} gradInput");
+        if (_inputBias) parameters.Add($"{View} gradInputBias");
         if (_norm.HasWeight) parameters.Add($"{View} gradWeight");
         if (HasBias) parameters.Add($"{View} gradBias");
         if (HasParameterGradients) parameters.Add($"{AccumulatorView} workspace");
@@ -201,6 +247,13 @@ internal sealed class GpuRowNormEmitter
             writer.Line("/// Parameter gradients are summed in two stages without atomics: per-slot partial rows in <paramref name=\"workspace\"/>");
             writer.Line("/// (at least <see cref=\"WorkspaceLength\"/> elements, owned by the caller), then a column reduction in slot order.");
             writer.Line("/// Pass an empty view for a parameter gradient that is not needed.");
+            WriteBackwardFusionRemarks(writer);
+            writer.Line("/// </remarks>");
+        }
+        else if (_residual || HasActivation)
+        {
+            writer.Line("/// <remarks>");
+            WriteBackwardFusionRemarks(writer);
             writer.Line("/// </remarks>");
         }
 
@@ -208,12 +261,15 @@ internal sealed class GpuRowNormEmitter
         using (writer.Block($"public static void Backward({string.Join(", ", parameters)})"))
         {
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));");
-            writer.Line("int rows = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, RowLength, nameof(input));");
-            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));");
+            writer.Line($"int rows = global::NormGen.Gpu.GpuArguments.RowCount({BackwardInputName}.Length, RowLength, nameof({BackwardInputName}));");
+            writer.Line($"global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, {BackwardInputName}.Length, nameof(gradOutput));");
+            if (BackwardTakesInputBias) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(inputBias.Length, RowLength, nameof(inputBias));");
             if (_norm.HasWeight) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, RowLength, nameof(weight));");
+            if (BackwardTakesBias) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, RowLength, nameof(bias));");
             if (_centered) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(mean.Length, rows, nameof(mean));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(rstd.Length, rows, nameof(rstd));");
-            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));");
+            writer.Line($"global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, {BackwardInputName}.Length, nameof(gradInput));");
+            if (_inputBias) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradInputBias.Length, RowLength, nameof(gradInputBias));");
             if (_norm.HasWeight) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, RowLength, nameof(gradWeight));");
             if (HasBias) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradBias.Length, RowLength, nameof(gradBias));");
             if (HasParameterGradients) writer.Line("global::NormGen.Gpu.GpuArguments.RequireAtLeast(workspace.Length, WorkspaceLength(rows), nameof(workspace));");
@@ -249,8 +305,10 @@ internal sealed class GpuRowNormEmitter
                 writer.Line($"int sharedLength = global::System.Math.Max(1, {reductionSlots});");
             }
 
-            var arguments = new List<string> { "stream", $"new global::ILGPU.KernelConfig(groups, groupSize, global::ILGPU.SharedMemoryConfig.RequestDynamic<{_accumulator}>(sharedLength))", "gradOutput", "input" };
+            var arguments = new List<string> { "stream", $"new global::ILGPU.KernelConfig(groups, groupSize, global::ILGPU.SharedMemoryConfig.RequestDynamic<{_accumulator}>(sharedLength))", "gradOutput", BackwardInputName };
+            if (BackwardTakesInputBias) arguments.Add("inputBias");
             if (_norm.HasWeight) arguments.Add("weight");
+            if (BackwardTakesBias) arguments.Add("bias");
             if (_centered) arguments.Add("mean");
             arguments.Add("rstd");
             arguments.Add("gradInput");
@@ -271,6 +329,7 @@ internal sealed class GpuRowNormEmitter
                 var columnArguments = new List<string> { "stream", "new global::ILGPU.KernelConfig((RowLength + columnGroupSize - 1) / columnGroupSize, columnGroupSize)", "workspace" };
                 if (_norm.HasWeight) columnArguments.Add("gradWeight");
                 if (HasBias) columnArguments.Add("gradBias");
+                if (_inputBias) columnArguments.Add("gradInputBias");
                 columnArguments.Add("slots");
                 writer.Line($"kernels.ParameterGradients({string.Join(", ", columnArguments)});");
             }
@@ -280,14 +339,19 @@ internal sealed class GpuRowNormEmitter
     private void WriteCache(CodeWriter writer)
     {
         var forward = new List<string> { View };
+        if (_inputBias) forward.Add(View);
+        if (_residual) forward.Add(View);
         if (_norm.HasWeight) forward.Add(View);
         if (HasBias) forward.Add(View);
         forward.Add(View);
+        if (_residual) forward.Add(View);
         if (_centered) forward.Add(AccumulatorView);
         forward.AddRange([AccumulatorView, "int", "int"]);
 
         var backward = new List<string> { View, View };
+        if (BackwardTakesInputBias) backward.Add(View);
         if (_norm.HasWeight) backward.Add(View);
+        if (BackwardTakesBias) backward.Add(View);
         if (_centered) backward.Add(AccumulatorView);
         backward.AddRange([AccumulatorView, View]);
         if (HasParameterGradients) backward.Add(AccumulatorView);
@@ -297,6 +361,7 @@ internal sealed class GpuRowNormEmitter
         var columns = new List<string> { AccumulatorView };
         if (_norm.HasWeight) columns.Add(View);
         if (HasBias) columns.Add(View);
+        if (_inputBias) columns.Add(View);
         columns.Add("int");
 
         const string Launcher = "global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, ";
@@ -340,9 +405,12 @@ internal sealed class GpuRowNormEmitter
     private void WriteForwardKernel(CodeWriter writer)
     {
         var parameters = new List<string> { $"{View} x" };
+        if (_inputBias) parameters.Add($"{View} ib");
+        if (_residual) parameters.Add($"{View} r");
         if (_norm.HasWeight) parameters.Add($"{View} w");
         if (HasBias) parameters.Add($"{View} b");
         parameters.Add($"{View} y");
+        if (_residual) parameters.Add($"{View} sumOut");
         if (_centered) parameters.Add($"{AccumulatorView} meanOut");
         parameters.AddRange([$"{AccumulatorView} rstdOut", "int rows", "int cacheRow"]);
 
@@ -360,34 +428,26 @@ internal sealed class GpuRowNormEmitter
 
             writer.Line("long offset = (long)row * RowLength;");
             writer.Line();
+            writer.Line($"{_accumulator} {(_centered ? "sum" : "squares")} = 0;");
+            using (writer.Block("for (int j = lane; j < RowLength; j += width)"))
+            {
+                writer.Line($"{_accumulator} value = {ForwardPrologue()};");
+                if (_residual) writer.Line($"sumOut[offset + j] = {Narrow("value")};");
+                writer.Line("if (cacheRow != 0) shared[sharedBase + j] = value;");
+                writer.Line(_centered ? "sum += value;" : "squares += value * value;");
+            }
+
+            string cached = $"(cacheRow != 0 ? shared[sharedBase + j] : {ForwardPrologue()})";
             if (_centered)
             {
-                writer.Line($"{_accumulator} sum = 0;");
-                using (writer.Block("for (int j = lane; j < RowLength; j += width)"))
-                {
-                    writer.Line($"{_accumulator} value = {Widen("x[offset + j]")};");
-                    writer.Line("if (cacheRow != 0) shared[sharedBase + j] = value;");
-                    writer.Line("sum += value;");
-                }
-
                 writer.Line();
                 writer.Line($"{_accumulator} mean = {string.Format(CultureInfo.InvariantCulture, Reduce, "sum")} / RowLength;");
                 writer.Line("// Second pass over the cached row: the variance of the deviations stays exact for rows with a large common offset.");
                 writer.Line($"{_accumulator} squares = 0;");
                 using (writer.Block("for (int j = lane; j < RowLength; j += width)"))
                 {
-                    writer.Line($"{_accumulator} deviation = (cacheRow != 0 ? shared[sharedBase + j] : {Widen("x[offset + j]")}) - mean;");
+                    writer.Line($"{_accumulator} deviation = {cached} - mean;");
                     writer.Line("squares += deviation * deviation;");
-                }
-            }
-            else
-            {
-                writer.Line($"{_accumulator} squares = 0;");
-                using (writer.Block("for (int j = lane; j < RowLength; j += width)"))
-                {
-                    writer.Line($"{_accumulator} value = {Widen("x[offset + j]")};");
-                    writer.Line("if (cacheRow != 0) shared[sharedBase + j] = value;");
-                    writer.Line("squares += value * value;");
                 }
             }
 
@@ -402,19 +462,94 @@ internal sealed class GpuRowNormEmitter
             writer.Line();
             using (writer.Block("for (int j = lane; j < RowLength; j += width)"))
             {
-                string value = $"(cacheRow != 0 ? shared[sharedBase + j] : {Widen("x[offset + j]")})";
-                string normalized = _centered ? $"({value} - mean) * rstd" : $"{value} * rstd";
-                if (_norm.HasWeight) normalized = $"{normalized} * {Widen("w[j]")}";
-                if (HasBias) normalized = $"{normalized} + {Widen("b[j]")}";
-                writer.Line($"y[offset + j] = {Narrow(normalized)};");
+                writer.Line($"{_accumulator} normalized = {(_centered ? $"({cached} - mean) * rstd" : $"{cached} * rstd")};");
+                string affine = Affine("normalized");
+                writer.Line($"y[offset + j] = {Narrow(HasActivation ? $"Activate({affine})" : affine)};");
             }
         }
+
+        if (HasActivation)
+        {
+            writer.Line();
+            WriteActivation(writer);
+        }
+    }
+
+    /// <summary>The value the norm normalizes at column <c>j</c> of the row at <c>offset</c>, with the fused adds in front.</summary>
+    private string ForwardPrologue()
+    {
+        string value = Widen("x[offset + j]");
+        if (_inputBias) value += $" + {Widen("ib[j]")}";
+        if (_residual) value += $" + {Widen("r[offset + j]")}";
+        return _inputBias || _residual ? $"({RoundSum(value)})" : value;
+    }
+
+    /// <summary>What backward normalizes: the residual sum forward wrote, or the input (plus its bias).</summary>
+    private string BackwardPrologue() => _residual
+        ? Widen("x[offset + j]")
+        : _inputBias ? $"({RoundSum($"{Widen("x[offset + j]")} + {Widen("ib[j]")}")})" : Widen("x[offset + j]");
+
+    /// <summary>A fused sum in Half is rounded to Half, as a separate Half add would round it.</summary>
+    private string RoundSum(string sum) => _norm.Element == ElementKind.Half && (_inputBias || _residual)
+        ? $"(float)(global::ILGPU.Half)({sum})"
+        : sum;
+
+    private string IsNaN => _accumulator == "double" ? "global::System.Double.IsNaN" : "global::System.Single.IsNaN";
+
+    private string Affine(string normalized)
+    {
+        string value = normalized;
+        if (_norm.HasWeight) value = $"{value} * {Widen("w[j]")}";
+        if (HasBias) value = $"{value} + {Widen("b[j]")}";
+        return value;
+    }
+
+    private string PrologueFormula()
+    {
+        string formula = "input";
+        if (_inputBias) formula += " + inputBias";
+        if (_residual) formula += " + residual";
+        return formula;
+    }
+
+    private static string ActivationName() => "ReLU";
+
+    private void WriteBackwardFusionRemarks(CodeWriter writer)
+    {
+        if (_residual)
+        {
+            writer.Line("/// <paramref name=\"residualOutput\"/> is the residual sum <c>Forward</c> wrote. <paramref name=\"gradInput\"/> is the gradient of both");
+            writer.Line("/// <c>input</c> and <c>residual</c> through the norm; add any gradient that reaches <c>residualOutput</c> by the residual stream's own path.");
+        }
+
+        if (_inputBias)
+        {
+            writer.Line("/// <paramref name=\"gradInputBias\"/> receives the input gradient summed over rows.");
+        }
+
+        if (HasActivation)
+        {
+            writer.Line($"/// The {ActivationName()} is differentiated at its input, recomputed from the saved statistics; <paramref name=\"gradOutput\"/> is the gradient of its output.");
+        }
+    }
+
+    /// <summary>The fused activation (ReLU, the one the GPU kernels support) and its derivative.</summary>
+    private void WriteActivation(CodeWriter writer)
+    {
+        string a = _accumulator;
+        writer.Line($"/// <summary>The {ActivationName()} after the affine step; NaN stays NaN, as <c>torch.relu</c>.</summary>");
+        writer.Line($"private static {a} Activate({a} z) => z > 0 || {IsNaN}(z) ? z : 0;");
+        writer.Line();
+        writer.Line($"/// <summary><paramref name=\"gradient\"/> where the {ActivationName()} passed its input (a NaN input passes it too, as PyTorch's), else zero.</summary>");
+        writer.Line($"private static {a} ActivateBackward({a} z, {a} gradient) => z > 0 || {IsNaN}(z) ? gradient : 0;");
     }
 
     private void WriteBackwardKernel(CodeWriter writer)
     {
         var parameters = new List<string> { $"{View} dy", $"{View} x" };
+        if (BackwardTakesInputBias) parameters.Add($"{View} ib");
         if (_norm.HasWeight) parameters.Add($"{View} w");
+        if (BackwardTakesBias) parameters.Add($"{View} b");
         if (_centered) parameters.Add($"{AccumulatorView} meanIn");
         parameters.AddRange([$"{AccumulatorView} rstdIn", $"{View} dx"]);
         if (HasParameterGradients) parameters.Add($"{AccumulatorView} partials");
@@ -455,12 +590,10 @@ internal sealed class GpuRowNormEmitter
                 writer.Line($"{_accumulator} sumGX = 0;");
                 using (writer.Block("for (int j = lane; j < RowLength; j += width)"))
                 {
-                    writer.Line($"{_accumulator} gradient = {Widen("dy[offset + j]")};");
-                    writer.Line($"{_accumulator} normalized = {(_centered ? $"({Widen("x[offset + j]")} - mean) * rstd" : $"{Widen("x[offset + j]")} * rstd")};");
-                    writer.Line($"{_accumulator} g = {(_norm.HasWeight ? $"gradient * {Widen("w[j]")}" : "gradient")};");
+                    WriteElementGradient(writer);
                     if (_centered) writer.Line("sumG += g;");
                     writer.Line("sumGX += g * normalized;");
-                    if (HasParameterGradients)
+                    if (_norm.HasWeight || HasBias)
                     {
                         using (writer.Block("if (sharedPartials != 0)"))
                         {
@@ -479,9 +612,15 @@ internal sealed class GpuRowNormEmitter
                 writer.Line($"{_accumulator} meanGX = {string.Format(CultureInfo.InvariantCulture, Reduce, "sumGX")} / RowLength;");
                 using (writer.Block("for (int j = lane; j < RowLength; j += width)"))
                 {
-                    writer.Line($"{_accumulator} normalized = {(_centered ? $"({Widen("x[offset + j]")} - mean) * rstd" : $"{Widen("x[offset + j]")} * rstd")};");
-                    writer.Line($"{_accumulator} g = {(_norm.HasWeight ? $"{Widen("dy[offset + j]")} * {Widen("w[j]")}" : Widen("dy[offset + j]"))};");
-                    writer.Line($"dx[offset + j] = {Narrow(_centered ? "rstd * (g - meanG - normalized * meanGX)" : "rstd * (g - normalized * meanGX)")};");
+                    WriteElementGradient(writer);
+                    writer.Line($"{_accumulator} inputGradient = {(_centered ? "rstd * (g - meanG - normalized * meanGX)" : "rstd * (g - normalized * meanGX)")};");
+                    writer.Line($"dx[offset + j] = {Narrow("inputGradient")};");
+                    if (_inputBias)
+                    {
+                        string column = InputBiasColumn();
+                        writer.Line($"if (sharedPartials != 0) shared[sharedBase + {column}] += inputGradient;");
+                        writer.Line($"else partials[partialOffset + {column}] += inputGradient;");
+                    }
                 }
             }
 
@@ -502,32 +641,61 @@ internal sealed class GpuRowNormEmitter
         }
     }
 
-    /// <summary>Where column <c>j</c> of each parameter gradient sits in a partial row.</summary>
+    /// <summary>Declares <c>normalized</c> (x̂), <c>gradient</c> (through the activation) and <c>g</c> (= gradient·γ) at column <c>j</c>.</summary>
+    private void WriteElementGradient(CodeWriter writer)
+    {
+        string value = BackwardPrologue();
+        writer.Line($"{_accumulator} normalized = {(_centered ? $"({value} - mean) * rstd" : $"{value} * rstd")};");
+        writer.Line(HasActivation
+            ? $"{_accumulator} gradient = ActivateBackward({Affine("normalized")}, {Widen("dy[offset + j]")});"
+            : $"{_accumulator} gradient = {Widen("dy[offset + j]")};");
+        writer.Line($"{_accumulator} g = {(_norm.HasWeight ? $"gradient * {Widen("w[j]")}" : "gradient")};");
+    }
+
+    /// <summary>Where column <c>j</c> of each parameter gradient sits in a partial row: dγ, dβ, then the input bias's gradient.</summary>
     private IEnumerable<string> PartialColumns()
     {
-        if (_norm.HasWeight) yield return "j";
-        if (HasBias) yield return _norm.HasWeight ? "RowLength + j" : "j";
+        int run = 0;
+        if (_norm.HasWeight) yield return Column(run++);
+        if (HasBias) yield return Column(run++);
+        if (_inputBias) yield return Column(run);
     }
+
+    private string InputBiasColumn() => Column((_norm.HasWeight ? 1 : 0) + (HasBias ? 1 : 0));
+
+    private static string Column(int run) => run switch
+    {
+        0 => "j",
+        1 => "RowLength + j",
+        _ => $"{run} * RowLength + j",
+    };
 
     /// <summary>Adds one element's share of dγ (dy·x̂) and dβ (dy) to the slot's partial row, spelled by <paramref name="target"/>.</summary>
     private void WritePartialAdds(CodeWriter writer, string target)
     {
         if (_norm.HasWeight)
         {
-            writer.Line($"{string.Format(CultureInfo.InvariantCulture, target, "j")} += gradient * normalized;");
+            writer.Line($"{string.Format(CultureInfo.InvariantCulture, target, Column(0))} += gradient * normalized;");
         }
 
         if (HasBias)
         {
-            writer.Line($"{string.Format(CultureInfo.InvariantCulture, target, _norm.HasWeight ? "RowLength + j" : "j")} += gradient;");
+            writer.Line($"{string.Format(CultureInfo.InvariantCulture, target, Column(_norm.HasWeight ? 1 : 0))} += gradient;");
         }
     }
 
     private void WriteColumnKernel(CodeWriter writer)
     {
         var parameters = new List<string> { $"{AccumulatorView} partials" };
-        if (_norm.HasWeight) parameters.Add($"{View} gradWeight");
-        if (HasBias) parameters.Add($"{View} gradBias");
+        var sums = new List<(string Sum, string Output)>();
+        if (_norm.HasWeight) sums.Add(("weightSum", "gradWeight"));
+        if (HasBias) sums.Add(("biasSum", "gradBias"));
+        if (_inputBias) sums.Add(("inputBiasSum", "gradInputBias"));
+        foreach ((_, string output) in sums)
+        {
+            parameters.Add($"{View} {output}");
+        }
+
         parameters.Add("int slots");
 
         writer.Line("/// <summary>Sums the partial rows column by column, in slot order: one thread per parameter element.</summary>");
@@ -535,17 +703,24 @@ internal sealed class GpuRowNormEmitter
         {
             writer.Line("int j = global::ILGPU.Grid.IdxX * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX;");
             writer.Line("if (j >= RowLength) return;");
-            if (_norm.HasWeight) writer.Line($"{_accumulator} weightSum = 0;");
-            if (HasBias) writer.Line($"{_accumulator} biasSum = 0;");
-            using (writer.Block("for (int slot = 0; slot < slots; slot++)"))
+            foreach ((string sum, _) in sums)
             {
-                writer.Line("long offset = (long)slot * PartialWidth + j;");
-                if (_norm.HasWeight) writer.Line("weightSum += partials[offset];");
-                if (HasBias) writer.Line($"biasSum += partials[offset{(_norm.HasWeight ? " + RowLength" : "")}];");
+                writer.Line($"{_accumulator} {sum} = 0;");
             }
 
-            if (_norm.HasWeight) writer.Line($"if (gradWeight.Length != 0) gradWeight[j] = {Narrow("weightSum")};");
-            if (HasBias) writer.Line($"if (gradBias.Length != 0) gradBias[j] = {Narrow("biasSum")};");
+            using (writer.Block("for (int slot = 0; slot < slots; slot++)"))
+            {
+                writer.Line("long offset = (long)slot * PartialWidth;");
+                for (int i = 0; i < sums.Count; i++)
+                {
+                    writer.Line($"{sums[i].Sum} += partials[offset + {Column(i)}];");
+                }
+            }
+
+            foreach ((string sum, string output) in sums)
+            {
+                writer.Line($"if ({output}.Length != 0) {output}[j] = {Narrow(sum)};");
+            }
         }
     }
 

@@ -9,13 +9,15 @@ internal static class GpuSupport
     public const string AcceleratorMetadataName = "ILGPU.Runtime.Accelerator";
 
     /// <summary>
-    /// LayerNorm and RMSNorm over trailing axes (contiguous rows), BatchNorm, GroupNorm, and InstanceNorm without
-    /// running statistics; without fused prologues or epilogues; in float, double and Half.
+    /// LayerNorm and RMSNorm over trailing axes (contiguous rows) with the residual and input-bias fusions and ReLU;
+    /// BatchNorm, GroupNorm, and InstanceNorm without running statistics, without a fused activation; in float,
+    /// double and Half.
     /// </summary>
     public static bool IsSupported(NormSpec norm) => norm switch
     {
-        { Residual: true } or { InputBias: true } or { Activation: not ActivationKind.None } => false,
-        { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows } => true,
+        // SiLU and the GELUs need exp or erf, which ILGPU's PTX backend lacks without ILGPU.Algorithms.
+        { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows } => norm.Activation is ActivationKind.None or ActivationKind.Relu,
+        { Activation: not ActivationKind.None } => false,
         { Kind: NormKind.BatchNorm } => true,
         { Kind: NormKind.GroupNorm } => true,
         { Kind: NormKind.InstanceNorm, TrackRunningStats: false } => true,

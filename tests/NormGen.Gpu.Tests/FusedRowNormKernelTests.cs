@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using NormGen.Gpu.Tests.Support;
+using Xunit;
+
+namespace NormGen.Gpu.Tests;
+
+/// <summary>
+/// Row norms with fused adds in front (input bias, residual) and an activation after, on ILGPU's CPU accelerator,
+/// against a float64 reference: forward (output, residual sum, statistics) and backward (input, input-bias and
+/// parameter gradients through the activation).
+/// </summary>
+public sealed class FusedRowNormKernelTests : IClassFixture<CpuAccelerators>
+{
+    private readonly CpuAccelerators _accelerators;
+
+    public FusedRowNormKernelTests(CpuAccelerators accelerators) => _accelerators = accelerators;
+
+    public static TheoryData<string, string, bool, bool> Kernels => new()
+    {
+        { "LnResidualGpu", "None", false, true },
+        { "LnFusedGpu", "Relu", true, true },
+        { "RmsBiasReluHGpu", "Relu", true, false },
+        { "RmsBiasDGpu", "None", true, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Forward_and_backward_match_the_reference(string name, string activation, bool inputBias, bool residual)
+    {
+        var kernel = new GpuKernel(name);
+        foreach (int rows in new[] { 1, 7 })
+        {
+            Check(kernel, activation, inputBias, residual, rows, _accelerators.Default);
+        }
+
+        Check(kernel, activation, inputBias, residual, rows: 3, _accelerators.Warp32);
+    }
+
+    [Theory]
+    [InlineData("LnGelu")]
+    [InlineData("RmsSilu")]
+    public void Activations_built_on_exp_or_erf_have_no_gpu_kernel_yet(string name)
+    {
+        Assert.NotNull(typeof(GpuNorms).GetNestedType(name));
+        Assert.Null(typeof(GpuNorms).GetNestedType(name + "Gpu"));
+    }
+
+    private static void Check(GpuKernel kernel, string activation, bool inputBias, bool residual, int rows, ILGPU.Runtime.Accelerator accelerator)
+    {
+        int d = kernel.RowLength;
+        double[] x = kernel.Round(TestData.Normal(rows * d, rows, mean: 0.5, std: 1.5));
+        double[] r = kernel.Round(TestData.Normal(rows * d, rows + 1));
+        double[] ib = kernel.Round(TestData.Normal(d, rows + 2, std: 0.5));
+        double[] w = kernel.Round(TestData.Normal(d, rows + 3, mean: 1, std: 0.4));
+        double[] b = kernel.Round(TestData.Normal(d, rows + 4, std: 0.4));
+        double[] dy = kernel.Round(TestData.Normal(rows * d, rows + 5));
+
+        // The reference: the fused sum (rounded to the element type, as the kernel stores it), then the norm.
+        double[] sum = kernel.Round(Enumerable.Range(0, rows * d).Select(i => x[i] + (inputBias ? ib[i % d] : 0) + (residual ? r[i] : 0)).ToArray());
+        double[]? weight = kernel.HasWeight ? w : null, bias = kernel.HasBias ? b : null;
+        var (affine, mean, rstd) = Reference.Forward(kernel.Centered, d, kernel.Epsilon, sum, weight, bias);
+        double[] y = affine.Select(z => Activate(activation, z)).ToArray();
+        double[] dAffine = dy.Select((g, i) => g * Derivative(activation, affine[i])).ToArray();
+        var (dx, dw, db) = Reference.Backward(kernel.Centered, d, kernel.Epsilon, dAffine, sum, weight);
+        double[] dInputBias = Enumerable.Range(0, d).Select(j => Enumerable.Range(0, rows).Sum(row => dx[row * d + j])).ToArray();
+
+        using var scope = new GpuKernel.DeviceScope(accelerator, kernel);
+        var forward = new Dictionary<string, object>
+        {
+            ["stream"] = accelerator.DefaultStream,
+            ["input"] = scope.Elements(x),
+            ["inputBias"] = scope.Elements(ib),
+            ["residual"] = scope.Elements(r),
+            ["weight"] = scope.Elements(w),
+            ["bias"] = scope.Elements(b),
+            ["output"] = scope.Elements(new double[rows * d]),
+            ["residualOutput"] = scope.Elements(new double[rows * d]),
+            ["mean"] = scope.Statistics(rows),
+            ["rstd"] = scope.Statistics(rows),
+        };
+        kernel.Invoke("Forward", forward);
+        accelerator.Synchronize();
+        Tolerance.AssertClose(kernel, y, scope.Read(forward["output"]), $"y ({rows} rows)");
+        Tolerance.AssertClose(kernel, rstd, scope.Read(forward["rstd"]), $"rstd ({rows} rows)");
+        if (residual)
+        {
+            Tolerance.AssertClose(kernel, sum, scope.Read(forward["residualOutput"]), $"residual sum ({rows} rows)");
+        }
+
+        var backward = new Dictionary<string, object>(forward)
+        {
+            ["gradOutput"] = scope.Elements(dy),
+            ["residualOutput"] = forward["residualOutput"],
+            ["gradInput"] = scope.Elements(new double[rows * d]),
+            ["gradInputBias"] = scope.Elements(new double[d]),
+            ["gradWeight"] = scope.Elements(new double[d]),
+            ["gradBias"] = scope.Elements(new double[d]),
+            ["workspace"] = scope.Statistics((int)(long)typeof(GpuNorms).GetNestedType(kernel.Name)!.GetMethod("WorkspaceLength")!.Invoke(null, [rows])!),
+        };
+        kernel.Invoke("Backward", backward);
+        accelerator.Synchronize();
+        double scale = Math.Sqrt(rows) * 4;
+        Tolerance.AssertClose(kernel, dx, scope.Read(backward["gradInput"]), $"dx ({rows} rows)");
+        if (inputBias)
+        {
+            Tolerance.AssertClose(kernel, dInputBias, scope.Read(backward["gradInputBias"]), $"d(input bias) ({rows} rows)", scale);
+        }
+
+        if (kernel.HasWeight)
+        {
+            Tolerance.AssertClose(kernel, dw, scope.Read(backward["gradWeight"]), $"dγ ({rows} rows)", scale);
+        }
+
+        if (kernel.HasBias)
+        {
+            Tolerance.AssertClose(kernel, db, scope.Read(backward["gradBias"]), $"dβ ({rows} rows)", scale);
+        }
+    }
+
+    private static double Activate(string activation, double z) => activation == "Relu" ? Math.Max(z, 0) : z;
+
+    private static double Derivative(string activation, double z) => activation == "Relu" ? (z > 0 ? 1 : 0) : 1;
+}
