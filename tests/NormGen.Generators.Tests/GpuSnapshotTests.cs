@@ -58,6 +58,9 @@ public sealed class GpuSnapshotTests
                 Block.BnLastGpu.Backward(stream, h, h, stats, stats, h);
                 Block.GnGpu.Forward(stream, x, w, b, y, stats, stats);
                 Block.GnGpu.Backward(stream, y, x, w, stats, stats, x, w, b, stats);
+                Block.Ln2Gpu.Forward(stream, x, w, b, y, stats, stats);
+                Block.Ln2Gpu.Backward(stream, y, x, w, stats, stats, x, w, b, stats);
+                _ = Block.Ln2Gpu.WorkspaceLength(2 * Block.Ln2Gpu.Inner) == 1 * 2 * Block.Ln2Gpu.Reduced && Block.Ln2Gpu.ColumnsPerSlot == 256;
                 Block.LnFusedGpu.Forward(stream, x, w, x, w, b, y, x, stats, stats);
                 Block.LnFusedGpu.Backward(stream, y, x, w, b, stats, stats, x, w, w, b, stats);
                 _ = Block.LnFusedGpu.WorkspaceLength(3) == 3 * 3 * Block.LnFusedGpu.RowLength;
@@ -86,14 +89,14 @@ public sealed class GpuSnapshotTests
     [Fact]
     public async Task Norms_without_gpu_kernels_get_none_and_no_diagnostic()
     {
-        // Channels-first LayerNorm, InstanceNorm with running statistics, channel norms with an activation and
-        // activations built on exp or erf have CPU kernels only:
+        // InstanceNorm with running statistics, channel norms with an activation and activations built on exp or
+        // erf have CPU kernels only:
         // the CPU file, the runtime, and no GPU file for this model.
         const string source = """
             using NormGen;
 
             [TensorLayout("N,C=32,H=4,W=4")]
-            [LayerNorm("ln", Axes = "C")]
+            [RmsNorm("rms", Axes = "C", Activation = Activation.Silu)]
             [InstanceNorm("instance", TrackRunningStats = true)]
             [BatchNorm("bnRelu", Activation = Activation.Relu)]
             [LayerNorm("lnSilu", Axes = "W", Residual = true, Activation = Activation.Silu)]

@@ -94,13 +94,6 @@ public sealed class CpuParityAndArgumentTests : IClassFixture<CpuAccelerators>
     }
 
     [Fact]
-    public void Norms_without_gpu_kernels_keep_their_cpu_kernels_only()
-    {
-        Assert.NotNull(typeof(GpuNorms).GetNestedType("LnChannels"));
-        Assert.Null(typeof(GpuNorms).GetNestedType("LnChannelsGpu"));
-    }
-
-    [Fact]
     public void The_preferred_accelerator_falls_back_to_the_cpu_without_a_gpu()
     {
         using Context context = NormGen.Gpu.GpuAccelerators.CreateContext();

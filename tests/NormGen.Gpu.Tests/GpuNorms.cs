@@ -24,6 +24,8 @@ namespace NormGen.Gpu.Tests;
 [RmsNorm("rms100h", Axes = "D", Shape = [100], ElementType = typeof(System.Half), Eps = 1e-6)]
 [RmsNorm("rms100d", Axes = "D", Shape = [100], ElementType = typeof(double))]
 [LayerNorm("lnChannels", Layout = "N,C=8,H=2,W=3", Axes = "C")]
+[RmsNorm("rmsChannelsH", Layout = "N,C=12,L=50", Axes = "C", ElementType = typeof(System.Half), Eps = 1e-6)]
+[LayerNorm("lnChannelsD", Layout = "N,C=3,H=4,W=5", Axes = "C,H", ElementType = typeof(double), ElementwiseAffine = false)]
 [LayerNorm("lnResidual", Axes = "D", Shape = [100], Residual = true)]
 [LayerNorm("lnFused", Axes = "D", Shape = [37], InputBias = true, Residual = true, Activation = Activation.Relu)]
 [RmsNorm("rmsBiasReluH", Axes = "D", Shape = [1500], InputBias = true, Activation = Activation.Relu, ElementType = typeof(System.Half), Eps = 1e-6)]

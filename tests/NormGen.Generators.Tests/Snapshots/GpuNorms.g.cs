@@ -456,6 +456,209 @@ namespace Transformer
         }
 
         /// <summary>
+        /// ILGPU kernels of LayerNorm <c>ln2</c> over axes C of layout N,C,H,W, in place in that layout:
+        /// columns of 64 float elements strided by 64, eps = 1E-05.
+        /// The same computation as <see cref="Ln2"/>, on an accelerator; one thread per column.
+        /// </summary>
+        /// <remarks>Kernels are compiled once per accelerator and cached; results are bitwise reproducible on a given device.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "0.1.0.0")]
+        public static class Ln2Gpu
+        {
+            /// <summary>Elements in one normalized column: the product of the normalized extents.</summary>
+            public const int Reduced = 64;
+
+            /// <summary>The product of the extents after the normalized axes: the stride of a column, and the columns per outer index.</summary>
+            public const int Inner = 64;
+
+            /// <summary>The epsilon added under the square root.</summary>
+            public const float Epsilon = 1E-05f;
+
+            /// <summary>Columns whose parameter gradients one partial row sums: fixed, so the summation order depends on the shape alone.</summary>
+            public const int ColumnsPerSlot = 256;
+
+            /// <summary>Elements of one partial row: one <see cref="Reduced"/>-long run per parameter gradient.</summary>
+            private const int PartialWidth = 2 * Reduced;
+
+            /// <summary>The elements of scratch memory <c>Backward</c> needs for <paramref name="columns"/> columns (outer count × <see cref="Inner"/>).</summary>
+            public static long WorkspaceLength(long columns) => (global::System.Math.Max(columns, 0) + ColumnsPerSlot - 1) / ColumnsPerSlot * PartialWidth;
+
+            /// <summary>
+            /// Queues the normalization of every column of <paramref name="input"/> into <paramref name="output"/> (which may be the same view),
+            /// saving each column's mean and reciprocal standard deviation (index outer × <see cref="Inner"/> + inner) for <c>Backward</c>; pass empty views to skip them.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                long columns = (long)global::NormGen.Gpu.GpuArguments.RowCount(input.Length, Reduced * Inner, nameof(input)) * Inner;
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Reduced, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Reduced, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(mean.Length, columns, nameof(mean));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(rstd.Length, columns, nameof(rstd));
+                if (columns == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                int groupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256);
+                var config = new global::ILGPU.KernelConfig((int)((columns + groupSize - 1) / groupSize), groupSize);
+                kernels.Forward(stream, config, input, weight, bias, output, mean, rstd, columns);
+            }
+
+            /// <summary>
+            /// Queues back-propagation through the norm with the statistics saved by <c>Forward</c>: writes the input gradient
+            /// and (over)writes the parameter gradients (pass empty views to skip them), summed without atomics: per-slot partial rows
+            /// in <paramref name="workspace"/> (at least <see cref="WorkspaceLength"/> elements, owned by the caller), then over slots in order.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> gradOutput, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> gradInput, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> gradBias, global::ILGPU.ArrayView<float> workspace)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                long columns = (long)global::NormGen.Gpu.GpuArguments.RowCount(input.Length, Reduced * Inner, nameof(input)) * Inner;
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Reduced, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(mean.Length, columns, nameof(mean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(rstd.Length, columns, nameof(rstd));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, Reduced, nameof(gradWeight));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradBias.Length, Reduced, nameof(gradBias));
+                global::NormGen.Gpu.GpuArguments.RequireAtLeast(workspace.Length, WorkspaceLength(columns), nameof(workspace));
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                int groupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256);
+                var config = new global::ILGPU.KernelConfig((int)((columns + groupSize - 1) / groupSize), groupSize);
+                // The parameter gradients' partials come first: they read the input, which the input gradient may overwrite in place.
+                int slots = (int)((columns + ColumnsPerSlot - 1) / ColumnsPerSlot);
+                if (slots > 0)
+                {
+                    kernels.Partials(    stream, new global::ILGPU.KernelConfig(slots, config.GroupDim.X, global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup)), gradOutput, input, mean, rstd, workspace, columns);
+                }
+
+                kernels.ParameterGradients(stream, new global::ILGPU.KernelConfig((Reduced + config.GroupDim.X - 1) / config.GroupDim.X, config.GroupDim.X), workspace, gradWeight, gradBias, slots);
+                if (columns == 0) return;
+                kernels.Backward(stream, config, gradOutput, input, weight, mean, rstd, gradInput, columns);
+            }
+
+            private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Kernels> KernelCache = new();
+
+            /// <summary>The kernels compiled for one accelerator.</summary>
+            private sealed class Kernels
+            {
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> Forward;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> Backward;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> Partials;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int> ParameterGradients;
+
+                public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
+                {
+                    Forward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, ForwardKernel);
+                    Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, BackwardKernel);
+                    Partials = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, PartialKernel);
+                    ParameterGradients = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, ParameterGradientKernel);
+                }
+            }
+
+            /// <summary>One thread per column: the statistics in two passes over the column (exact for large offsets), then the normalization.</summary>
+            private static void ForwardKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> b, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, long columns)
+            {
+                long column = (long)global::ILGPU.Grid.IdxX * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX;
+                if (column >= columns) return;
+                long outer = column / Inner;
+                long start = outer * Reduced * Inner + (column - outer * Inner);
+                float sum = 0;
+                for (int r = 0; r < Reduced; r++) sum += x[start + (long)r * Inner];
+                float mean = sum / Reduced;
+                float squares = 0;
+                for (int r = 0; r < Reduced; r++)
+                {
+                    float deviation = x[start + (long)r * Inner] - mean;
+                    squares += deviation * deviation;
+                }
+                float rstd = 1 / global::System.MathF.Sqrt(squares / Reduced + Epsilon);
+                if (meanOut.Length != 0) meanOut[column] = mean;
+                if (rstdOut.Length != 0) rstdOut[column] = rstd;
+                for (int r = 0; r < Reduced; r++)
+                {
+                    long index = start + (long)r * Inner;
+                    y[index] = (x[index] - mean) * rstd * w[r] + b[r];
+                }
+            }
+
+            /// <summary>One thread per column: dx = rstd·(g - mean(g) - x̂·mean(g·x̂)) with g = dy·γ.</summary>
+            private static void BackwardKernel(global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> meanIn, global::ILGPU.ArrayView<float> rstdIn, global::ILGPU.ArrayView<float> dx, long columns)
+            {
+                long column = (long)global::ILGPU.Grid.IdxX * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX;
+                if (column >= columns) return;
+                long outer = column / Inner;
+                long start = outer * Reduced * Inner + (column - outer * Inner);
+                float mean = meanIn[column];
+                float rstd = rstdIn[column];
+                float sumG = 0;
+                float sumGX = 0;
+                for (int r = 0; r < Reduced; r++)
+                {
+                    long index = start + (long)r * Inner;
+                    float g = dy[index] * w[r];
+                    sumG += g;
+                    sumGX += g * (x[index] - mean) * rstd;
+                }
+                float meanG = sumG / Reduced;
+                float meanGX = sumGX / Reduced;
+                for (int r = 0; r < Reduced; r++)
+                {
+                    long index = start + (long)r * Inner;
+                    dx[index] = rstd * (dy[index] * w[r] - meanG - (x[index] - mean) * rstd * meanGX);
+                }
+            }
+
+            /// <summary>One group per slot of <see cref="ColumnsPerSlot"/> columns: for every normalized element, Σ dy·x̂ and Σ dy over the slot's columns as group sums.</summary>
+            private static void PartialKernel(global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> meanIn, global::ILGPU.ArrayView<float> rstdIn, global::ILGPU.ArrayView<float> partials, long columns)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int slot = global::ILGPU.Grid.IdxX;
+                long first = (long)slot * ColumnsPerSlot;
+                long end = global::System.Math.Min(first + ColumnsPerSlot, columns);
+                for (int r = 0; r < Reduced; r++)
+                {
+                    float weightSum = 0;
+                    float biasSum = 0;
+                    for (long column = first + global::ILGPU.Group.IdxX; column < end; column += global::ILGPU.Group.DimX)
+                    {
+                        long outer = column / Inner;
+                        long index = outer * Reduced * Inner + (column - outer * Inner) + (long)r * Inner;
+                        float gradient = dy[index];
+                        weightSum += gradient * (x[index] - meanIn[column]) * rstdIn[column];
+                        biasSum += gradient;
+                    }
+                    weightSum = global::NormGen.Gpu.GpuReductions.GroupSum(weightSum, shared);
+                    biasSum = global::NormGen.Gpu.GpuReductions.GroupSum(biasSum, shared);
+                    if (global::ILGPU.Group.IdxX == 0)
+                    {
+                        partials[(long)slot * PartialWidth + r] = weightSum;
+                        partials[(long)slot * PartialWidth + Reduced + r] = biasSum;
+                    }
+                }
+            }
+
+            /// <summary>Sums the partial rows over slots, in slot order: one thread per parameter element.</summary>
+            private static void ParameterGradientKernel(global::ILGPU.ArrayView<float> partials, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> gradBias, int slots)
+            {
+                int r = global::ILGPU.Grid.IdxX * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX;
+                if (r >= Reduced) return;
+                float weightSum = 0;
+                float biasSum = 0;
+                for (int slot = 0; slot < slots; slot++)
+                {
+                    weightSum += partials[(long)slot * PartialWidth + r];
+                    biasSum += partials[(long)slot * PartialWidth + Reduced + r];
+                }
+                if (gradWeight.Length != 0) gradWeight[r] = weightSum;
+                if (gradBias.Length != 0) gradBias[r] = biasSum;
+            }
+        }
+
+        /// <summary>
         /// ILGPU kernels of BatchNorm <c>bn</c>: 16 channels × 16 spatial float elements per sample (channels-first),
         /// eps = 1E-05, with weight (γ) and bias (β), running statistics with momentum 0.1.
         /// The same computation as <see cref="Bn"/>, on an accelerator; one group per channel.

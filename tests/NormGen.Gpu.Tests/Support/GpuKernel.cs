@@ -14,12 +14,14 @@ public sealed class GpuKernel
 {
     private readonly Type _type;
 
-    public GpuKernel(string name)
+    /// <param name="name">The GPU kernel type nested in <see cref="GpuNorms"/>.</param>
+    /// <param name="rowLength">The elements normalized together, for kernels that do not declare <c>RowLength</c> (columns).</param>
+    public GpuKernel(string name, int? rowLength = null)
     {
         Name = name;
         _type = typeof(GpuNorms).GetNestedType(name, BindingFlags.Public)
             ?? throw new ArgumentException($"GpuNorms has no kernel type {name}.", nameof(name));
-        RowLength = (int)_type.GetField("RowLength")!.GetValue(null)!;
+        RowLength = rowLength ?? (int)_type.GetField("RowLength")!.GetValue(null)!;
         Epsilon = Convert.ToDouble(_type.GetField("Epsilon")!.GetValue(null)!);
         MethodInfo forward = _type.GetMethod("Forward")!;
         ElementType = forward.GetParameters()[1].ParameterType.GetGenericArguments()[0];

@@ -65,7 +65,15 @@ internal static class GpuModelEmitter
                         GpuGroupNormEmitter.Emit(writer, norm);
                         break;
                     default:
-                        GpuRowNormEmitter.Emit(writer, norm);
+                        if (norm.Geometry.Kind == GeometryKind.Columns)
+                        {
+                            GpuColumnNormEmitter.Emit(writer, norm);
+                        }
+                        else
+                        {
+                            GpuRowNormEmitter.Emit(writer, norm);
+                        }
+
                         break;
                 }
             }

@@ -9,7 +9,8 @@ internal static class GpuSupport
     public const string AcceleratorMetadataName = "ILGPU.Runtime.Accelerator";
 
     /// <summary>
-    /// LayerNorm and RMSNorm over trailing axes (contiguous rows) with the residual and input-bias fusions and ReLU;
+    /// LayerNorm and RMSNorm over trailing axes (contiguous rows) with the residual and input-bias fusions and ReLU,
+    /// and over interior axes (channels-first) without an activation;
     /// BatchNorm, GroupNorm, and InstanceNorm without running statistics, without a fused activation; in float,
     /// double and Half.
     /// </summary>
@@ -17,6 +18,7 @@ internal static class GpuSupport
     {
         // SiLU and the GELUs need exp or erf, which ILGPU's PTX backend lacks without ILGPU.Algorithms.
         { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows } => norm.Activation is ActivationKind.None or ActivationKind.Relu,
+        { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Columns } => norm.Activation == ActivationKind.None,
         { Activation: not ActivationKind.None } => false,
         { Kind: NormKind.BatchNorm } => true,
         { Kind: NormKind.GroupNorm } => true,
