@@ -89,8 +89,7 @@ public sealed class GpuSnapshotTests
     [Fact]
     public async Task Norms_without_gpu_kernels_get_none_and_no_diagnostic()
     {
-        // InstanceNorm with running statistics, channel norms with an activation and activations built on exp or
-        // erf have CPU kernels only:
+        // InstanceNorm with running statistics and activations built on exp or erf have CPU kernels only:
         // the CPU file, the runtime, and no GPU file for this model.
         const string source = """
             using NormGen;
@@ -98,7 +97,7 @@ public sealed class GpuSnapshotTests
             [TensorLayout("N,C=32,H=4,W=4")]
             [RmsNorm("rms", Axes = "C", Activation = Activation.Silu)]
             [InstanceNorm("instance", TrackRunningStats = true)]
-            [BatchNorm("bnRelu", Activation = Activation.Relu)]
+            [BatchNorm("bnSilu", Activation = Activation.Silu)]
             [LayerNorm("lnSilu", Axes = "W", Residual = true, Activation = Activation.Silu)]
             public partial class ConvBlock
             {

@@ -42,6 +42,7 @@ internal static partial class GpuNorms
 [BatchNorm("bnHalf", ElementType = typeof(System.Half), TrackRunningStats = false)]
 [BatchNorm("bnLast", Layout = "N,H=2,W=3,C=8")]
 [BatchNorm("bn1d", Layout = "N,C=5", ElementType = typeof(double), Affine = false, CumulativeAverage = true, Eps = 1e-3)]
+[BatchNorm("bnRelu", Activation = Activation.Relu)]
 internal static partial class GpuBatchNorms
 {
 }
@@ -53,6 +54,8 @@ internal static partial class GpuBatchNorms
 [GroupNorm("gnOne", 1, Layout = "N,C=6,L=40", Affine = false, Eps = 1e-3)]
 [InstanceNorm("inst", ElementType = typeof(double))]
 [InstanceNorm("instLast", Layout = "N,L=7,C=6", Affine = true)]
+[GroupNorm("gnRelu", 2, Layout = "N,H=3,W=4,C=6", Activation = Activation.Relu)]
+[InstanceNorm("instRelu", Activation = Activation.Relu, ElementType = typeof(double))]
 internal static partial class GpuGroupNorms
 {
 }

@@ -848,9 +848,10 @@ namespace Transformer
                 {
                     long sample = k / Spatial;
                     long index = (sample * Channels + c) * Spatial + (k - sample * Spatial);
+                    float normalized = (x[index] - mean) * rstd;
                     float gradient = dy[index];
                     sumDy += gradient;
-                    sumDyXhat += gradient * (x[index] - mean) * rstd;
+                    sumDyXhat += gradient * normalized;
                 }
                 sumDy = global::NormGen.Gpu.GpuReductions.GroupSum(sumDy, shared);
                 sumDyXhat = global::NormGen.Gpu.GpuReductions.GroupSum(sumDyXhat, shared);
@@ -1007,9 +1008,10 @@ namespace Transformer
                 for (long k = lane; k < count; k += width)
                 {
                     long index = k * Channels + c;
+                    float normalized = ((float)x[index] - mean) * rstd;
                     float gradient = (float)dy[index];
                     sumDy += gradient;
-                    sumDyXhat += gradient * ((float)x[index] - mean) * rstd;
+                    sumDyXhat += gradient * normalized;
                 }
                 sumDy = global::NormGen.Gpu.GpuReductions.GroupSum(sumDy, shared);
                 sumDyXhat = global::NormGen.Gpu.GpuReductions.GroupSum(sumDyXhat, shared);
@@ -1197,8 +1199,8 @@ namespace Transformer
                     for (int s = lane; s < Spatial; s += width)
                     {
                         long index = sampleOffset + (long)c * Spatial + s;
-                        float gradient = dy[index];
                         float normalized = (x[index] - mean) * rstd;
+                        float gradient = dy[index];
                         channelDy += gradient;
                         channelDyX += gradient * normalized;
                     }
@@ -1662,8 +1664,8 @@ namespace Transformer
                     for (int s = lane; s < Spatial; s += width)
                     {
                         long index = sampleOffset + (long)s * Channels + c;
-                        double gradient = dy[index];
                         double normalized = (x[index] - mean) * rstd;
+                        double gradient = dy[index];
                         channelDy += gradient;
                         channelDyX += gradient * normalized;
                     }

@@ -35,6 +35,8 @@ internal sealed class GpuBatchNormEmitter
 
     private bool Affine => _norm.HasWeight;
 
+    private bool Relu => _norm.Activation == ActivationKind.Relu;
+
     private bool Track => _norm.TrackRunningStats;
 
     private int Channels => _norm.Geometry.Channels;
@@ -87,6 +89,11 @@ internal sealed class GpuBatchNormEmitter
 
             writer.Line();
             WriteBackwardKernel(writer);
+            if (Relu)
+            {
+                writer.Line();
+                GpuSupport.WriteRelu(writer, _accumulator);
+            }
         }
     }
 
@@ -194,6 +201,7 @@ internal sealed class GpuBatchNormEmitter
     {
         var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} gradOutput", $"{View} input" };
         if (Affine) parameters.Add($"{View} weight");
+        if (Affine && Relu) parameters.Add($"{View} bias");
         parameters.AddRange([$"{AccumulatorView} saveMean", $"{AccumulatorView} saveRstd", $"{View} gradInput"]);
         if (Affine) parameters.AddRange([$"{View} gradWeight", $"{View} gradBias"]);
 
@@ -209,6 +217,7 @@ internal sealed class GpuBatchNormEmitter
             writer.Line("int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));");
             if (Affine) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));");
+            if (Affine && Relu) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(saveMean.Length, Channels, nameof(saveMean));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(saveRstd.Length, Channels, nameof(saveRstd));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));");
@@ -222,6 +231,7 @@ internal sealed class GpuBatchNormEmitter
             WriteLaunchSetup(writer);
             var arguments = new List<string> { "stream", "config", "gradOutput", "input" };
             if (Affine) arguments.Add("weight");
+            if (Affine && Relu) arguments.Add("bias");
             arguments.AddRange(["saveMean", "saveRstd", "gradInput"]);
             if (Affine) arguments.AddRange(["gradWeight", "gradBias"]);
             arguments.Add("(long)batch * Spatial");
@@ -265,6 +275,7 @@ internal sealed class GpuBatchNormEmitter
 
         var backward = new List<string> { View, View };
         if (Affine) backward.Add(View);
+        if (Affine && Relu) backward.Add(View);
         backward.AddRange([AccumulatorView, AccumulatorView, View]);
         if (Affine) backward.AddRange([View, View]);
         backward.Add("long");
@@ -356,7 +367,7 @@ internal sealed class GpuBatchNormEmitter
             writer.Line($"{_accumulator} shift = {(Affine ? $"{Widen("b[c]")} - mean * scale" : "-mean * scale")};");
             using (ChannelLoop(writer))
             {
-                writer.Line($"y[index] = {Narrow($"{Widen("x[index]")} * scale + shift")};");
+                writer.Line($"y[index] = {Narrow(Relu ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};");
             }
         }
     }
@@ -375,7 +386,7 @@ internal sealed class GpuBatchNormEmitter
             writer.Line($"{_accumulator} shift = {(Affine ? $"{Widen("b[c]")} - {Widen("runningMean[c]")} * scale" : $"-{Widen("runningMean[c]")} * scale")};");
             using (ChannelLoop(writer))
             {
-                writer.Line($"y[index] = {Narrow($"{Widen("x[index]")} * scale + shift")};");
+                writer.Line($"y[index] = {Narrow(Relu ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};");
             }
         }
     }
@@ -384,6 +395,7 @@ internal sealed class GpuBatchNormEmitter
     {
         var parameters = new List<string> { $"{View} dy", $"{View} x" };
         if (Affine) parameters.Add($"{View} w");
+        if (Affine && Relu) parameters.Add($"{View} b");
         parameters.AddRange([$"{AccumulatorView} saveMean", $"{AccumulatorView} saveRstd", $"{View} dx"]);
         if (Affine) parameters.AddRange([$"{View} gradWeight", $"{View} gradBias"]);
         parameters.Add("long count");
@@ -398,9 +410,10 @@ internal sealed class GpuBatchNormEmitter
             writer.Line($"{_accumulator} sumDyXhat = 0;");
             using (ChannelLoop(writer))
             {
-                writer.Line($"{_accumulator} gradient = {Widen("dy[index]")};");
+                writer.Line($"{_accumulator} normalized = ({Widen("x[index]")} - mean) * rstd;");
+                writer.Line($"{_accumulator} gradient = {Gradient()};");
                 writer.Line("sumDy += gradient;");
-                writer.Line($"sumDyXhat += gradient * ({Widen("x[index]")} - mean) * rstd;");
+                writer.Line("sumDyXhat += gradient * normalized;");
             }
 
             writer.Line("sumDy = global::NormGen.Gpu.GpuReductions.GroupSum(sumDy, shared);");
@@ -421,10 +434,15 @@ internal sealed class GpuBatchNormEmitter
             using (ChannelLoop(writer))
             {
                 writer.Line($"{_accumulator} normalized = ({Widen("x[index]")} - mean) * rstd;");
-                writer.Line($"dx[index] = {Narrow($"scale * ({Widen("dy[index]")} - meanDy - normalized * meanDyXhat)")};");
+                writer.Line($"dx[index] = {Narrow($"scale * ({Gradient()} - meanDy - normalized * meanDyXhat)")};");
             }
         }
     }
+
+    /// <summary>The gradient at the affine output: dy, through the ReLU recomputed from the saved statistics when it is fused.</summary>
+    private string Gradient() => !Relu
+        ? Widen("dy[index]")
+        : $"ActivateBackward({(Affine ? $"normalized * {Widen("w[c]")} + {Widen("b[c]")}" : "normalized")}, {Widen("dy[index]")})";
 
     private string Widen(string value) => _norm.Element == ElementKind.Half ? $"(float){value}" : value;
 

@@ -34,6 +34,8 @@ internal sealed class GpuGroupNormEmitter
 
     private bool Affine => _norm.HasWeight;
 
+    private bool Relu => _norm.Activation == ActivationKind.Relu;
+
     private bool ChannelsLast => _norm.Geometry.Kind == GeometryKind.ChannelsLast;
 
     private string View => $"global::ILGPU.ArrayView<{_element}>";
@@ -73,6 +75,12 @@ internal sealed class GpuGroupNormEmitter
             {
                 writer.Line();
                 WriteColumnKernel(writer);
+            }
+
+            if (Relu)
+            {
+                writer.Line();
+                GpuSupport.WriteRelu(writer, _accumulator);
             }
         }
     }
@@ -143,6 +151,7 @@ internal sealed class GpuGroupNormEmitter
     {
         var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} gradOutput", $"{View} input" };
         if (Affine) parameters.Add($"{View} weight");
+        if (Affine && Relu) parameters.Add($"{View} bias");
         parameters.AddRange([$"{AccumulatorView} mean", $"{AccumulatorView} rstd", $"{View} gradInput"]);
         if (Affine) parameters.AddRange([$"{View} gradWeight", $"{View} gradBias", $"{AccumulatorView} workspace"]);
 
@@ -163,6 +172,7 @@ internal sealed class GpuGroupNormEmitter
             writer.Line("int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));");
             if (Affine) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));");
+            if (Affine && Relu) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(mean.Length, (long)batch * Groups, nameof(mean));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(rstd.Length, (long)batch * Groups, nameof(rstd));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));");
@@ -177,6 +187,7 @@ internal sealed class GpuGroupNormEmitter
             WriteLaunchSetup(writer, "global::System.Math.Max(batch * Groups, 1)");
             var arguments = new List<string> { "stream", "config", "gradOutput", "input" };
             if (Affine) arguments.Add("weight");
+            if (Affine && Relu) arguments.Add("bias");
             arguments.AddRange(["mean", "rstd", "gradInput"]);
             if (Affine) arguments.Add("workspace");
             arguments.Add("batch");
@@ -205,6 +216,7 @@ internal sealed class GpuGroupNormEmitter
 
         var backward = new List<string> { View, View };
         if (Affine) backward.Add(View);
+        if (Affine && Relu) backward.Add(View);
         backward.AddRange([AccumulatorView, AccumulatorView, View]);
         if (Affine) backward.Add(AccumulatorView);
         backward.Add("int");
@@ -291,7 +303,7 @@ internal sealed class GpuGroupNormEmitter
                     w.Line($"{_accumulator} scale = {(Affine ? $"rstd * {Widen("w[c]")}" : "rstd")};");
                     w.Line($"{_accumulator} shift = {(Affine ? $"{Widen("b[c]")} - mean * scale" : "-mean * scale")};");
                 },
-                w => w.Line($"y[index] = {Narrow($"{Widen("x[index]")} * scale + shift")};"));
+                w => w.Line($"y[index] = {Narrow(Relu ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};"));
         }
     }
 
@@ -299,6 +311,7 @@ internal sealed class GpuGroupNormEmitter
     {
         var parameters = new List<string> { $"{View} dy", $"{View} x" };
         if (Affine) parameters.Add($"{View} w");
+        if (Affine && Relu) parameters.Add($"{View} b");
         parameters.AddRange([$"{AccumulatorView} meanIn", $"{AccumulatorView} rstdIn", $"{View} dx"]);
         if (Affine) parameters.Add($"{AccumulatorView} partials");
         parameters.Add("int batch");
@@ -320,13 +333,14 @@ internal sealed class GpuGroupNormEmitter
                 w =>
                 {
                     w.Line($"{_accumulator} gamma = {(Affine ? Widen("w[c]") : "1")};");
+                    if (Relu) w.Line($"{_accumulator} beta = {(Affine ? Widen("b[c]") : "0")};");
                     w.Line($"{_accumulator} channelDy = 0;");
                     w.Line($"{_accumulator} channelDyX = 0;");
                 },
                 w =>
                 {
-                    w.Line($"{_accumulator} gradient = {Widen("dy[index]")};");
                     w.Line($"{_accumulator} normalized = ({Widen("x[index]")} - mean) * rstd;");
+                    w.Line($"{_accumulator} gradient = {Gradient()};");
                     w.Line("channelDy += gradient;");
                     w.Line("channelDyX += gradient * normalized;");
                 },
@@ -349,11 +363,15 @@ internal sealed class GpuGroupNormEmitter
             writer.Line($"{_accumulator} meanG = global::NormGen.Gpu.GpuReductions.GroupSum(sumG, shared) / (ChannelsPerGroup * Spatial);");
             writer.Line($"{_accumulator} meanGX = global::NormGen.Gpu.GpuReductions.GroupSum(sumGX, shared) / (ChannelsPerGroup * Spatial);");
             WriteRowLoops(writer,
-                w => w.Line($"{_accumulator} gamma = {(Affine ? Widen("w[c]") : "1")};"),
+                w =>
+                {
+                    w.Line($"{_accumulator} gamma = {(Affine ? Widen("w[c]") : "1")};");
+                    if (Relu) w.Line($"{_accumulator} beta = {(Affine ? Widen("b[c]") : "0")};");
+                },
                 w =>
                 {
                     w.Line($"{_accumulator} normalized = ({Widen("x[index]")} - mean) * rstd;");
-                    w.Line($"dx[index] = {Narrow($"rstd * (gamma * {Widen("dy[index]")} - meanG - normalized * meanGX)")};");
+                    w.Line($"dx[index] = {Narrow($"rstd * (gamma * {Gradient()} - meanG - normalized * meanGX)")};");
                 });
         }
     }
@@ -377,6 +395,11 @@ internal sealed class GpuGroupNormEmitter
             writer.Line($"if (gradBias.Length != 0) gradBias[c] = {Narrow("biasSum")};");
         }
     }
+
+    /// <summary>The gradient at the affine output: dy, through the ReLU recomputed from the saved statistics when it is fused.</summary>
+    private string Gradient() => Relu
+        ? $"ActivateBackward(normalized * gamma + beta, {Widen("dy[index]")})"
+        : Widen("dy[index]");
 
     private string Widen(string value) => _norm.Element == ElementKind.Half ? $"(float){value}" : value;
 

@@ -494,8 +494,6 @@ internal sealed class GpuRowNormEmitter
         ? $"(float)(global::ILGPU.Half)({sum})"
         : sum;
 
-    private string IsNaN => _accumulator == "double" ? "global::System.Double.IsNaN" : "global::System.Single.IsNaN";
-
     private string Affine(string normalized)
     {
         string value = normalized;
@@ -533,16 +531,7 @@ internal sealed class GpuRowNormEmitter
         }
     }
 
-    /// <summary>The fused activation (ReLU, the one the GPU kernels support) and its derivative.</summary>
-    private void WriteActivation(CodeWriter writer)
-    {
-        string a = _accumulator;
-        writer.Line($"/// <summary>The {ActivationName()} after the affine step; NaN stays NaN, as <c>torch.relu</c>.</summary>");
-        writer.Line($"private static {a} Activate({a} z) => z > 0 || {IsNaN}(z) ? z : 0;");
-        writer.Line();
-        writer.Line($"/// <summary><paramref name=\"gradient\"/> where the {ActivationName()} passed its input (a NaN input passes it too, as PyTorch's), else zero.</summary>");
-        writer.Line($"private static {a} ActivateBackward({a} z, {a} gradient) => z > 0 || {IsNaN}(z) ? gradient : 0;");
-    }
+    private void WriteActivation(CodeWriter writer) => GpuSupport.WriteRelu(writer, _accumulator);
 
     private void WriteBackwardKernel(CodeWriter writer)
     {
