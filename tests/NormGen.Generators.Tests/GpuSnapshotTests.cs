@@ -27,6 +27,7 @@ public sealed class GpuSnapshotTests
         [BatchNorm("bnLast", Layout = "N,L=10,C=8", ElementType = typeof(System.Half), TrackRunningStats = false, Affine = false)]
         [GroupNorm("gn", 4, Layout = "N,C=16,H=4,W=4")]
         [LayerNorm("lnFused", Axes = "D", Shape = [1536], InputBias = true, Residual = true, Activation = Activation.Relu)]
+        [RmsNorm("rmsSilu", Axes = "D", Shape = [256], Activation = Activation.Silu)]
         [InstanceNorm("instance", Layout = "N,L=10,C=8", ElementType = typeof(double))]
         public partial class Block
         {
@@ -89,7 +90,8 @@ public sealed class GpuSnapshotTests
     [Fact]
     public async Task Norms_without_gpu_kernels_get_none_and_no_diagnostic()
     {
-        // InstanceNorm with running statistics and activations built on exp or erf have CPU kernels only:
+        // InstanceNorm with running statistics, the exact GELU, and activations on a channels-first LayerNorm have CPU
+        // kernels only:
         // the CPU file, the runtime, and no GPU file for this model.
         const string source = """
             using NormGen;
@@ -97,8 +99,8 @@ public sealed class GpuSnapshotTests
             [TensorLayout("N,C=32,H=4,W=4")]
             [RmsNorm("rms", Axes = "C", Activation = Activation.Silu)]
             [InstanceNorm("instance", TrackRunningStats = true)]
-            [BatchNorm("bnSilu", Activation = Activation.Silu)]
-            [LayerNorm("lnSilu", Axes = "W", Residual = true, Activation = Activation.Silu)]
+            [BatchNorm("bnGelu", Activation = Activation.Gelu)]
+            [LayerNorm("lnGelu", Axes = "W", Residual = true, Activation = Activation.Gelu)]
             public partial class ConvBlock
             {
             }

@@ -27,9 +27,11 @@ namespace NormGen.Gpu.Tests;
 [RmsNorm("rmsChannelsH", Layout = "N,C=12,L=50", Axes = "C", ElementType = typeof(System.Half), Eps = 1e-6)]
 [LayerNorm("lnChannelsD", Layout = "N,C=3,H=4,W=5", Axes = "C,H", ElementType = typeof(double), ElementwiseAffine = false)]
 [LayerNorm("lnResidual", Axes = "D", Shape = [100], Residual = true)]
+[LayerNorm("lnResidualTanh", Axes = "D", Shape = [1100], Residual = true, Activation = Activation.GeluTanh)]
+[RmsNorm("rmsBiasSiluD", Axes = "D", Shape = [48], InputBias = true, Activation = Activation.Silu, ElementType = typeof(double))]
 [LayerNorm("lnFused", Axes = "D", Shape = [37], InputBias = true, Residual = true, Activation = Activation.Relu)]
 [RmsNorm("rmsBiasReluH", Axes = "D", Shape = [1500], InputBias = true, Activation = Activation.Relu, ElementType = typeof(System.Half), Eps = 1e-6)]
-[RmsNorm("rmsSilu", Axes = "D", Shape = [16], Activation = Activation.Silu)]
+[RmsNorm("rmsSiluH", Axes = "D", Shape = [16], Activation = Activation.Silu, ElementType = typeof(System.Half))]
 [RmsNorm("rmsBiasD", Axes = "D", Shape = [64], InputBias = true, ElementType = typeof(double))]
 [LayerNorm("lnGelu", Axes = "D", Shape = [16], Activation = Activation.Gelu)]
 internal static partial class GpuNorms
@@ -43,6 +45,7 @@ internal static partial class GpuNorms
 [BatchNorm("bnLast", Layout = "N,H=2,W=3,C=8")]
 [BatchNorm("bn1d", Layout = "N,C=5", ElementType = typeof(double), Affine = false, CumulativeAverage = true, Eps = 1e-3)]
 [BatchNorm("bnRelu", Activation = Activation.Relu)]
+[BatchNorm("bnSilu", Layout = "N,L=9,C=4", Activation = Activation.Silu)]
 internal static partial class GpuBatchNorms
 {
 }

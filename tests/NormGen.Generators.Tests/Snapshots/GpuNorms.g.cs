@@ -1509,6 +1509,243 @@ namespace Transformer
         }
 
         /// <summary>
+        /// ILGPU kernels of RMSNorm <c>rmsSilu</c>: rows of 256 float elements, eps = 1.1920928955078125E-07, with weight (γ),
+        /// normalized by one warp per row. The same computation as <see cref="RmsSilu"/>, on an accelerator.
+        /// </summary>
+        /// <remarks>
+        /// Kernels are compiled once per accelerator and cached. Launches are queued on the given stream and read and write
+        /// only the views passed in; results are bitwise reproducible on a given device.
+        /// </remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "0.1.0.0")]
+        public static class RmsSiluGpu
+        {
+            /// <summary>Elements in one normalized row.</summary>
+            public const int RowLength = 256;
+
+            /// <summary>The epsilon added under the square root.</summary>
+            public const float Epsilon = 1.1920929E-07f;
+
+            /// <summary>The most partial rows of parameter gradients a backward pass writes: fixed, so the summation order depends on the shape alone.</summary>
+            public const int PartialRowLimit = 2048;
+
+            /// <summary>Elements of one partial row: one row-length run per parameter gradient.</summary>
+            private const int PartialWidth = 1 * RowLength;
+
+            /// <summary>The elements of scratch memory <c>Backward</c> needs for <paramref name="rows"/> rows.</summary>
+            public static long WorkspaceLength(int rows) => (long)global::System.Math.Min(global::System.Math.Max(rows, 0), PartialRowLimit) * PartialWidth;
+
+            /// <summary>
+            /// Queues the normalization of every row of <c>input</c> into <paramref name="output"/> (which may be the same view as the input)
+            /// on <paramref name="stream"/>, saving each row's reciprocal standard deviation for <c>Backward</c>.
+            /// </summary>
+            /// <remarks>
+            /// The statistics views hold one element per row; pass empty views to skip saving them.
+            /// <paramref name="output"/> holds the SiLU of the normalized, scaled and shifted row.
+            /// </remarks>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape; an output must be the same view as an input or not overlap it.</exception>
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> rstd)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int rows = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, RowLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, RowLength, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(rstd.Length, rows, nameof(rstd));
+                if (rows == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                int groupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 128);
+                int rowsPerGroup = groupSize / accelerator.WarpSize;
+                int groups = (rows + rowsPerGroup - 1) / rowsPerGroup;
+                // Each warp keeps its row in shared memory between the passes when the group's rows fit.
+                bool cacheRow = global::NormGen.Gpu.GpuAccelerators.FitsSharedMemory(accelerator, (long)rowsPerGroup * RowLength * 4);
+                int sharedLength = cacheRow ? rowsPerGroup * RowLength : 1;
+                kernels.Forward(stream, new global::ILGPU.KernelConfig(groups, groupSize, global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(sharedLength)), input, weight, output, rstd, rows, cacheRow ? 1 : 0);
+            }
+
+            /// <summary>
+            /// Queues back-propagation of <paramref name="gradOutput"/> through the norm on <paramref name="stream"/>: writes the input gradient
+            /// and (over)writes the parameter gradients summed over all rows. Uses the statistics saved by <c>Forward</c>.
+            /// </summary>
+            /// <remarks>
+            /// Parameter gradients are summed in two stages without atomics: per-slot partial rows in <paramref name="workspace"/>
+            /// (at least <see cref="WorkspaceLength"/> elements, owned by the caller), then a column reduction in slot order.
+            /// Pass an empty view for a parameter gradient that is not needed.
+            /// The SiLU is differentiated at its input, recomputed from the saved statistics; <paramref name="gradOutput"/> is the gradient of its output.
+            /// </remarks>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape; an output must be the same view as an input or not overlap it.</exception>
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> gradOutput, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> gradInput, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> workspace)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int rows = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, RowLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, RowLength, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(rstd.Length, rows, nameof(rstd));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, RowLength, nameof(gradWeight));
+                global::NormGen.Gpu.GpuArguments.RequireAtLeast(workspace.Length, WorkspaceLength(rows), nameof(workspace));
+                if (rows == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                int slots = global::System.Math.Min(rows, PartialRowLimit);
+                int groupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 128);
+                int slotsPerGroup = groupSize / accelerator.WarpSize;
+                int groups = (slots + slotsPerGroup - 1) / slotsPerGroup;
+                // Each slot sums its parameter gradients in shared memory when they fit, else straight into its workspace row.
+                bool sharedPartials = global::NormGen.Gpu.GpuAccelerators.FitsSharedMemory(accelerator, ((long)slotsPerGroup * PartialWidth + 0) * 4);
+                int sharedLength = global::System.Math.Max(1, 0 + (sharedPartials ? slotsPerGroup * PartialWidth : 0));
+                kernels.Backward(stream, new global::ILGPU.KernelConfig(groups, groupSize, global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(sharedLength)), gradOutput, input, weight, rstd, gradInput, workspace, rows, slots, sharedPartials ? 1 : 0);
+
+                int columnGroupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256);
+                kernels.ParameterGradients(stream, new global::ILGPU.KernelConfig((RowLength + columnGroupSize - 1) / columnGroupSize, columnGroupSize), workspace, gradWeight, slots);
+            }
+
+            private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Kernels> KernelCache = new();
+
+            /// <summary>The kernels compiled for one accelerator.</summary>
+            private sealed class Kernels
+            {
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int> Forward;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int> Backward;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int> ParameterGradients;
+
+                public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
+                {
+                    Forward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>(accelerator, ForwardKernel);
+                    Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int>(accelerator, BackwardKernel);
+                    ParameterGradients = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, ParameterGradientKernel);
+                }
+            }
+
+            /// <summary>Normalizes one row per warp; lane i owns elements i, i + warp, …, in the row cache too, so the cache needs no barrier.</summary>
+            private static void ForwardKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> rstdOut, int rows, int cacheRow)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int row = global::ILGPU.Grid.IdxX * (global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize) + global::ILGPU.Warp.WarpIdx;
+                int lane = global::ILGPU.Warp.LaneIdx;
+                int width = global::ILGPU.Warp.WarpSize;
+                int sharedBase = global::ILGPU.Warp.WarpIdx * RowLength;
+                if (row >= rows) return;
+                long offset = (long)row * RowLength;
+
+                float squares = 0;
+                for (int j = lane; j < RowLength; j += width)
+                {
+                    float value = x[offset + j];
+                    if (cacheRow != 0) shared[sharedBase + j] = value;
+                    squares += value * value;
+                }
+
+                float rstd = 1 / global::System.MathF.Sqrt(global::NormGen.Gpu.GpuReductions.WarpSum(squares) / RowLength + Epsilon);
+                if (lane == 0)
+                {
+                    if (rstdOut.Length != 0) rstdOut[row] = rstd;
+                }
+
+                for (int j = lane; j < RowLength; j += width)
+                {
+                    float normalized = (cacheRow != 0 ? shared[sharedBase + j] : x[offset + j]) * rstd;
+                    y[offset + j] = Activate(normalized * w[j]);
+                }
+            }
+
+            /// <summary>The SiLU after the affine step: <c>z·σ(z) = z / (1 + e^(-z))</c>, as <c>torch.nn.functional.silu</c>.</summary>
+            private static float Activate(float z) => z / (1 + Exp(-z));
+
+            /// <summary><paramref name="gradient"/> times the SiLU's derivative <c>σ(z)·(1 + z·(1 - σ(z)))</c>.</summary>
+            private static float ActivateBackward(float z, float gradient)
+            {
+                float s = 1 / (1 + Exp(-z));
+                return gradient * s * (1 + z * (1 - s));
+            }
+
+            /// <summary><c>e^z</c> from <c>2^n·2^f</c>: a Taylor series for the fraction, the exponent bits for the integer part. NaN stays NaN.</summary>
+            private static float Exp(float z)
+            {
+                float t = z * 1.4426950408889634f;
+                t = t < -126 ? -126 : t > 127 ? 127 : t;
+                int n = (int)(t + (t >= 0 ? 0.5f : -0.5f));
+                float x = (t - n) * 0.6931471805599453f;
+                float p = 1;
+                for (int k = 7; k >= 1; k--) p = 1 + x * p / k;
+                return p * global::ILGPU.Interop.IntAsFloat((uint)(n + 127) << 23);
+            }
+
+            /// <summary>Back-propagates the rows slot, slot + slots, … with one warp per slot, summing the slot's parameter gradients into its own partial row.</summary>
+            private static void BackwardKernel(global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> rstdIn, global::ILGPU.ArrayView<float> dx, global::ILGPU.ArrayView<float> partials, int rows, int slots, int sharedPartials)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int slot = global::ILGPU.Grid.IdxX * (global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize) + global::ILGPU.Warp.WarpIdx;
+                int lane = global::ILGPU.Warp.LaneIdx;
+                int width = global::ILGPU.Warp.WarpSize;
+                int sharedBase = global::ILGPU.Warp.WarpIdx * PartialWidth;
+                if (slot >= slots) return;
+                long partialOffset = (long)slot * PartialWidth;
+                // Each thread clears, sums and copies out only the partial elements of its own columns: no barrier needed.
+                for (int j = lane; j < RowLength; j += width)
+                {
+                    if (sharedPartials != 0) shared[sharedBase + j] = 0;
+                    else partials[partialOffset + j] = 0;
+                }
+
+                for (int row = slot; row < rows; row += slots)
+                {
+                    long offset = (long)row * RowLength;
+                    float rstd = rstdIn[row];
+                    float sumGX = 0;
+                    for (int j = lane; j < RowLength; j += width)
+                    {
+                        float normalized = x[offset + j] * rstd;
+                        float gradient = ActivateBackward(normalized * w[j], dy[offset + j]);
+                        float g = gradient * w[j];
+                        sumGX += g * normalized;
+                        if (sharedPartials != 0)
+                        {
+                            shared[sharedBase + j] += gradient * normalized;
+                        }
+                        else
+                        {
+                            partials[partialOffset + j] += gradient * normalized;
+                        }
+                    }
+
+                    float meanGX = global::NormGen.Gpu.GpuReductions.WarpSum(sumGX) / RowLength;
+                    for (int j = lane; j < RowLength; j += width)
+                    {
+                        float normalized = x[offset + j] * rstd;
+                        float gradient = ActivateBackward(normalized * w[j], dy[offset + j]);
+                        float g = gradient * w[j];
+                        float inputGradient = rstd * (g - normalized * meanGX);
+                        dx[offset + j] = inputGradient;
+                    }
+                }
+
+                if (sharedPartials != 0)
+                {
+                    for (int j = lane; j < RowLength; j += width)
+                    {
+                        partials[partialOffset + j] = shared[sharedBase + j];
+                    }
+                }
+            }
+
+            /// <summary>Sums the partial rows column by column, in slot order: one thread per parameter element.</summary>
+            private static void ParameterGradientKernel(global::ILGPU.ArrayView<float> partials, global::ILGPU.ArrayView<float> gradWeight, int slots)
+            {
+                int j = global::ILGPU.Grid.IdxX * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX;
+                if (j >= RowLength) return;
+                float weightSum = 0;
+                for (int slot = 0; slot < slots; slot++)
+                {
+                    long offset = (long)slot * PartialWidth;
+                    weightSum += partials[offset + j];
+                }
+                if (gradWeight.Length != 0) gradWeight[j] = weightSum;
+            }
+        }
+
+        /// <summary>
         /// ILGPU kernels of InstanceNorm <c>instance</c>: 8 channels in 8 groups × 10 spatial double elements per sample
         /// (channels-last), eps = 1E-05, without affine parameters.
         /// The same computation as <see cref="Instance"/>, on an accelerator; one group of threads per (sample, group).

@@ -35,7 +35,8 @@ internal sealed class GpuBatchNormEmitter
 
     private bool Affine => _norm.HasWeight;
 
-    private bool Relu => _norm.Activation == ActivationKind.Relu;
+    /// <summary>Whether an activation is fused after the affine step.</summary>
+    private bool Activated => _norm.Activation != ActivationKind.None;
 
     private bool Track => _norm.TrackRunningStats;
 
@@ -89,10 +90,10 @@ internal sealed class GpuBatchNormEmitter
 
             writer.Line();
             WriteBackwardKernel(writer);
-            if (Relu)
+            if (Activated)
             {
                 writer.Line();
-                GpuSupport.WriteRelu(writer, _accumulator);
+                GpuSupport.WriteActivation(writer, _accumulator, _norm.Activation);
             }
         }
     }
@@ -201,7 +202,7 @@ internal sealed class GpuBatchNormEmitter
     {
         var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} gradOutput", $"{View} input" };
         if (Affine) parameters.Add($"{View} weight");
-        if (Affine && Relu) parameters.Add($"{View} bias");
+        if (Affine && Activated) parameters.Add($"{View} bias");
         parameters.AddRange([$"{AccumulatorView} saveMean", $"{AccumulatorView} saveRstd", $"{View} gradInput"]);
         if (Affine) parameters.AddRange([$"{View} gradWeight", $"{View} gradBias"]);
 
@@ -217,7 +218,7 @@ internal sealed class GpuBatchNormEmitter
             writer.Line("int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));");
             if (Affine) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));");
-            if (Affine && Relu) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));");
+            if (Affine && Activated) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(saveMean.Length, Channels, nameof(saveMean));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(saveRstd.Length, Channels, nameof(saveRstd));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));");
@@ -231,7 +232,7 @@ internal sealed class GpuBatchNormEmitter
             WriteLaunchSetup(writer);
             var arguments = new List<string> { "stream", "config", "gradOutput", "input" };
             if (Affine) arguments.Add("weight");
-            if (Affine && Relu) arguments.Add("bias");
+            if (Affine && Activated) arguments.Add("bias");
             arguments.AddRange(["saveMean", "saveRstd", "gradInput"]);
             if (Affine) arguments.AddRange(["gradWeight", "gradBias"]);
             arguments.Add("(long)batch * Spatial");
@@ -275,7 +276,7 @@ internal sealed class GpuBatchNormEmitter
 
         var backward = new List<string> { View, View };
         if (Affine) backward.Add(View);
-        if (Affine && Relu) backward.Add(View);
+        if (Affine && Activated) backward.Add(View);
         backward.AddRange([AccumulatorView, AccumulatorView, View]);
         if (Affine) backward.AddRange([View, View]);
         backward.Add("long");
@@ -367,7 +368,7 @@ internal sealed class GpuBatchNormEmitter
             writer.Line($"{_accumulator} shift = {(Affine ? $"{Widen("b[c]")} - mean * scale" : "-mean * scale")};");
             using (ChannelLoop(writer))
             {
-                writer.Line($"y[index] = {Narrow(Relu ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};");
+                writer.Line($"y[index] = {Narrow(Activated ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};");
             }
         }
     }
@@ -386,7 +387,7 @@ internal sealed class GpuBatchNormEmitter
             writer.Line($"{_accumulator} shift = {(Affine ? $"{Widen("b[c]")} - {Widen("runningMean[c]")} * scale" : $"-{Widen("runningMean[c]")} * scale")};");
             using (ChannelLoop(writer))
             {
-                writer.Line($"y[index] = {Narrow(Relu ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};");
+                writer.Line($"y[index] = {Narrow(Activated ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};");
             }
         }
     }
@@ -395,7 +396,7 @@ internal sealed class GpuBatchNormEmitter
     {
         var parameters = new List<string> { $"{View} dy", $"{View} x" };
         if (Affine) parameters.Add($"{View} w");
-        if (Affine && Relu) parameters.Add($"{View} b");
+        if (Affine && Activated) parameters.Add($"{View} b");
         parameters.AddRange([$"{AccumulatorView} saveMean", $"{AccumulatorView} saveRstd", $"{View} dx"]);
         if (Affine) parameters.AddRange([$"{View} gradWeight", $"{View} gradBias"]);
         parameters.Add("long count");
@@ -439,8 +440,8 @@ internal sealed class GpuBatchNormEmitter
         }
     }
 
-    /// <summary>The gradient at the affine output: dy, through the ReLU recomputed from the saved statistics when it is fused.</summary>
-    private string Gradient() => !Relu
+    /// <summary>The gradient at the affine output: dy, through the activation, recomputed from the saved statistics, when one is fused.</summary>
+    private string Gradient() => !Activated
         ? Widen("dy[index]")
         : $"ActivateBackward({(Affine ? $"normalized * {Widen("w[c]")} + {Widen("b[c]")}" : "normalized")}, {Widen("dy[index]")})";
 

@@ -34,7 +34,8 @@ internal sealed class GpuGroupNormEmitter
 
     private bool Affine => _norm.HasWeight;
 
-    private bool Relu => _norm.Activation == ActivationKind.Relu;
+    /// <summary>Whether an activation is fused after the affine step.</summary>
+    private bool Activated => _norm.Activation != ActivationKind.None;
 
     private bool ChannelsLast => _norm.Geometry.Kind == GeometryKind.ChannelsLast;
 
@@ -77,10 +78,10 @@ internal sealed class GpuGroupNormEmitter
                 WriteColumnKernel(writer);
             }
 
-            if (Relu)
+            if (Activated)
             {
                 writer.Line();
-                GpuSupport.WriteRelu(writer, _accumulator);
+                GpuSupport.WriteActivation(writer, _accumulator, _norm.Activation);
             }
         }
     }
@@ -151,7 +152,7 @@ internal sealed class GpuGroupNormEmitter
     {
         var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} gradOutput", $"{View} input" };
         if (Affine) parameters.Add($"{View} weight");
-        if (Affine && Relu) parameters.Add($"{View} bias");
+        if (Affine && Activated) parameters.Add($"{View} bias");
         parameters.AddRange([$"{AccumulatorView} mean", $"{AccumulatorView} rstd", $"{View} gradInput"]);
         if (Affine) parameters.AddRange([$"{View} gradWeight", $"{View} gradBias", $"{AccumulatorView} workspace"]);
 
@@ -172,7 +173,7 @@ internal sealed class GpuGroupNormEmitter
             writer.Line("int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));");
             if (Affine) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));");
-            if (Affine && Relu) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));");
+            if (Affine && Activated) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(mean.Length, (long)batch * Groups, nameof(mean));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(rstd.Length, (long)batch * Groups, nameof(rstd));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));");
@@ -187,7 +188,7 @@ internal sealed class GpuGroupNormEmitter
             WriteLaunchSetup(writer, "global::System.Math.Max(batch * Groups, 1)");
             var arguments = new List<string> { "stream", "config", "gradOutput", "input" };
             if (Affine) arguments.Add("weight");
-            if (Affine && Relu) arguments.Add("bias");
+            if (Affine && Activated) arguments.Add("bias");
             arguments.AddRange(["mean", "rstd", "gradInput"]);
             if (Affine) arguments.Add("workspace");
             arguments.Add("batch");
@@ -216,7 +217,7 @@ internal sealed class GpuGroupNormEmitter
 
         var backward = new List<string> { View, View };
         if (Affine) backward.Add(View);
-        if (Affine && Relu) backward.Add(View);
+        if (Affine && Activated) backward.Add(View);
         backward.AddRange([AccumulatorView, AccumulatorView, View]);
         if (Affine) backward.Add(AccumulatorView);
         backward.Add("int");
@@ -303,7 +304,7 @@ internal sealed class GpuGroupNormEmitter
                     w.Line($"{_accumulator} scale = {(Affine ? $"rstd * {Widen("w[c]")}" : "rstd")};");
                     w.Line($"{_accumulator} shift = {(Affine ? $"{Widen("b[c]")} - mean * scale" : "-mean * scale")};");
                 },
-                w => w.Line($"y[index] = {Narrow(Relu ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};"));
+                w => w.Line($"y[index] = {Narrow(Activated ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};"));
         }
     }
 
@@ -311,7 +312,7 @@ internal sealed class GpuGroupNormEmitter
     {
         var parameters = new List<string> { $"{View} dy", $"{View} x" };
         if (Affine) parameters.Add($"{View} w");
-        if (Affine && Relu) parameters.Add($"{View} b");
+        if (Affine && Activated) parameters.Add($"{View} b");
         parameters.AddRange([$"{AccumulatorView} meanIn", $"{AccumulatorView} rstdIn", $"{View} dx"]);
         if (Affine) parameters.Add($"{AccumulatorView} partials");
         parameters.Add("int batch");
@@ -333,7 +334,7 @@ internal sealed class GpuGroupNormEmitter
                 w =>
                 {
                     w.Line($"{_accumulator} gamma = {(Affine ? Widen("w[c]") : "1")};");
-                    if (Relu) w.Line($"{_accumulator} beta = {(Affine ? Widen("b[c]") : "0")};");
+                    if (Activated) w.Line($"{_accumulator} beta = {(Affine ? Widen("b[c]") : "0")};");
                     w.Line($"{_accumulator} channelDy = 0;");
                     w.Line($"{_accumulator} channelDyX = 0;");
                 },
@@ -366,7 +367,7 @@ internal sealed class GpuGroupNormEmitter
                 w =>
                 {
                     w.Line($"{_accumulator} gamma = {(Affine ? Widen("w[c]") : "1")};");
-                    if (Relu) w.Line($"{_accumulator} beta = {(Affine ? Widen("b[c]") : "0")};");
+                    if (Activated) w.Line($"{_accumulator} beta = {(Affine ? Widen("b[c]") : "0")};");
                 },
                 w =>
                 {
@@ -396,8 +397,8 @@ internal sealed class GpuGroupNormEmitter
         }
     }
 
-    /// <summary>The gradient at the affine output: dy, through the ReLU recomputed from the saved statistics when it is fused.</summary>
-    private string Gradient() => Relu
+    /// <summary>The gradient at the affine output: dy, through the activation, recomputed from the saved statistics, when one is fused.</summary>
+    private string Gradient() => Activated
         ? $"ActivateBackward(normalized * gamma + beta, {Widen("dy[index]")})"
         : Widen("dy[index]");
 

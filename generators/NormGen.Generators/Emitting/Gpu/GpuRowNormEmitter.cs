@@ -510,7 +510,7 @@ internal sealed class GpuRowNormEmitter
         return formula;
     }
 
-    private static string ActivationName() => "ReLU";
+    private string ActivationName() => GpuSupport.ActivationName(_activation);
 
     private void WriteBackwardFusionRemarks(CodeWriter writer)
     {
@@ -531,7 +531,7 @@ internal sealed class GpuRowNormEmitter
         }
     }
 
-    private void WriteActivation(CodeWriter writer) => GpuSupport.WriteRelu(writer, _accumulator);
+    private void WriteActivation(CodeWriter writer) => GpuSupport.WriteActivation(writer, _accumulator, _activation);
 
     private void WriteBackwardKernel(CodeWriter writer)
     {

@@ -9,31 +9,110 @@ internal static class GpuSupport
     public const string AcceleratorMetadataName = "ILGPU.Runtime.Accelerator";
 
     /// <summary>
-    /// LayerNorm and RMSNorm over trailing axes (contiguous rows) with the residual and input-bias fusions and ReLU,
-    /// and over interior axes (channels-first) without an activation; BatchNorm, GroupNorm, and InstanceNorm without
-    /// running statistics, with ReLU or no activation; in float, double and Half.
+    /// LayerNorm and RMSNorm over trailing axes (contiguous rows) with the residual and input-bias fusions, and over
+    /// interior axes (channels-first) without an activation; BatchNorm, GroupNorm, and InstanceNorm without running
+    /// statistics; every activation but the exact (erf) GELU; in float, double and Half.
     /// </summary>
     public static bool IsSupported(NormSpec norm) => norm switch
     {
-        // SiLU and the GELUs need exp or erf, which ILGPU's PTX backend lacks without ILGPU.Algorithms.
-        { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows } => norm.Activation is ActivationKind.None or ActivationKind.Relu,
+        // The exact GELU needs erf, which ILGPU's PTX backend lacks without ILGPU.Algorithms.
+        { Activation: ActivationKind.Gelu } => false,
+        { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows } => true,
         { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Columns } => norm.Activation == ActivationKind.None,
-        { Activation: not (ActivationKind.None or ActivationKind.Relu) } => false,
         { Kind: NormKind.BatchNorm } => true,
         { Kind: NormKind.GroupNorm } => true,
         { Kind: NormKind.InstanceNorm, TrackRunningStats: false } => true,
         _ => false,
     };
 
-    /// <summary>Writes the fused ReLU (the one activation the GPU kernels support) and its derivative, in <paramref name="accumulator"/>.</summary>
-    public static void WriteRelu(Helpers.CodeWriter writer, string accumulator)
+    /// <summary>How the documentation names an activation.</summary>
+    public static string ActivationName(ActivationKind activation) => activation switch
     {
-        string isNaN = accumulator == "double" ? "global::System.Double.IsNaN" : "global::System.Single.IsNaN";
-        writer.Line("/// <summary>The ReLU after the affine step; NaN stays NaN, as <c>torch.relu</c>.</summary>");
-        writer.Line($"private static {accumulator} Activate({accumulator} z) => z > 0 || {isNaN}(z) ? z : 0;");
+        ActivationKind.Relu => "ReLU",
+        ActivationKind.Silu => "SiLU",
+        ActivationKind.GeluTanh => "tanh-approximated GELU",
+        _ => "GELU",
+    };
+
+    /// <summary>
+    /// Writes the fused activation <c>Activate(z)</c> and <c>ActivateBackward(z, gradient)</c> in <paramref name="accumulator"/>
+    /// arithmetic, with the exponential they need written out (ILGPU's PTX backend has none without ILGPU.Algorithms).
+    /// </summary>
+    public static void WriteActivation(Helpers.CodeWriter writer, string accumulator, ActivationKind activation)
+    {
+        string a = accumulator;
+        bool isDouble = a == "double";
+        string isNaN = isDouble ? "global::System.Double.IsNaN" : "global::System.Single.IsNaN";
+        string suffix = isDouble ? "d" : "f";
+        string name = ActivationName(activation);
+        switch (activation)
+        {
+            case ActivationKind.Relu:
+                writer.Line($"/// <summary>The {name} after the affine step; NaN stays NaN, as <c>torch.relu</c>.</summary>");
+                writer.Line($"private static {a} Activate({a} z) => z > 0 || {isNaN}(z) ? z : 0;");
+                writer.Line();
+                writer.Line($"/// <summary><paramref name=\"gradient\"/> where the {name} passed its input (a NaN input passes it too, as PyTorch's), else zero.</summary>");
+                writer.Line($"private static {a} ActivateBackward({a} z, {a} gradient) => z > 0 || {isNaN}(z) ? gradient : 0;");
+                return;
+            case ActivationKind.Silu:
+                writer.Line($"/// <summary>The {name} after the affine step: <c>z·σ(z) = z / (1 + e^(-z))</c>, as <c>torch.nn.functional.silu</c>.</summary>");
+                writer.Line($"private static {a} Activate({a} z) => z / (1 + Exp(-z));");
+                writer.Line();
+                writer.Line($"/// <summary><paramref name=\"gradient\"/> times the {name}'s derivative <c>σ(z)·(1 + z·(1 - σ(z)))</c>.</summary>");
+                using (writer.Block($"private static {a} ActivateBackward({a} z, {a} gradient)"))
+                {
+                    writer.Line($"{a} s = 1 / (1 + Exp(-z));");
+                    writer.Line("return gradient * s * (1 + z * (1 - s));");
+                }
+
+                break;
+            default:
+                writer.Line($"/// <summary>The {name} after the affine step: <c>z·σ(2u)</c> = <c>z·(1 + tanh(u))/2</c> with <c>u = √(2/π)·(z + 0.044715·z³)</c>.</summary>");
+                using (writer.Block($"private static {a} Activate({a} z)"))
+                {
+                    writer.Line($"{a} u = 0.7978845608028654{suffix} * (z + 0.044715{suffix} * z * z * z);");
+                    writer.Line("return z / (1 + Exp(-2 * u));");
+                }
+
+                writer.Line();
+                writer.Line($"/// <summary><paramref name=\"gradient\"/> times the {name}'s derivative <c>s + 2z·s·(1 - s)·u'</c>, <c>s = σ(2u)</c>, <c>u' = √(2/π)·(1 + 3·0.044715·z²)</c>.</summary>");
+                using (writer.Block($"private static {a} ActivateBackward({a} z, {a} gradient)"))
+                {
+                    writer.Line($"{a} u = 0.7978845608028654{suffix} * (z + 0.044715{suffix} * z * z * z);");
+                    writer.Line($"{a} s = 1 / (1 + Exp(-2 * u));");
+                    writer.Line($"{a} du = 0.7978845608028654{suffix} * (1 + 3 * 0.044715{suffix} * z * z);");
+                    writer.Line("return gradient * (s + 2 * z * s * (1 - s) * du);");
+                }
+
+                break;
+        }
+
         writer.Line();
-        writer.Line("/// <summary><paramref name=\"gradient\"/> where the ReLU passed its input (a NaN input passes it too, as PyTorch's), else zero.</summary>");
-        writer.Line($"private static {accumulator} ActivateBackward({accumulator} z, {accumulator} gradient) => z > 0 || {isNaN}(z) ? gradient : 0;");
+        WriteExp(writer, isDouble);
+    }
+
+    /// <summary>
+    /// <c>e^z</c> as <c>2^n·2^f</c>: n = z·log2(e) rounded (clamped to the normal exponents), 2^f = e^(f·ln 2) by its Taylor series
+    /// (|f·ln 2| ≤ 0.35: the first omitted term is below 1e-8 in float and 1e-17 in double), 2^n from its exponent bits.
+    /// </summary>
+    private static void WriteExp(Helpers.CodeWriter writer, bool isDouble)
+    {
+        string a = isDouble ? "double" : "float";
+        string suffix = isDouble ? "d" : "f";
+        int terms = isDouble ? 13 : 7;
+        writer.Line("/// <summary><c>e^z</c> from <c>2^n·2^f</c>: a Taylor series for the fraction, the exponent bits for the integer part. NaN stays NaN.</summary>");
+        using (writer.Block($"private static {a} Exp({a} z)"))
+        {
+            writer.Line($"{a} t = z * 1.4426950408889634{suffix};");
+            writer.Line(isDouble ? "t = t < -1022 ? -1022 : t > 1023 ? 1023 : t;" : "t = t < -126 ? -126 : t > 127 ? 127 : t;");
+            writer.Line("int n = (int)(t + (t >= 0 ? 0.5" + suffix + " : -0.5" + suffix + "));");
+            writer.Line($"{a} x = (t - n) * 0.6931471805599453{suffix};");
+            writer.Line($"{a} p = 1;");
+            writer.Line($"for (int k = {terms}; k >= 1; k--) p = 1 + x * p / k;");
+            writer.Line(isDouble
+                ? "return p * global::ILGPU.Interop.IntAsFloat((ulong)(n + 1023) << 52);"
+                : "return p * global::ILGPU.Interop.IntAsFloat((uint)(n + 127) << 23);");
+        }
     }
 
     /// <summary>The name of the GPU kernel type emitted beside the CPU kernel type of <paramref name="norm"/>.</summary>

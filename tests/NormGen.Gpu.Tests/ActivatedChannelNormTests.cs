@@ -6,12 +6,12 @@ using Xunit.Sdk;
 
 namespace NormGen.Gpu.Tests;
 
-/// <summary>Channel norms with a fused ReLU: forward clamps the affine output, backward masks the gradient where it was clamped.</summary>
-public sealed class ReluChannelNormTests : IClassFixture<CpuAccelerators>
+/// <summary>Channel norms with a fused activation after the affine step, forward and backward through it.</summary>
+public sealed class ActivatedChannelNormTests : IClassFixture<CpuAccelerators>
 {
     private readonly CpuAccelerators _accelerators;
 
-    public ReluChannelNormTests(CpuAccelerators accelerators) => _accelerators = accelerators;
+    public ActivatedChannelNormTests(CpuAccelerators accelerators) => _accelerators = accelerators;
 
     [Fact]
     public void BatchNorm_with_relu_matches_the_reference()
@@ -37,6 +37,38 @@ public sealed class ReluChannelNormTests : IClassFixture<CpuAccelerators>
         AssertClose(affine.Select(z => Math.Max(z, 0)).ToArray(), Device.Read(yv), 2e-5, "y");
         double[] masked = dy.Select((g, i) => affine[i] > 0 ? g : 0).ToArray();
         var expected = reference.Backward(masked, x, eps, w);
+        AssertClose(expected.Dx, Device.Read(dxv), 2e-5, "dx");
+        AssertClose(expected.Dw, Device.Read(dwv), 2e-4, "dγ");
+        AssertClose(expected.Db, Device.Read(dbv), 2e-4, "dβ");
+    }
+
+    [Fact]
+    public void Channels_last_BatchNorm_with_silu_matches_the_reference()
+    {
+        const int Batch = 5, C = GpuBatchNorms.BnSiluGpu.Channels, S = GpuBatchNorms.BnSiluGpu.Spatial;
+        var reference = new BatchNormReference(C, S, channelsLast: true);
+        double[] x = Round(TestData.Normal(Batch * C * S, 31, mean: -2, std: 3)), dy = Round(TestData.Normal(Batch * C * S, 32));
+        double[] w = Round(TestData.Normal(C, 33, mean: 1, std: 0.3)), b = Round(TestData.Normal(C, 34, std: 0.5));
+        double eps = GpuBatchNorms.BnSiluGpu.Epsilon;
+
+        using var device = new Device(_accelerators.Default);
+        var (xv, wv, bv, rmv, rvv) = (device.Float(x), device.Float(w), device.Float(b), device.Float(new double[C]), device.Float(new double[C]));
+        var (yv, meanv, rstdv) = (device.Float(new double[x.Length]), device.Float(new double[C]), device.Float(new double[C]));
+        long tracked = 0;
+        GpuBatchNorms.BnSiluGpu.ForwardTraining(device.Stream, xv, wv, bv, rmv, rvv, ref tracked, yv, meanv, rstdv);
+        var (dxv, dwv, dbv) = (device.Float(new double[x.Length]), device.Float(new double[C]), device.Float(new double[C]));
+        GpuBatchNorms.BnSiluGpu.Backward(device.Stream, device.Float(dy), xv, wv, bv, meanv, rstdv, dxv, dwv, dbv);
+        device.Synchronize();
+
+        var (mean, variance) = reference.Statistics(x);
+        double[] affine = reference.Normalize(x, mean, variance, eps, w, b);
+        AssertClose(affine.Select(z => z / (1 + Math.Exp(-z))).ToArray(), Device.Read(yv), 2e-5, "y");
+        double[] through = dy.Select((g, i) =>
+        {
+            double s = 1 / (1 + Math.Exp(-affine[i]));
+            return g * (s + affine[i] * s * (1 - s));
+        }).ToArray();
+        var expected = reference.Backward(through, x, eps, w);
         AssertClose(expected.Dx, Device.Read(dxv), 2e-5, "dx");
         AssertClose(expected.Dw, Device.Read(dwv), 2e-4, "dγ");
         AssertClose(expected.Db, Device.Read(dbv), 2e-4, "dβ");
