@@ -54,6 +54,7 @@ public sealed class GpuSnapshotTests
                 Block.BnGpu.ForwardTraining(stream, x, w, b, w, w, ref tracked, y, stats, stats);
                 Block.BnGpu.ForwardEval(stream, x, w, b, w, w, y);
                 Block.BnGpu.Backward(stream, y, x, w, stats, stats, x, w, b);
+                Block.BnGpu.BackwardEval(stream, y, x, w, w, w, x, w, b);
                 _ = Block.BnGpu.Channels * Block.BnGpu.Spatial == Block.BnGpu.SampleLength && Block.BnGpu.Momentum == 0.1;
                 Block.BnLastGpu.Forward(stream, h, h, stats, stats);
                 Block.BnLastGpu.Backward(stream, h, h, stats, stats, h);

@@ -58,6 +58,40 @@ public sealed class BatchNormKernelTests : IClassFixture<CpuAccelerators>
     }
 
     [Fact]
+    public void Evaluation_backward_treats_the_running_statistics_as_constants()
+    {
+        const int Batch = 3, C = GpuBatchNorms.Bn2dGpu.Channels, S = GpuBatchNorms.Bn2dGpu.Spatial;
+        var reference = new BatchNormReference(C, S, channelsLast: false);
+        double[] x = Round(TestData.Normal(Batch * C * S, 61, mean: 1)), dy = Round(TestData.Normal(Batch * C * S, 62));
+        double[] w = Round(TestData.Normal(C, 63, mean: 1, std: 0.3)), runMean = Round(TestData.Normal(C, 64)), runVar = Round(TestData.Normal(C, 65, mean: 2, std: 0.2));
+        double eps = GpuBatchNorms.Bn2dGpu.Epsilon;
+
+        using var device = new Device(_accelerators.Default);
+        var (dxv, dwv, dbv) = (device.Float(new double[x.Length]), device.Float(new double[C]), device.Float(new double[C]));
+        GpuBatchNorms.Bn2dGpu.BackwardEval(device.Stream, device.Float(dy), device.Float(x), device.Float(w), device.Float(runMean), device.Float(runVar), dxv, dwv, dbv);
+        device.Synchronize();
+
+        // x̂ with the running statistics: the reference's normalization without affine parameters.
+        double[] xhat = reference.Normalize(x, runMean, runVar, eps, null, null);
+        var expectedDx = new double[x.Length];
+        var expectedDw = new double[C];
+        var expectedDb = new double[C];
+        for (int n = 0; n < Batch; n++)
+        for (int c = 0; c < C; c++)
+        for (int s = 0; s < S; s++)
+        {
+            int i = reference.Index(n, c, s);
+            expectedDx[i] = dy[i] * w[c] / Math.Sqrt(runVar[c] + eps);
+            expectedDw[c] += dy[i] * xhat[i];
+            expectedDb[c] += dy[i];
+        }
+
+        AssertClose(expectedDx, Device.Read(dxv), 2e-5, "dx");
+        AssertClose(expectedDw, Device.Read(dwv), 2e-4, "dγ");
+        AssertClose(expectedDb, Device.Read(dbv), 2e-4, "dβ");
+    }
+
+    [Fact]
     public void Channels_last_float_matches_the_reference_and_the_cpu_kernel()
     {
         const int Batch = 3, C = GpuBatchNorms.BnLastGpu.Channels, S = GpuBatchNorms.BnLastGpu.Spatial;

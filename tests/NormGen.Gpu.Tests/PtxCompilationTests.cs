@@ -50,8 +50,9 @@ public sealed class PtxCompilationTests
         string ptx = compiled.PTXAssembly;
         Assert.Contains(".entry", ptx);
         // Kernels with a thread per output element have nothing to reduce: the column reductions over slots, BatchNorm's
-        // evaluation, and the channels-first LayerNorm's thread-per-column forward and backward.
+        // evaluation (and its backward without parameters), and the channels-first LayerNorm's thread-per-column forward and backward.
         bool threadPerElement = method.Name is "ParameterGradientKernel" or "EvalKernel"
+            || (method.Name == "BackwardEvalKernel" && !method.GetParameters().Any(p => p.Name == "gradWeight"))
             || (method.DeclaringType!.GetField("Inner") is not null && method.Name is "ForwardKernel" or "BackwardKernel");
         if (!threadPerElement)
         {

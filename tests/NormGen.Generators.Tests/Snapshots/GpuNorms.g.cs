@@ -757,6 +757,29 @@ namespace Transformer
                 kernels.Backward(stream, config, gradOutput, input, weight, saveMean, saveRstd, gradInput, gradWeight, gradBias, (long)batch * Spatial);
             }
 
+            /// <summary>
+            /// Queues the evaluation-mode backward, for training with frozen statistics: the running statistics are constants, so
+            /// <c>dx = dy·γ·rsqrt(runningVar + eps)</c>, <c>dγ = Σ dy·x̂</c> with <c>x̂ = (x - runningMean)·rsqrt(runningVar + eps)</c> and <c>dβ = Σ dy</c>.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void BackwardEval(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> gradOutput, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, global::ILGPU.ArrayView<float> gradInput, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> gradBias)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, Channels, nameof(gradWeight));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradBias.Length, Channels, nameof(gradBias));
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(Channels, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                kernels.BackwardEval(stream, config, gradOutput, input, weight, runningMean, runningVar, gradInput, gradWeight, gradBias, (long)batch * Spatial);
+            }
+
             private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Kernels> KernelCache = new();
 
             /// <summary>The kernels compiled for one accelerator.</summary>
@@ -765,12 +788,14 @@ namespace Transformer
                 public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, float, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> Training;
                 public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> Eval;
                 public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> Backward;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long> BackwardEval;
 
                 public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
                 {
                     Training = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, float, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, TrainingKernel);
                     Eval = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, EvalKernel);
                     Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, BackwardKernel);
+                    BackwardEval = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, long>(accelerator, BackwardEvalKernel);
                 }
             }
 
@@ -870,6 +895,37 @@ namespace Transformer
                     long index = (sample * Channels + c) * Spatial + (k - sample * Spatial);
                     float normalized = (x[index] - mean) * rstd;
                     dx[index] = scale * (dy[index] - meanDy - normalized * meanDyXhat);
+                }
+            }
+
+            /// <summary>One group per channel with the running statistics as constants: dx element-wise, Σ dy and Σ dy·x̂ as group sums.</summary>
+            private static void BackwardEvalKernel(global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, global::ILGPU.ArrayView<float> dx, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> gradBias, long count)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int c = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                float mean = runningMean[c];
+                float rstd = 1 / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
+                float scale = w[c] * rstd;
+                float sumDy = 0;
+                float sumDyXhat = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long sample = k / Spatial;
+                    long index = (sample * Channels + c) * Spatial + (k - sample * Spatial);
+                    float normalized = (x[index] - mean) * rstd;
+                    float gradient = dy[index];
+                    dx[index] = gradient * scale;
+                    sumDy += gradient;
+                    sumDyXhat += gradient * normalized;
+                }
+                sumDy = global::NormGen.Gpu.GpuReductions.GroupSum(sumDy, shared);
+                sumDyXhat = global::NormGen.Gpu.GpuReductions.GroupSum(sumDyXhat, shared);
+                if (lane == 0)
+                {
+                    if (gradWeight.Length != 0) gradWeight[c] = sumDyXhat;
+                    if (gradBias.Length != 0) gradBias[c] = sumDy;
                 }
             }
         }

@@ -78,6 +78,12 @@ internal sealed class GpuBatchNormEmitter
 
             writer.Line();
             WriteBackward(writer);
+            if (Track)
+            {
+                writer.Line();
+                WriteBackwardEval(writer);
+            }
+
             writer.Line();
             WriteCache(writer);
             writer.Line();
@@ -90,6 +96,12 @@ internal sealed class GpuBatchNormEmitter
 
             writer.Line();
             WriteBackwardKernel(writer);
+            if (Track)
+            {
+                writer.Line();
+                WriteBackwardEvalKernel(writer);
+            }
+
             if (Activated)
             {
                 writer.Line();
@@ -241,6 +253,47 @@ internal sealed class GpuBatchNormEmitter
         }
     }
 
+    private void WriteBackwardEval(CodeWriter writer)
+    {
+        var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} gradOutput", $"{View} input" };
+        if (Affine) parameters.Add($"{View} weight");
+        if (Affine && Activated) parameters.Add($"{View} bias");
+        parameters.AddRange([$"{View} runningMean", $"{View} runningVar", $"{View} gradInput"]);
+        if (Affine) parameters.AddRange([$"{View} gradWeight", $"{View} gradBias"]);
+
+        writer.Line("/// <summary>");
+        writer.Line("/// Queues the evaluation-mode backward, for training with frozen statistics: the running statistics are constants, so");
+        writer.Line($"/// <c>dx = dy{(Affine ? "·γ" : "")}·rsqrt(runningVar + eps)</c>" + (Affine ? ", <c>dγ = Σ dy·x̂</c> with <c>x̂ = (x - runningMean)·rsqrt(runningVar + eps)</c> and <c>dβ = Σ dy</c>." : "."));
+        writer.Line("/// </summary>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the shape.</exception>");
+        using (writer.Block($"public static void BackwardEval({string.Join(", ", parameters)})"))
+        {
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));");
+            writer.Line("int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));");
+            if (Affine) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));");
+            if (Affine && Activated) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));");
+            if (Affine)
+            {
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, Channels, nameof(gradWeight));");
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradBias.Length, Channels, nameof(gradBias));");
+            }
+
+            writer.Line();
+            WriteLaunchSetup(writer);
+            var arguments = new List<string> { "stream", "config", "gradOutput", "input" };
+            if (Affine) arguments.Add("weight");
+            if (Affine && Activated) arguments.Add("bias");
+            arguments.AddRange(["runningMean", "runningVar", "gradInput"]);
+            if (Affine) arguments.AddRange(["gradWeight", "gradBias"]);
+            arguments.Add("(long)batch * Spatial");
+            writer.Line($"kernels.BackwardEval({string.Join(", ", arguments)});");
+        }
+    }
+
     private void WriteParameterChecks(CodeWriter writer)
     {
         if (Affine)
@@ -281,6 +334,13 @@ internal sealed class GpuBatchNormEmitter
         if (Affine) backward.AddRange([View, View]);
         backward.Add("long");
 
+        var backwardEval = new List<string> { View, View };
+        if (Affine) backwardEval.Add(View);
+        if (Affine && Activated) backwardEval.Add(View);
+        backwardEval.AddRange([View, View, View]);
+        if (Affine) backwardEval.AddRange([View, View]);
+        backwardEval.Add("long");
+
         const string Launcher = "global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, ";
         writer.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Kernels> KernelCache = new();");
         writer.Line();
@@ -290,12 +350,14 @@ internal sealed class GpuBatchNormEmitter
             writer.Line($"public readonly {Launcher}{string.Join(", ", training)}> Training;");
             if (Track) writer.Line($"public readonly {Launcher}{string.Join(", ", eval)}> Eval;");
             writer.Line($"public readonly {Launcher}{string.Join(", ", backward)}> Backward;");
+            if (Track) writer.Line($"public readonly {Launcher}{string.Join(", ", backwardEval)}> BackwardEval;");
             writer.Line();
             using (writer.Block("public Kernels(global::ILGPU.Runtime.Accelerator accelerator)"))
             {
                 writer.Line($"Training = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", training)}>(accelerator, TrainingKernel);");
                 if (Track) writer.Line($"Eval = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", eval)}>(accelerator, EvalKernel);");
                 writer.Line($"Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", backward)}>(accelerator, BackwardKernel);");
+                if (Track) writer.Line($"BackwardEval = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", backwardEval)}>(accelerator, BackwardEvalKernel);");
             }
         }
     }
@@ -436,6 +498,53 @@ internal sealed class GpuBatchNormEmitter
             {
                 writer.Line($"{_accumulator} normalized = ({Widen("x[index]")} - mean) * rstd;");
                 writer.Line($"dx[index] = {Narrow($"scale * ({Gradient()} - meanDy - normalized * meanDyXhat)")};");
+            }
+        }
+    }
+
+    private void WriteBackwardEvalKernel(CodeWriter writer)
+    {
+        var parameters = new List<string> { $"{View} dy", $"{View} x" };
+        if (Affine) parameters.Add($"{View} w");
+        if (Affine && Activated) parameters.Add($"{View} b");
+        parameters.AddRange([$"{View} runningMean", $"{View} runningVar", $"{View} dx"]);
+        if (Affine) parameters.AddRange([$"{View} gradWeight", $"{View} gradBias"]);
+        parameters.Add("long count");
+
+        writer.Line("/// <summary>One group per channel with the running statistics as constants: dx element-wise" + (Affine ? ", Σ dy and Σ dy·x̂ as group sums" : "") + ".</summary>");
+        using (writer.Block($"private static void BackwardEvalKernel({string.Join(", ", parameters)})"))
+        {
+            WriteChannelLayout(writer, _accumulator);
+            writer.Line($"{_accumulator} mean = {Widen("runningMean[c]")};");
+            writer.Line($"{_accumulator} rstd = 1 / {Sqrt}({Widen("runningVar[c]")} + Epsilon);");
+            writer.Line($"{_accumulator} scale = {(Affine ? $"{Widen("w[c]")} * rstd" : "rstd")};");
+            if (Affine)
+            {
+                writer.Line($"{_accumulator} sumDy = 0;");
+                writer.Line($"{_accumulator} sumDyXhat = 0;");
+            }
+
+            using (ChannelLoop(writer))
+            {
+                writer.Line($"{_accumulator} normalized = ({Widen("x[index]")} - mean) * rstd;");
+                writer.Line($"{_accumulator} gradient = {Gradient()};");
+                writer.Line($"dx[index] = {Narrow("gradient * scale")};");
+                if (Affine)
+                {
+                    writer.Line("sumDy += gradient;");
+                    writer.Line("sumDyXhat += gradient * normalized;");
+                }
+            }
+
+            if (Affine)
+            {
+                writer.Line("sumDy = global::NormGen.Gpu.GpuReductions.GroupSum(sumDy, shared);");
+                writer.Line("sumDyXhat = global::NormGen.Gpu.GpuReductions.GroupSum(sumDyXhat, shared);");
+                using (writer.Block("if (lane == 0)"))
+                {
+                    writer.Line($"if (gradWeight.Length != 0) gradWeight[c] = {Narrow("sumDyXhat")};");
+                    writer.Line($"if (gradBias.Length != 0) gradBias[c] = {Narrow("sumDy")};");
+                }
             }
         }
     }
