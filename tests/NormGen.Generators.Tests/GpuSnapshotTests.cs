@@ -29,6 +29,7 @@ public sealed class GpuSnapshotTests
         [LayerNorm("lnFused", Axes = "D", Shape = [1536], InputBias = true, Residual = true, Activation = Activation.Relu)]
         [RmsNorm("rmsSilu", Axes = "D", Shape = [256], Activation = Activation.Silu)]
         [InstanceNorm("instance", Layout = "N,L=10,C=8", ElementType = typeof(double))]
+        [InstanceNorm("instanceRunning", Layout = "N,C=8,L=10", TrackRunningStats = true, Affine = true)]
         public partial class Block
         {
         }
@@ -63,6 +64,9 @@ public sealed class GpuSnapshotTests
                 Block.Ln2Gpu.Forward(stream, x, w, b, y, stats, stats);
                 Block.Ln2Gpu.Backward(stream, y, x, w, stats, stats, x, w, b, stats);
                 _ = Block.Ln2Gpu.WorkspaceLength(2 * Block.Ln2Gpu.Inner) == 1 * 2 * Block.Ln2Gpu.Reduced && Block.Ln2Gpu.ColumnsPerSlot == 256;
+                Block.InstanceRunningGpu.ForwardTraining(stream, x, w, b, y, w, w, stats, stats, stats);
+                Block.InstanceRunningGpu.ForwardEval(stream, x, w, b, w, w, y);
+                _ = Block.InstanceRunningGpu.Momentum == 0.1;
                 Block.LnFusedGpu.Forward(stream, x, w, x, w, b, y, x, stats, stats);
                 Block.LnFusedGpu.Backward(stream, y, x, w, b, stats, stats, x, w, w, b, stats);
                 _ = Block.LnFusedGpu.WorkspaceLength(3) == 3 * 3 * Block.LnFusedGpu.RowLength;
@@ -91,15 +95,13 @@ public sealed class GpuSnapshotTests
     [Fact]
     public async Task Norms_without_gpu_kernels_get_none_and_no_diagnostic()
     {
-        // InstanceNorm with running statistics, the exact GELU, and activations on a channels-first LayerNorm have CPU
-        // kernels only:
+        // The exact GELU, and activations on a channels-first LayerNorm, have CPU kernels only:
         // the CPU file, the runtime, and no GPU file for this model.
         const string source = """
             using NormGen;
 
             [TensorLayout("N,C=32,H=4,W=4")]
             [RmsNorm("rms", Axes = "C", Activation = Activation.Silu)]
-            [InstanceNorm("instance", TrackRunningStats = true)]
             [BatchNorm("bnGelu", Activation = Activation.Gelu)]
             [LayerNorm("lnGelu", Axes = "W", Residual = true, Activation = Activation.Gelu)]
             public partial class ConvBlock

@@ -59,6 +59,7 @@ internal static partial class GpuBatchNorms
 [InstanceNorm("instLast", Layout = "N,L=7,C=6", Affine = true)]
 [GroupNorm("gnRelu", 2, Layout = "N,H=3,W=4,C=6", Activation = Activation.Relu)]
 [InstanceNorm("instRelu", Activation = Activation.Relu, ElementType = typeof(double))]
+[InstanceNorm("instRunning", TrackRunningStats = true, Affine = true, Momentum = 0.2)]
 internal static partial class GpuGroupNorms
 {
 }

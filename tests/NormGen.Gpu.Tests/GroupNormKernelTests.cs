@@ -128,6 +128,50 @@ public sealed class GroupNormKernelTests : IClassFixture<CpuAccelerators>
     }
 
     [Fact]
+    public void InstanceNorm_with_running_statistics_trains_and_evaluates_like_the_reference_and_the_cpu_kernel()
+    {
+        const int Batch = 3, C = GpuGroupNorms.InstRunningGpu.Channels, S = GpuGroupNorms.InstRunningGpu.Spatial;
+        var reference = new GroupNormReference(C, C, S, channelsLast: false);
+        double[] x = Round(TestData.Normal(Batch * C * S, 71, mean: 2, std: 3));
+        double[] w = Round(TestData.Normal(C, 72, mean: 1, std: 0.3)), b = Round(TestData.Normal(C, 73));
+        double[] runMean = Round(TestData.Normal(C, 74)), runVar = Round(TestData.Normal(C, 75, mean: 2, std: 0.2));
+        double eps = GpuGroupNorms.InstRunningGpu.Epsilon, momentum = GpuGroupNorms.InstRunningGpu.Momentum;
+
+        using var device = new Device(_accelerators.Default);
+        var (xv, wv, bv, yv, rmv, rvv) = (device.Float(x), device.Float(w), device.Float(b), device.Float(new double[x.Length]), device.Float(runMean), device.Float(runVar));
+        var (meanv, rstdv) = (device.Float(new double[Batch * C]), device.Float(new double[Batch * C]));
+        GpuGroupNorms.InstRunningGpu.ForwardTraining(device.Stream, xv, wv, bv, yv, rmv, rvv, meanv, rstdv, device.Float(new double[GpuGroupNorms.InstRunningGpu.WorkspaceLength(Batch)]));
+        device.Synchronize();
+
+        var expected = reference.Forward(x, eps, w, b);
+        AssertClose(expected.Y, Device.Read(yv), 2e-5, "training y");
+        double[] instanceMean = expected.Mean, instanceVar = expected.Rstd.Select(r => (1 / (r * r) - eps) * S / (S - 1)).ToArray();
+        double[] expectedMean = runMean.Select((r, c) => (1 - momentum) * r + momentum * Enumerable.Range(0, Batch).Average(n => instanceMean[n * C + c])).ToArray();
+        double[] expectedVar = runVar.Select((r, c) => (1 - momentum) * r + momentum * Enumerable.Range(0, Batch).Average(n => instanceVar[n * C + c])).ToArray();
+        AssertClose(expectedMean, Device.Read(rmv), 2e-5, "runningMean");
+        AssertClose(expectedVar, Device.Read(rvv), 2e-5, "runningVar");
+
+        float[] cpuY = new float[x.Length], cpuMean = ToFloat(runMean), cpuVar = ToFloat(runVar);
+        GpuGroupNorms.InstRunning.ForwardTraining(ToFloat(x), ToFloat(w), ToFloat(b), cpuY, cpuMean, cpuVar);
+        AssertClose(cpuMean.Select(v => (double)v).ToArray(), Device.Read(rmv), 2e-5, "runningMean vs CPU");
+        AssertClose(cpuVar.Select(v => (double)v).ToArray(), Device.Read(rvv), 2e-5, "runningVar vs CPU");
+
+        // Evaluation with the updated running statistics, as if every instance had them.
+        GpuGroupNorms.InstRunningGpu.ForwardEval(device.Stream, xv, wv, bv, rmv, rvv, yv);
+        device.Synchronize();
+        float[] cpuEval = new float[x.Length];
+        GpuGroupNorms.InstRunning.ForwardEval(ToFloat(x), ToFloat(w), ToFloat(b), cpuMean, cpuVar, cpuEval);
+        AssertClose(cpuEval.Select(v => (double)v).ToArray(), Device.Read(yv), 2e-5, "eval y vs CPU");
+        double[] updatedMean = Device.Read(rmv), updatedVar = Device.Read(rvv);
+        double[] evalExpected = Enumerable.Range(0, x.Length).Select(i =>
+        {
+            int c = i / S % C;
+            return (x[i] - updatedMean[c]) / Math.Sqrt(updatedVar[c] + eps) * w[c] + b[c];
+        }).ToArray();
+        AssertClose(evalExpected, Device.Read(yv), 2e-5, "eval y");
+    }
+
+    [Fact]
     public void Two_runs_are_bitwise_identical_and_a_short_workspace_is_rejected()
     {
         const int Batch = 4, C = GpuGroupNorms.GnGpu.Channels, S = GpuGroupNorms.GnGpu.Spatial, G = GpuGroupNorms.GnGpu.Groups;

@@ -49,9 +49,10 @@ public sealed class PtxCompilationTests
         var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty);
         string ptx = compiled.PTXAssembly;
         Assert.Contains(".entry", ptx);
-        // Kernels with a thread per output element have nothing to reduce: the column reductions over slots, BatchNorm's
-        // evaluation (and its backward without parameters), and the channels-first LayerNorm's thread-per-column forward and backward.
-        bool threadPerElement = method.Name is "ParameterGradientKernel" or "EvalKernel"
+        // Kernels with a thread per output element have nothing to reduce: the column reductions over slots and samples,
+        // the evaluation forwards (and BatchNorm's evaluation backward without parameters), the running-statistics update,
+        // and the channels-first LayerNorm's thread-per-column forward and backward.
+        bool threadPerElement = method.Name is "ParameterGradientKernel" or "EvalKernel" or "UpdateRunningKernel"
             || (method.Name == "BackwardEvalKernel" && !method.GetParameters().Any(p => p.Name == "gradWeight"))
             || (method.DeclaringType!.GetField("Inner") is not null && method.Name is "ForwardKernel" or "BackwardKernel");
         if (!threadPerElement)

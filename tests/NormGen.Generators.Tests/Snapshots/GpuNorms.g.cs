@@ -1111,7 +1111,10 @@ namespace Transformer
             /// <summary>The epsilon added under the square root.</summary>
             public const float Epsilon = 1E-05f;
 
-            /// <summary>The elements of scratch memory <c>Backward</c> needs for <paramref name="batch"/> samples: per-sample sums of dγ and dβ.</summary>
+            /// <summary>
+            /// The elements of scratch memory <c>Backward</c> needs: per-sample sums of dγ and dβ
+            /// need for <paramref name="batch"/> samples.
+            /// </summary>
             public static long WorkspaceLength(int batch) => 2L * global::System.Math.Max(batch, 0) * Channels;
 
             /// <summary>
@@ -1211,7 +1214,8 @@ namespace Transformer
                         squares += deviation * deviation;
                     }
                 }
-                float rstd = 1 / global::System.MathF.Sqrt(global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared) / (ChannelsPerGroup * Spatial) + Epsilon);
+                float m2 = global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared);
+                float rstd = 1 / global::System.MathF.Sqrt(m2 / (ChannelsPerGroup * Spatial) + Epsilon);
                 if (lane == 0)
                 {
                     if (meanOut.Length != 0) meanOut[row] = mean;
@@ -1913,7 +1917,8 @@ namespace Transformer
                         squares += deviation * deviation;
                     }
                 }
-                double rstd = 1 / global::System.Math.Sqrt(global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared) / (ChannelsPerGroup * Spatial) + Epsilon);
+                double m2 = global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared);
+                double rstd = 1 / global::System.Math.Sqrt(m2 / (ChannelsPerGroup * Spatial) + Epsilon);
                 if (lane == 0)
                 {
                     if (meanOut.Length != 0) meanOut[row] = mean;
@@ -1977,6 +1982,333 @@ namespace Transformer
                         dx[index] = rstd * (gamma * dy[index] - meanG - normalized * meanGX);
                     }
                 }
+            }
+        }
+
+        /// <summary>
+        /// ILGPU kernels of InstanceNorm <c>instanceRunning</c>: 8 channels in 8 groups × 10 spatial float elements per sample
+        /// (channels-first), eps = 1E-05, with per-channel weight (γ) and bias (β).
+        /// The same computation as <see cref="InstanceRunning"/>, on an accelerator; one group of threads per (sample, group).
+        /// </summary>
+        /// <remarks>Kernels are compiled once per accelerator and cached; results are bitwise reproducible on a given device.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "0.1.0.0")]
+        public static class InstanceRunningGpu
+        {
+            /// <summary>The number of channels.</summary>
+            public const int Channels = 8;
+
+            /// <summary>The number of groups the channels are split into.</summary>
+            public const int Groups = 8;
+
+            /// <summary>Channels in one group.</summary>
+            public const int ChannelsPerGroup = Channels / Groups;
+
+            /// <summary>Elements of one channel in one sample: the product of the spatial extents.</summary>
+            public const int Spatial = 10;
+
+            /// <summary>Elements of one sample.</summary>
+            public const int SampleLength = Channels * Spatial;
+
+            /// <summary>The epsilon added under the square root.</summary>
+            public const float Epsilon = 1E-05f;
+
+            /// <summary>The running statistics' momentum: <c>running = (1 - m)·running + m·batch</c>, averaged over the samples.</summary>
+            public const double Momentum = 0.1;
+
+            /// <summary>
+            /// The elements of scratch memory <c>Backward</c> (per-sample sums of dγ and dβ) and <c>ForwardTraining</c> (per-sample moments)
+            /// need for <paramref name="batch"/> samples.
+            /// </summary>
+            public static long WorkspaceLength(int batch) => 2L * global::System.Math.Max(batch, 0) * Channels;
+
+            /// <summary>
+            /// Queues the normalization of every (sample, group) of <paramref name="input"/> into <paramref name="output"/> (which may be the same view),
+            /// saving each one's mean and reciprocal standard deviation (sample-major, one per sample and group) for <c>Backward</c>; pass empty views to skip them.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void Forward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(mean.Length, (long)batch * Groups, nameof(mean));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(rstd.Length, (long)batch * Groups, nameof(rstd));
+                if (batch == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(batch * Groups, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                kernels.Forward(stream, config, input, weight, bias, output, mean, rstd, default);
+            }
+
+            /// <summary>
+            /// Queues the normalization of every (sample, group) of <paramref name="input"/> into <paramref name="output"/> (which may be the same view),
+            /// saving each one's mean and reciprocal standard deviation (sample-major, one per sample and group) for <c>Backward</c>; pass empty views to skip them.
+            /// Then updates the running statistics with the average over the samples of <c>(1 - m)·running + m·statistic</c> (the unbiased variance),
+            /// from per-sample moments kept in <paramref name="workspace"/> (at least <see cref="WorkspaceLength"/> elements, owned by the caller).
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape, or an instance has a single value.</exception>
+            public static void ForwardTraining(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> output, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> workspace)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(mean.Length, (long)batch * Groups, nameof(mean));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(rstd.Length, (long)batch * Groups, nameof(rstd));
+                global::NormGen.Gpu.GpuArguments.RequireAtLeast(workspace.Length, WorkspaceLength(batch), nameof(workspace));
+                if (batch > 0 && ChannelsPerGroup * Spatial < 2)
+                {
+                    throw new global::System.ArgumentException("Each instance needs more than one value for the unbiased variance of the running statistics.", nameof(input));
+                }
+                if (batch == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(batch * Groups, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                kernels.Forward(stream, config, input, weight, bias, output, mean, rstd, workspace);
+                int updateGroupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256);
+                kernels.UpdateRunning(stream, new global::ILGPU.KernelConfig((Channels + updateGroupSize - 1) / updateGroupSize, updateGroupSize), workspace, runningMean, runningVar, batch);
+            }
+
+            /// <summary>Queues the evaluation-mode forward: normalizes every channel with its running statistics into <paramref name="output"/> (which may be the same view).</summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void ForwardEval(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> bias, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, global::ILGPU.ArrayView<float> output)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                if (batch == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(batch * Groups, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                kernels.Eval(stream, config, input, weight, bias, runningMean, runningVar, output);
+            }
+
+            /// <summary>
+            /// Queues back-propagation through the norm with the statistics saved by <c>Forward</c>: writes the input gradient and (over)writes
+            /// the weight and bias gradients, summed without atomics in two stages: per-sample partials in <paramref name="workspace"/>
+            /// (at least <see cref="WorkspaceLength"/> elements, owned by the caller), then a reduction over the batch in sample order.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> gradOutput, global::ILGPU.ArrayView<float> input, global::ILGPU.ArrayView<float> weight, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> gradInput, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> gradBias, global::ILGPU.ArrayView<float> workspace)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(mean.Length, (long)batch * Groups, nameof(mean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(rstd.Length, (long)batch * Groups, nameof(rstd));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, Channels, nameof(gradWeight));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradBias.Length, Channels, nameof(gradBias));
+                global::NormGen.Gpu.GpuArguments.RequireAtLeast(workspace.Length, WorkspaceLength(batch), nameof(workspace));
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(global::System.Math.Max(batch * Groups, 1), global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<float>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                // An empty batch still launches (one idle group): the parameter gradients are sums over no samples, zero.
+                kernels.Backward(stream, config, gradOutput, input, weight, mean, rstd, gradInput, workspace, batch);
+                int columnGroupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256);
+                kernels.ParameterGradients(stream, new global::ILGPU.KernelConfig((Channels + columnGroupSize - 1) / columnGroupSize, columnGroupSize), workspace, gradWeight, gradBias, batch);
+            }
+
+            private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Kernels> KernelCache = new();
+
+            /// <summary>The kernels compiled for one accelerator.</summary>
+            private sealed class Kernels
+            {
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> Forward;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> Eval;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int> UpdateRunning;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int> Backward;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int> ParameterGradients;
+
+                public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
+                {
+                    Forward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>>(accelerator, ForwardKernel);
+                    Eval = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>>(accelerator, EvalKernel);
+                    UpdateRunning = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, UpdateRunningKernel);
+                    Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, BackwardKernel);
+                    ParameterGradients = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, ParameterGradientKernel);
+                }
+            }
+
+            /// <summary>One group per (sample, group): the mean, the variance of the deviations (two passes), then the per-channel affine normalization.</summary>
+            private static void ForwardKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> b, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, global::ILGPU.ArrayView<float> momentsOut)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int row = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                int sample = row / Groups;
+                int firstChannel = (row - sample * Groups) * ChannelsPerGroup;
+                long sampleOffset = (long)sample * SampleLength;
+                float sum = 0;
+                for (int c = firstChannel; c < firstChannel + ChannelsPerGroup; c++)
+                {
+                    for (int s = lane; s < Spatial; s += width)
+                    {
+                        long index = sampleOffset + (long)c * Spatial + s;
+                        sum += x[index];
+                    }
+                }
+                float mean = global::NormGen.Gpu.GpuReductions.GroupSum(sum, shared) / (ChannelsPerGroup * Spatial);
+                float squares = 0;
+                for (int c = firstChannel; c < firstChannel + ChannelsPerGroup; c++)
+                {
+                    for (int s = lane; s < Spatial; s += width)
+                    {
+                        long index = sampleOffset + (long)c * Spatial + s;
+                        float deviation = x[index] - mean;
+                        squares += deviation * deviation;
+                    }
+                }
+                float m2 = global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared);
+                float rstd = 1 / global::System.MathF.Sqrt(m2 / (ChannelsPerGroup * Spatial) + Epsilon);
+                if (lane == 0)
+                {
+                    if (meanOut.Length != 0) meanOut[row] = mean;
+                    if (rstdOut.Length != 0) rstdOut[row] = rstd;
+                    // Per-sample moments for the running statistics: means, then sums of squared deviations.
+                    if (momentsOut.Length != 0)
+                    {
+                        momentsOut[row] = mean;
+                        momentsOut[(long)global::ILGPU.Grid.DimX + row] = m2;
+                    }
+                }
+                for (int c = firstChannel; c < firstChannel + ChannelsPerGroup; c++)
+                {
+                    float scale = rstd * w[c];
+                    float shift = b[c] - mean * scale;
+                    for (int s = lane; s < Spatial; s += width)
+                    {
+                        long index = sampleOffset + (long)c * Spatial + s;
+                        y[index] = x[index] * scale + shift;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// One group per (sample, group): Σ g and Σ g·x̂ over the row (g = dy·γ) for the input gradient, and each channel's Σ dy·x̂ and Σ dy,
+            /// written to the sample's partial row; then dx = rstd·(g - mean(g) - x̂·mean(g·x̂)).
+            /// </summary>
+            private static void BackwardKernel(global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> meanIn, global::ILGPU.ArrayView<float> rstdIn, global::ILGPU.ArrayView<float> dx, global::ILGPU.ArrayView<float> partials, int batch)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int row = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                int sample = row / Groups;
+                int firstChannel = (row - sample * Groups) * ChannelsPerGroup;
+                long sampleOffset = (long)sample * SampleLength;
+                if (sample >= batch) return;
+                float mean = meanIn[row];
+                float rstd = rstdIn[row];
+                float sumG = 0;
+                float sumGX = 0;
+                for (int c = firstChannel; c < firstChannel + ChannelsPerGroup; c++)
+                {
+                    float gamma = w[c];
+                    float channelDy = 0;
+                    float channelDyX = 0;
+                    for (int s = lane; s < Spatial; s += width)
+                    {
+                        long index = sampleOffset + (long)c * Spatial + s;
+                        float normalized = (x[index] - mean) * rstd;
+                        float gradient = dy[index];
+                        channelDy += gradient;
+                        channelDyX += gradient * normalized;
+                    }
+                    sumG += gamma * channelDy;
+                    sumGX += gamma * channelDyX;
+                    // The channel's own sums, for its parameter gradients: every thread takes part in the group sums.
+                    channelDyX = global::NormGen.Gpu.GpuReductions.GroupSum(channelDyX, shared);
+                    channelDy = global::NormGen.Gpu.GpuReductions.GroupSum(channelDy, shared);
+                    if (lane == 0)
+                    {
+                        partials[(long)sample * Channels + c] = channelDyX;
+                        partials[((long)batch + sample) * Channels + c] = channelDy;
+                    }
+                }
+                float meanG = global::NormGen.Gpu.GpuReductions.GroupSum(sumG, shared) / (ChannelsPerGroup * Spatial);
+                float meanGX = global::NormGen.Gpu.GpuReductions.GroupSum(sumGX, shared) / (ChannelsPerGroup * Spatial);
+                for (int c = firstChannel; c < firstChannel + ChannelsPerGroup; c++)
+                {
+                    float gamma = w[c];
+                    for (int s = lane; s < Spatial; s += width)
+                    {
+                        long index = sampleOffset + (long)c * Spatial + s;
+                        float normalized = (x[index] - mean) * rstd;
+                        dx[index] = rstd * (gamma * dy[index] - meanG - normalized * meanGX);
+                    }
+                }
+            }
+
+            /// <summary>One group per (sample, channel): the running statistics and the affine parameters fold into one scale and shift.</summary>
+            private static void EvalKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> w, global::ILGPU.ArrayView<float> b, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, global::ILGPU.ArrayView<float> y)
+            {
+                global::ILGPU.ArrayView<float> shared = global::ILGPU.SharedMemory.GetDynamic<float>();
+                int row = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                int sample = row / Groups;
+                int firstChannel = (row - sample * Groups) * ChannelsPerGroup;
+                long sampleOffset = (long)sample * SampleLength;
+                for (int c = firstChannel; c < firstChannel + ChannelsPerGroup; c++)
+                {
+                    float scale = w[c] / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
+                    float shift = b[c] - runningMean[c] * scale;
+                    for (int s = lane; s < Spatial; s += width)
+                    {
+                        long index = sampleOffset + (long)c * Spatial + s;
+                        y[index] = x[index] * scale + shift;
+                    }
+                }
+            }
+
+            /// <summary>One thread per channel: the running statistics from the per-sample moments, summed in sample order (as the CPU kernel does).</summary>
+            private static void UpdateRunningKernel(global::ILGPU.ArrayView<float> moments, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, int batch)
+            {
+                int c = global::ILGPU.Grid.IdxX * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX;
+                if (c >= Channels) return;
+                float momentum = (float)Momentum;
+                float keptMean = (1 - momentum) * runningMean[c], keptVar = (1 - momentum) * runningVar[c];
+                float meanSum = 0, varSum = 0;
+                for (int n = 0; n < batch; n++)
+                {
+                    long row = (long)n * Channels + c;
+                    meanSum += momentum * moments[row] + keptMean;
+                    varSum += momentum * (moments[(long)batch * Channels + row] / (ChannelsPerGroup * Spatial - 1)) + keptVar;
+                }
+                runningMean[c] = meanSum / batch;
+                runningVar[c] = varSum / batch;
+            }
+
+            /// <summary>Sums the per-sample partials over the batch, in sample order: one thread per channel.</summary>
+            private static void ParameterGradientKernel(global::ILGPU.ArrayView<float> partials, global::ILGPU.ArrayView<float> gradWeight, global::ILGPU.ArrayView<float> gradBias, int batch)
+            {
+                int c = global::ILGPU.Grid.IdxX * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX;
+                if (c >= Channels) return;
+                float weightSum = 0;
+                float biasSum = 0;
+                for (int sample = 0; sample < batch; sample++)
+                {
+                    weightSum += partials[(long)sample * Channels + c];
+                    biasSum += partials[((long)batch + sample) * Channels + c];
+                }
+                if (gradWeight.Length != 0) gradWeight[c] = weightSum;
+                if (gradBias.Length != 0) gradBias[c] = biasSum;
             }
         }
     }

@@ -37,6 +37,11 @@ internal sealed class GpuGroupNormEmitter
     /// <summary>Whether an activation is fused after the affine step.</summary>
     private bool Activated => _norm.Activation != ActivationKind.None;
 
+    /// <summary>InstanceNorm with running statistics: training and evaluation forwards beside the batch-statistics one.</summary>
+    private bool Track => _norm.TrackRunningStats;
+
+    private bool NeedsWorkspace => Affine || Track;
+
     private bool ChannelsLast => _norm.Geometry.Kind == GeometryKind.ChannelsLast;
 
     private string View => $"global::ILGPU.ArrayView<{_element}>";
@@ -72,6 +77,14 @@ internal sealed class GpuGroupNormEmitter
             WriteForwardKernel(writer);
             writer.Line();
             WriteBackwardKernel(writer);
+            if (Track)
+            {
+                writer.Line();
+                WriteEvalKernel(writer);
+                writer.Line();
+                WriteUpdateKernel(writer);
+            }
+
             if (Affine)
             {
                 writer.Line();
@@ -106,26 +119,58 @@ internal sealed class GpuGroupNormEmitter
         writer.Line();
         writer.Line("/// <summary>The epsilon added under the square root.</summary>");
         writer.Line($"public const {_accumulator} Epsilon = {Literal(_norm.Epsilon)};");
-        if (Affine)
+        if (Track)
         {
             writer.Line();
-            writer.Line("/// <summary>The elements of scratch memory <c>Backward</c> needs for <paramref name=\"batch\"/> samples: per-sample sums of dγ and dβ.</summary>");
+            writer.Line("/// <summary>The running statistics' momentum: <c>running = (1 - m)·running + m·batch</c>, averaged over the samples.</summary>");
+            writer.Line($"public const double Momentum = {_norm.Momentum.ToString("R", CultureInfo.InvariantCulture)};");
+        }
+
+        if (NeedsWorkspace)
+        {
+            writer.Line();
+            writer.Line("/// <summary>");
+            writer.Line("/// The elements of scratch memory " + (Affine && Track ? "<c>Backward</c> (per-sample sums of dγ and dβ) and <c>ForwardTraining</c> (per-sample moments)" : Affine ? "<c>Backward</c> needs: per-sample sums of dγ and dβ" : "<c>ForwardTraining</c> needs: per-sample moments"));
+            writer.Line("/// need for <paramref name=\"batch\"/> samples.");
+            writer.Line("/// </summary>");
             writer.Line("public static long WorkspaceLength(int batch) => 2L * global::System.Math.Max(batch, 0) * Channels;");
         }
     }
 
     private void WriteForward(CodeWriter writer)
     {
+        WriteForwardMethod(writer, training: false);
+        if (Track)
+        {
+            writer.Line();
+            WriteForwardMethod(writer, training: true);
+            writer.Line();
+            WriteEval(writer);
+        }
+    }
+
+    /// <summary>The batch-statistics forward, or (<paramref name="training"/>) the one that also updates the running statistics.</summary>
+    private void WriteForwardMethod(CodeWriter writer, bool training)
+    {
         var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} input" };
         if (Affine) parameters.AddRange([$"{View} weight", $"{View} bias"]);
-        parameters.AddRange([$"{View} output", $"{AccumulatorView} mean", $"{AccumulatorView} rstd"]);
+        parameters.Add($"{View} output");
+        if (training) parameters.AddRange([$"{View} runningMean", $"{View} runningVar"]);
+        parameters.AddRange([$"{AccumulatorView} mean", $"{AccumulatorView} rstd"]);
+        if (training) parameters.Add($"{AccumulatorView} workspace");
 
         writer.Line("/// <summary>");
         writer.Line("/// Queues the normalization of every (sample, group) of <paramref name=\"input\"/> into <paramref name=\"output\"/> (which may be the same view),");
         writer.Line("/// saving each one's mean and reciprocal standard deviation (sample-major, one per sample and group) for <c>Backward</c>; pass empty views to skip them.");
+        if (training)
+        {
+            writer.Line("/// Then updates the running statistics with the average over the samples of <c>(1 - m)·running + m·statistic</c> (the unbiased variance),");
+            writer.Line("/// from per-sample moments kept in <paramref name=\"workspace\"/> (at least <see cref=\"WorkspaceLength\"/> elements, owned by the caller).");
+        }
+
         writer.Line("/// </summary>");
-        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the shape.</exception>");
-        using (writer.Block($"public static void Forward({string.Join(", ", parameters)})"))
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the shape" + (training ? ", or an instance has a single value" : "") + ".</exception>");
+        using (writer.Block($"public static void {(training ? "ForwardTraining" : "Forward")}({string.Join(", ", parameters)})"))
         {
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));");
             writer.Line("int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));");
@@ -136,15 +181,66 @@ internal sealed class GpuGroupNormEmitter
             }
 
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));");
+            if (training)
+            {
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));");
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));");
+            }
+
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(mean.Length, (long)batch * Groups, nameof(mean));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(rstd.Length, (long)batch * Groups, nameof(rstd));");
+            if (training)
+            {
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireAtLeast(workspace.Length, WorkspaceLength(batch), nameof(workspace));");
+                using (writer.Block("if (batch > 0 && ChannelsPerGroup * Spatial < 2)"))
+                {
+                    writer.Line("throw new global::System.ArgumentException(\"Each instance needs more than one value for the unbiased variance of the running statistics.\", nameof(input));");
+                }
+            }
+
             writer.Line("if (batch == 0) return;");
             writer.Line();
             WriteLaunchSetup(writer, "batch * Groups");
             var arguments = new List<string> { "stream", "config", "input" };
             if (Affine) arguments.AddRange(["weight", "bias"]);
             arguments.AddRange(["output", "mean", "rstd"]);
+            if (Track) arguments.Add(training ? "workspace" : "default");
             writer.Line($"kernels.Forward({string.Join(", ", arguments)});");
+            if (training)
+            {
+                writer.Line("int updateGroupSize = global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256);");
+                writer.Line("kernels.UpdateRunning(stream, new global::ILGPU.KernelConfig((Channels + updateGroupSize - 1) / updateGroupSize, updateGroupSize), workspace, runningMean, runningVar, batch);");
+            }
+        }
+    }
+
+    private void WriteEval(CodeWriter writer)
+    {
+        var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} input" };
+        if (Affine) parameters.AddRange([$"{View} weight", $"{View} bias"]);
+        parameters.AddRange([$"{View} runningMean", $"{View} runningVar", $"{View} output"]);
+        writer.Line("/// <summary>Queues the evaluation-mode forward: normalizes every channel with its running statistics into <paramref name=\"output\"/> (which may be the same view).</summary>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the shape.</exception>");
+        using (writer.Block($"public static void ForwardEval({string.Join(", ", parameters)})"))
+        {
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));");
+            writer.Line("int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));");
+            if (Affine)
+            {
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));");
+                writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));");
+            }
+
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));");
+            writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));");
+            writer.Line("if (batch == 0) return;");
+            writer.Line();
+            WriteLaunchSetup(writer, "batch * Groups");
+            var arguments = new List<string> { "stream", "config", "input" };
+            if (Affine) arguments.AddRange(["weight", "bias"]);
+            arguments.AddRange(["runningMean", "runningVar", "output"]);
+            writer.Line($"kernels.Eval({string.Join(", ", arguments)});");
         }
     }
 
@@ -214,6 +310,12 @@ internal sealed class GpuGroupNormEmitter
         var forward = new List<string> { View };
         if (Affine) forward.AddRange([View, View]);
         forward.AddRange([View, AccumulatorView, AccumulatorView]);
+        if (Track) forward.Add(AccumulatorView);
+
+        var eval = new List<string> { View };
+        if (Affine) eval.AddRange([View, View]);
+        eval.AddRange([View, View, View]);
+        var update = new List<string> { AccumulatorView, View, View, "int" };
 
         var backward = new List<string> { View, View };
         if (Affine) backward.Add(View);
@@ -231,12 +333,24 @@ internal sealed class GpuGroupNormEmitter
         using (writer.Block("private sealed class Kernels"))
         {
             writer.Line($"public readonly {Launcher}{string.Join(", ", forward)}> Forward;");
+            if (Track)
+            {
+                writer.Line($"public readonly {Launcher}{string.Join(", ", eval)}> Eval;");
+                writer.Line($"public readonly {Launcher}{string.Join(", ", update)}> UpdateRunning;");
+            }
+
             writer.Line($"public readonly {Launcher}{string.Join(", ", backward)}> Backward;");
             if (Affine) writer.Line($"public readonly {Launcher}{string.Join(", ", columns)}> ParameterGradients;");
             writer.Line();
             using (writer.Block("public Kernels(global::ILGPU.Runtime.Accelerator accelerator)"))
             {
                 writer.Line($"Forward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", forward)}>(accelerator, ForwardKernel);");
+                if (Track)
+                {
+                    writer.Line($"Eval = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", eval)}>(accelerator, EvalKernel);");
+                    writer.Line($"UpdateRunning = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", update)}>(accelerator, UpdateRunningKernel);");
+                }
+
                 writer.Line($"Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", backward)}>(accelerator, BackwardKernel);");
                 if (Affine) writer.Line($"ParameterGradients = global::ILGPU.Runtime.KernelLoaders.LoadKernel<{string.Join(", ", columns)}>(accelerator, ParameterGradientKernel);");
             }
@@ -277,6 +391,7 @@ internal sealed class GpuGroupNormEmitter
         var parameters = new List<string> { $"{View} x" };
         if (Affine) parameters.AddRange([$"{View} w", $"{View} b"]);
         parameters.AddRange([$"{View} y", $"{AccumulatorView} meanOut", $"{AccumulatorView} rstdOut"]);
+        if (Track) parameters.Add($"{AccumulatorView} momentsOut");
 
         writer.Line("/// <summary>One group per (sample, group): the mean, the variance of the deviations (two passes), then the per-channel affine normalization.</summary>");
         using (writer.Block($"private static void ForwardKernel({string.Join(", ", parameters)})"))
@@ -291,11 +406,21 @@ internal sealed class GpuGroupNormEmitter
                 w.Line($"{_accumulator} deviation = {Widen("x[index]")} - mean;");
                 w.Line("squares += deviation * deviation;");
             });
-            writer.Line($"{_accumulator} rstd = 1 / {Sqrt}(global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared) / (ChannelsPerGroup * Spatial) + Epsilon);");
+            writer.Line($"{_accumulator} m2 = global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared);");
+            writer.Line($"{_accumulator} rstd = 1 / {Sqrt}(m2 / (ChannelsPerGroup * Spatial) + Epsilon);");
             using (writer.Block("if (lane == 0)"))
             {
                 writer.Line("if (meanOut.Length != 0) meanOut[row] = mean;");
                 writer.Line("if (rstdOut.Length != 0) rstdOut[row] = rstd;");
+                if (Track)
+                {
+                    writer.Line("// Per-sample moments for the running statistics: means, then sums of squared deviations.");
+                    using (writer.Block("if (momentsOut.Length != 0)"))
+                    {
+                        writer.Line("momentsOut[row] = mean;");
+                        writer.Line("momentsOut[(long)global::ILGPU.Grid.DimX + row] = m2;");
+                    }
+                }
             }
 
             WriteRowLoops(writer,
@@ -305,6 +430,48 @@ internal sealed class GpuGroupNormEmitter
                     w.Line($"{_accumulator} shift = {(Affine ? $"{Widen("b[c]")} - mean * scale" : "-mean * scale")};");
                 },
                 w => w.Line($"y[index] = {Narrow(Activated ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};"));
+        }
+    }
+
+    private void WriteEvalKernel(CodeWriter writer)
+    {
+        var parameters = new List<string> { $"{View} x" };
+        if (Affine) parameters.AddRange([$"{View} w", $"{View} b"]);
+        parameters.AddRange([$"{View} runningMean", $"{View} runningVar", $"{View} y"]);
+
+        writer.Line("/// <summary>One group per (sample, channel): the running statistics and the affine parameters fold into one scale and shift.</summary>");
+        using (writer.Block($"private static void EvalKernel({string.Join(", ", parameters)})"))
+        {
+            WriteRowLayout(writer);
+            WriteRowLoops(writer,
+                w =>
+                {
+                    w.Line($"{_accumulator} scale = {(Affine ? $"{Widen("w[c]")} / {Sqrt}({Widen("runningVar[c]")} + Epsilon)" : $"1 / {Sqrt}({Widen("runningVar[c]")} + Epsilon)")};");
+                    w.Line($"{_accumulator} shift = {(Affine ? $"{Widen("b[c]")} - {Widen("runningMean[c]")} * scale" : $"-{Widen("runningMean[c]")} * scale")};");
+                },
+                w => w.Line($"y[index] = {Narrow(Activated ? $"Activate({Widen("x[index]")} * scale + shift)" : $"{Widen("x[index]")} * scale + shift")};"));
+        }
+    }
+
+    private void WriteUpdateKernel(CodeWriter writer)
+    {
+        writer.Line("/// <summary>One thread per channel: the running statistics from the per-sample moments, summed in sample order (as the CPU kernel does).</summary>");
+        using (writer.Block($"private static void UpdateRunningKernel({AccumulatorView} moments, {View} runningMean, {View} runningVar, int batch)"))
+        {
+            writer.Line("int c = global::ILGPU.Grid.IdxX * global::ILGPU.Group.DimX + global::ILGPU.Group.IdxX;");
+            writer.Line("if (c >= Channels) return;");
+            writer.Line($"{_accumulator} momentum = ({_accumulator})Momentum;");
+            writer.Line($"{_accumulator} keptMean = (1 - momentum) * {Widen("runningMean[c]")}, keptVar = (1 - momentum) * {Widen("runningVar[c]")};");
+            writer.Line($"{_accumulator} meanSum = 0, varSum = 0;");
+            using (writer.Block("for (int n = 0; n < batch; n++)"))
+            {
+                writer.Line("long row = (long)n * Channels + c;");
+                writer.Line("meanSum += momentum * moments[row] + keptMean;");
+                writer.Line("varSum += momentum * (moments[(long)batch * Channels + row] / (ChannelsPerGroup * Spatial - 1)) + keptVar;");
+            }
+
+            writer.Line($"runningMean[c] = {Narrow("meanSum / batch")};");
+            writer.Line($"runningVar[c] = {Narrow("varSum / batch")};");
         }
     }
 

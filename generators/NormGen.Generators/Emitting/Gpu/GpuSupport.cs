@@ -10,7 +10,7 @@ internal static class GpuSupport
 
     /// <summary>
     /// LayerNorm and RMSNorm over trailing axes (contiguous rows) with the residual and input-bias fusions, and over
-    /// interior axes (channels-first) without an activation; BatchNorm, GroupNorm, and InstanceNorm without running
+    /// interior axes (channels-first) without an activation; BatchNorm, GroupNorm and InstanceNorm, with their running
     /// statistics; every activation but the exact (erf) GELU; in float, double and Half.
     /// </summary>
     public static bool IsSupported(NormSpec norm) => norm switch
@@ -19,9 +19,7 @@ internal static class GpuSupport
         { Activation: ActivationKind.Gelu } => false,
         { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows } => true,
         { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Columns } => norm.Activation == ActivationKind.None,
-        { Kind: NormKind.BatchNorm } => true,
-        { Kind: NormKind.GroupNorm } => true,
-        { Kind: NormKind.InstanceNorm, TrackRunningStats: false } => true,
+        { Kind: NormKind.BatchNorm or NormKind.GroupNorm or NormKind.InstanceNorm } => true,
         _ => false,
     };
 
