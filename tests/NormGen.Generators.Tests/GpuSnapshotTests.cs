@@ -28,6 +28,7 @@ public sealed class GpuSnapshotTests
         [GroupNorm("gn", 4, Layout = "N,C=16,H=4,W=4")]
         [LayerNorm("lnFused", Axes = "D", Shape = [1536], InputBias = true, Residual = true, Activation = Activation.Relu)]
         [RmsNorm("rmsSilu", Axes = "D", Shape = [256], Activation = Activation.Silu)]
+        [BatchNorm("bnGelu", Layout = "N,C=4", Activation = Activation.Gelu, ElementType = typeof(double))]
         [InstanceNorm("instance", Layout = "N,L=10,C=8", ElementType = typeof(double))]
         [InstanceNorm("instanceRunning", Layout = "N,C=8,L=10", TrackRunningStats = true, Affine = true)]
         public partial class Block
@@ -93,24 +94,26 @@ public sealed class GpuSnapshotTests
     }
 
     [Fact]
-    public async Task Norms_without_gpu_kernels_get_none_and_no_diagnostic()
+    public async Task A_norm_whose_gpu_type_name_is_taken_by_another_norm_stays_cpu_only()
     {
-        // The exact GELU, and activations on a channels-first LayerNorm, have CPU kernels only:
-        // the CPU file, the runtime, and no GPU file for this model.
+        // "lnGpu"'s CPU kernel type is LnGpu, the name "ln"'s GPU type would take: "ln" gets no GPU type, and nothing
+        // is reported; "lnGpu" gets LnGpuGpu.
         const string source = """
             using NormGen;
 
-            [TensorLayout("N,C=32,H=4,W=4")]
-            [RmsNorm("rms", Axes = "C", Activation = Activation.Silu)]
-            [BatchNorm("bnGelu", Activation = Activation.Gelu)]
-            [LayerNorm("lnGelu", Axes = "W", Residual = true, Activation = Activation.Gelu)]
-            public partial class ConvBlock
+            [TensorLayout("B,T,D=64")]
+            [LayerNorm("ln", Axes = "D")]
+            [LayerNorm("lnGpu", Axes = "D")]
+            public partial class Block
             {
             }
             """;
         GeneratorRun run = GeneratorRun.Of((await TestCompilation.CreateAsync(source)).AddReferences(Ilgpu));
 
-        Assert.Equal(["ConvBlock.g.cs", "NormGen.Gpu.g.cs"], run.GeneratedSources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal));
+        string gpu = run.TextOf("Block.Gpu.g.cs");
+        Assert.Contains("public static class LnGpuGpu", gpu);
+        Assert.DoesNotContain("public static class LnGpu\n", gpu);
+        Assert.Empty(run.Result.Diagnostics);
         Assert.Empty(Problems(run.Output));
     }
 

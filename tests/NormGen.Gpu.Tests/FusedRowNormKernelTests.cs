@@ -26,6 +26,8 @@ public sealed class FusedRowNormKernelTests : IClassFixture<CpuAccelerators>
         { "LnResidualTanhGpu", "GeluTanh", false, true },
         { "RmsBiasSiluDGpu", "Silu", true, false },
         { "RmsSiluHGpu", "Silu", false, false },
+        { "LnGeluGpu", "Gelu", false, false },
+        { "RmsGeluDGpu", "Gelu", false, false },
     };
 
     [Theory]
@@ -41,11 +43,21 @@ public sealed class FusedRowNormKernelTests : IClassFixture<CpuAccelerators>
         Check(kernel, activation, inputBias, residual, rows: 3, _accelerators.Warp32);
     }
 
+
     [Fact]
-    public void The_exact_gelu_has_no_gpu_kernel_yet()
+    public void The_exact_gelu_holds_across_every_branch_of_erf()
     {
-        Assert.NotNull(typeof(GpuNorms).GetNestedType("LnGelu"));
-        Assert.Null(typeof(GpuNorms).GetNestedType("LnGeluGpu"));
+        // Weights of 6 spread z = x̂·γ over about ±18: erf's series, its continued fraction and its saturation all run.
+        var kernel = new GpuKernel("RmsGeluDGpu");
+        int rows = 5, d = kernel.RowLength;
+        double[] x = TestData.Normal(rows * d, 81);
+        double[] w = Enumerable.Repeat(6.0, d).ToArray();
+        var (affine, _, _) = Reference.Forward(kernel.Centered, d, kernel.Epsilon, x, w, null);
+        Assert.Contains(affine, z => Math.Abs(z) / Math.Sqrt(2) is > 2.5 and < 6);
+        Assert.Contains(affine, z => Math.Abs(z) / Math.Sqrt(2) < 2.5);
+        Assert.Contains(affine, z => Math.Abs(z) / Math.Sqrt(2) > 6);
+        var actual = kernel.Forward(_accelerators.Default, x, w, null);
+        Tolerance.AssertClose(kernel, affine.Select(z => Activate("Gelu", z)).ToArray(), actual.Y, "y");
     }
 
     private static void Check(GpuKernel kernel, string activation, bool inputBias, bool residual, int rows, ILGPU.Runtime.Accelerator accelerator)
@@ -120,16 +132,25 @@ public sealed class FusedRowNormKernelTests : IClassFixture<CpuAccelerators>
         }
     }
 
-    private static double Activate(string activation, double z) => activation switch
+    internal static double Activate(string activation, double z) => activation switch
     {
         "Relu" => Math.Max(z, 0),
         "Silu" => z / (1 + Math.Exp(-z)),
         "GeluTanh" => 0.5 * z * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z))),
+        "Gelu" => 0.5 * z * (1 + Erf(z / Math.Sqrt(2))),
         _ => z,
     };
 
+    /// <summary>erf from the NormGen runtime's CPU implementation (.NET has none).</summary>
+    private static double Erf(double z)
+    {
+        Span<double> value = [z];
+        NormGen.Kernels.Activations.Erf(value, value);
+        return value[0];
+    }
+
     /// <summary>The activation's derivative, differentiated from the definitions above (tanh form, not the kernels' σ form).</summary>
-    private static double Derivative(string activation, double z)
+    internal static double Derivative(string activation, double z)
     {
         switch (activation)
         {
@@ -138,6 +159,8 @@ public sealed class FusedRowNormKernelTests : IClassFixture<CpuAccelerators>
             case "Silu":
                 double s = 1 / (1 + Math.Exp(-z));
                 return s + z * s * (1 - s);
+            case "Gelu":
+                return 0.5 * (1 + Erf(z / Math.Sqrt(2))) + z * Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
             case "GeluTanh":
                 double u = Math.Sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z), tanh = Math.Tanh(u);
                 return 0.5 * (1 + tanh) + 0.5 * z * (1 - tanh * tanh) * Math.Sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * z * z);

@@ -26,6 +26,8 @@ namespace NormGen.Gpu.Tests;
 [LayerNorm("lnChannels", Layout = "N,C=8,H=2,W=3", Axes = "C")]
 [RmsNorm("rmsChannelsH", Layout = "N,C=12,L=50", Axes = "C", ElementType = typeof(System.Half), Eps = 1e-6)]
 [LayerNorm("lnChannelsD", Layout = "N,C=3,H=4,W=5", Axes = "C,H", ElementType = typeof(double), ElementwiseAffine = false)]
+[RmsNorm("rmsChannelsSiluH", Layout = "N,C=12,L=50", Axes = "C", ElementType = typeof(System.Half), Activation = Activation.Silu)]
+[LayerNorm("lnChannelsRelu", Layout = "N,C=8,H=2,W=3", Axes = "C", Activation = Activation.Relu)]
 [LayerNorm("lnResidual", Axes = "D", Shape = [100], Residual = true)]
 [LayerNorm("lnResidualTanh", Axes = "D", Shape = [1100], Residual = true, Activation = Activation.GeluTanh)]
 [RmsNorm("rmsBiasSiluD", Axes = "D", Shape = [48], InputBias = true, Activation = Activation.Silu, ElementType = typeof(double))]
@@ -34,6 +36,7 @@ namespace NormGen.Gpu.Tests;
 [RmsNorm("rmsSiluH", Axes = "D", Shape = [16], Activation = Activation.Silu, ElementType = typeof(System.Half))]
 [RmsNorm("rmsBiasD", Axes = "D", Shape = [64], InputBias = true, ElementType = typeof(double))]
 [LayerNorm("lnGelu", Axes = "D", Shape = [16], Activation = Activation.Gelu)]
+[RmsNorm("rmsGeluD", Axes = "D", Shape = [40], Activation = Activation.Gelu, ElementType = typeof(double))]
 internal static partial class GpuNorms
 {
 }

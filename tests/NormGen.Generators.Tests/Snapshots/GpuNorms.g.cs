@@ -599,16 +599,18 @@ namespace Transformer
                 for (int r = 0; r < Reduced; r++)
                 {
                     long index = start + (long)r * Inner;
+                    float normalized = (x[index] - mean) * rstd;
                     float g = dy[index] * w[r];
                     sumG += g;
-                    sumGX += g * (x[index] - mean) * rstd;
+                    sumGX += g * normalized;
                 }
                 float meanG = sumG / Reduced;
                 float meanGX = sumGX / Reduced;
                 for (int r = 0; r < Reduced; r++)
                 {
                     long index = start + (long)r * Inner;
-                    dx[index] = rstd * (dy[index] * w[r] - meanG - (x[index] - mean) * rstd * meanGX);
+                    float normalized = (x[index] - mean) * rstd;
+                    dx[index] = rstd * (dy[index] * w[r] - meanG - normalized * meanGX);
                 }
             }
 
@@ -627,8 +629,9 @@ namespace Transformer
                     {
                         long outer = column / Inner;
                         long index = outer * Reduced * Inner + (column - outer * Inner) + (long)r * Inner;
+                        float normalized = (x[index] - meanIn[column]) * rstdIn[column];
                         float gradient = dy[index];
-                        weightSum += gradient * (x[index] - meanIn[column]) * rstdIn[column];
+                        weightSum += gradient * normalized;
                         biasSum += gradient;
                     }
                     weightSum = global::NormGen.Gpu.GpuReductions.GroupSum(weightSum, shared);
@@ -1802,6 +1805,322 @@ namespace Transformer
                     weightSum += partials[offset + j];
                 }
                 if (gradWeight.Length != 0) gradWeight[j] = weightSum;
+            }
+        }
+
+        /// <summary>
+        /// ILGPU kernels of BatchNorm <c>bnGelu</c>: 4 channels × 1 spatial double elements per sample (channels interleaved),
+        /// eps = 1E-05, with weight (γ) and bias (β), running statistics with momentum 0.1.
+        /// The same computation as <see cref="BnGelu"/>, on an accelerator; one group per channel.
+        /// </summary>
+        /// <remarks>Kernels are compiled once per accelerator and cached; results are bitwise reproducible on a given device.</remarks>
+        [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "0.1.0.0")]
+        public static class BnGeluGpu
+        {
+            /// <summary>The number of channels.</summary>
+            public const int Channels = 4;
+
+            /// <summary>Elements of one channel in one sample: the product of the spatial extents.</summary>
+            public const int Spatial = 1;
+
+            /// <summary>Elements of one sample.</summary>
+            public const int SampleLength = Channels * Spatial;
+
+            /// <summary>The epsilon added under the square root.</summary>
+            public const double Epsilon = 1E-05d;
+
+            /// <summary>The running statistics' momentum: <c>running = (1 - m)·running + m·batch</c>.</summary>
+            public const double Momentum = 0.1;
+
+            /// <summary>
+            /// Queues the training forward on <paramref name="stream"/>: normalizes <paramref name="input"/> with its batch statistics into
+            /// <paramref name="output"/> (which may be the same view), updates the running statistics (with the unbiased variance), and saves each
+            /// channel's mean and reciprocal standard deviation (biased) for <c>Backward</c>; pass empty views to skip saving them.
+            /// </summary>
+            /// <remarks><paramref name="numBatchesTracked"/> is incremented on every call, as PyTorch does.</remarks>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape, or a channel has a single value.</exception>
+            public static void ForwardTraining(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> input, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<double> runningMean, global::ILGPU.ArrayView<double> runningVar, ref long numBatchesTracked, global::ILGPU.ArrayView<double> output, global::ILGPU.ArrayView<double> saveMean, global::ILGPU.ArrayView<double> saveRstd)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(saveMean.Length, Channels, nameof(saveMean));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(saveRstd.Length, Channels, nameof(saveRstd));
+                if (batch > 0 && (long)batch * Spatial < 2)
+                {
+                    throw new global::System.ArgumentException("Each channel needs more than one value to normalize with batch statistics.", nameof(input));
+                }
+                numBatchesTracked++;
+                if (batch == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(Channels, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<double>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                kernels.Training(stream, config, input, weight, bias, runningMean, runningVar, (double)Momentum, output, saveMean, saveRstd, (long)batch * Spatial);
+            }
+
+            /// <summary>Queues the evaluation forward: normalizes <paramref name="input"/> with the running statistics into <paramref name="output"/> (which may be the same view).</summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void ForwardEval(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> input, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<double> runningMean, global::ILGPU.ArrayView<double> runningVar, global::ILGPU.ArrayView<double> output)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));
+                global::NormGen.Gpu.GpuArguments.RequireLength(output.Length, input.Length, nameof(output));
+                if (batch == 0) return;
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(Channels, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<double>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                kernels.Eval(stream, config, input, weight, bias, runningMean, runningVar, output, (long)batch * Spatial);
+            }
+
+            /// <summary>
+            /// Queues the training-mode backward with the batch statistics saved by the training forward: writes the input gradient
+            /// and (over)writes the weight and bias gradients (pass empty views to skip them).
+            /// </summary>
+            /// <remarks>With <c>M</c> = samples × <see cref="Spatial"/>: <c>dβ = Σ dy</c>, <c>dγ = Σ dy·x̂</c>, <c>dx = γ·rstd·(dy - dβ/M - x̂·dγ/M)</c>.</remarks>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void Backward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> gradOutput, global::ILGPU.ArrayView<double> input, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<double> saveMean, global::ILGPU.ArrayView<double> saveRstd, global::ILGPU.ArrayView<double> gradInput, global::ILGPU.ArrayView<double> gradWeight, global::ILGPU.ArrayView<double> gradBias)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(saveMean.Length, Channels, nameof(saveMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(saveRstd.Length, Channels, nameof(saveRstd));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, Channels, nameof(gradWeight));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradBias.Length, Channels, nameof(gradBias));
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(Channels, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<double>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                // An empty batch still launches: the parameter gradients are sums over no elements, zero.
+                kernels.Backward(stream, config, gradOutput, input, weight, bias, saveMean, saveRstd, gradInput, gradWeight, gradBias, (long)batch * Spatial);
+            }
+
+            /// <summary>
+            /// Queues the evaluation-mode backward, for training with frozen statistics: the running statistics are constants, so
+            /// <c>dx = dy·γ·rsqrt(runningVar + eps)</c>, <c>dγ = Σ dy·x̂</c> with <c>x̂ = (x - runningMean)·rsqrt(runningVar + eps)</c> and <c>dβ = Σ dy</c>.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">A view's length does not fit the shape.</exception>
+            public static void BackwardEval(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> gradOutput, global::ILGPU.ArrayView<double> input, global::ILGPU.ArrayView<double> weight, global::ILGPU.ArrayView<double> bias, global::ILGPU.ArrayView<double> runningMean, global::ILGPU.ArrayView<double> runningVar, global::ILGPU.ArrayView<double> gradInput, global::ILGPU.ArrayView<double> gradWeight, global::ILGPU.ArrayView<double> gradBias)
+            {
+                global::NormGen.Gpu.GpuArguments.RequireStream(stream, nameof(stream));
+                int batch = global::NormGen.Gpu.GpuArguments.RowCount(input.Length, SampleLength, nameof(input));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));
+                global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Channels, nameof(weight));
+                global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Channels, nameof(bias));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningMean.Length, Channels, nameof(runningMean));
+                global::NormGen.Gpu.GpuArguments.RequireLength(runningVar.Length, Channels, nameof(runningVar));
+                global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradWeight.Length, Channels, nameof(gradWeight));
+                global::NormGen.Gpu.GpuArguments.RequireLengthOrEmpty(gradBias.Length, Channels, nameof(gradBias));
+
+                global::ILGPU.Runtime.Accelerator accelerator = stream.Accelerator;
+                Kernels kernels = KernelCache.GetValue(accelerator, static a => new Kernels(a));
+                var config = new global::ILGPU.KernelConfig(Channels, global::NormGen.Gpu.GpuAccelerators.GroupSize(accelerator, 256), global::ILGPU.SharedMemoryConfig.RequestDynamic<double>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup));
+                kernels.BackwardEval(stream, config, gradOutput, input, weight, bias, runningMean, runningVar, gradInput, gradWeight, gradBias, (long)batch * Spatial);
+            }
+
+            private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Kernels> KernelCache = new();
+
+            /// <summary>The kernels compiled for one accelerator.</summary>
+            private sealed class Kernels
+            {
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, double, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, long> Training;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, long> Eval;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, long> Backward;
+                public readonly global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, long> BackwardEval;
+
+                public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
+                {
+                    Training = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, double, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, long>(accelerator, TrainingKernel);
+                    Eval = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, long>(accelerator, EvalKernel);
+                    Backward = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, long>(accelerator, BackwardKernel);
+                    BackwardEval = global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, long>(accelerator, BackwardEvalKernel);
+                }
+            }
+
+            /// <summary>One group per channel: the mean, then the variance of the deviations (two passes, exact for large offsets), then the normalization.</summary>
+            private static void TrainingKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> w, global::ILGPU.ArrayView<double> b, global::ILGPU.ArrayView<double> runningMean, global::ILGPU.ArrayView<double> runningVar, double momentum, global::ILGPU.ArrayView<double> y, global::ILGPU.ArrayView<double> saveMean, global::ILGPU.ArrayView<double> saveRstd, long count)
+            {
+                global::ILGPU.ArrayView<double> shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                int c = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                double sum = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    sum += x[index];
+                }
+                double mean = global::NormGen.Gpu.GpuReductions.GroupSum(sum, shared) / count;
+                double squares = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    double deviation = x[index] - mean;
+                    squares += deviation * deviation;
+                }
+                double m2 = global::NormGen.Gpu.GpuReductions.GroupSum(squares, shared);
+                double rstd = 1 / global::System.Math.Sqrt(m2 / count + Epsilon);
+                if (lane == 0)
+                {
+                    if (saveMean.Length != 0) saveMean[c] = mean;
+                    if (saveRstd.Length != 0) saveRstd[c] = rstd;
+                    runningMean[c] = momentum * mean + (1 - momentum) * runningMean[c];
+                    runningVar[c] = momentum * (m2 / (count - 1)) + (1 - momentum) * runningVar[c];
+                }
+                double scale = rstd * w[c];
+                double shift = b[c] - mean * scale;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    y[index] = Activate(x[index] * scale + shift);
+                }
+            }
+
+            /// <summary>One group per channel: the running statistics and the affine parameters fold into one scale and shift.</summary>
+            private static void EvalKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> w, global::ILGPU.ArrayView<double> b, global::ILGPU.ArrayView<double> runningMean, global::ILGPU.ArrayView<double> runningVar, global::ILGPU.ArrayView<double> y, long count)
+            {
+                global::ILGPU.ArrayView<double> shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                int c = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                double scale = w[c] / global::System.Math.Sqrt(runningVar[c] + Epsilon);
+                double shift = b[c] - runningMean[c] * scale;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    y[index] = Activate(x[index] * scale + shift);
+                }
+            }
+
+            /// <summary>One group per channel: Σ dy and Σ dy·x̂ as group sums (the parameter gradients, without atomics), then the input gradient.</summary>
+            private static void BackwardKernel(global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> w, global::ILGPU.ArrayView<double> b, global::ILGPU.ArrayView<double> saveMean, global::ILGPU.ArrayView<double> saveRstd, global::ILGPU.ArrayView<double> dx, global::ILGPU.ArrayView<double> gradWeight, global::ILGPU.ArrayView<double> gradBias, long count)
+            {
+                global::ILGPU.ArrayView<double> shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                int c = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                double mean = saveMean[c];
+                double rstd = saveRstd[c];
+                double sumDy = 0;
+                double sumDyXhat = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    double normalized = (x[index] - mean) * rstd;
+                    double gradient = ActivateBackward(normalized * w[c] + b[c], dy[index]);
+                    sumDy += gradient;
+                    sumDyXhat += gradient * normalized;
+                }
+                sumDy = global::NormGen.Gpu.GpuReductions.GroupSum(sumDy, shared);
+                sumDyXhat = global::NormGen.Gpu.GpuReductions.GroupSum(sumDyXhat, shared);
+                if (lane == 0)
+                {
+                    if (gradWeight.Length != 0) gradWeight[c] = sumDyXhat;
+                    if (gradBias.Length != 0) gradBias[c] = sumDy;
+                }
+                if (count == 0) return;
+                double scale = w[c] * rstd;
+                double meanDy = sumDy / count;
+                double meanDyXhat = sumDyXhat / count;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    double normalized = (x[index] - mean) * rstd;
+                    dx[index] = scale * (ActivateBackward(normalized * w[c] + b[c], dy[index]) - meanDy - normalized * meanDyXhat);
+                }
+            }
+
+            /// <summary>One group per channel with the running statistics as constants: dx element-wise, Σ dy and Σ dy·x̂ as group sums.</summary>
+            private static void BackwardEvalKernel(global::ILGPU.ArrayView<double> dy, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> w, global::ILGPU.ArrayView<double> b, global::ILGPU.ArrayView<double> runningMean, global::ILGPU.ArrayView<double> runningVar, global::ILGPU.ArrayView<double> dx, global::ILGPU.ArrayView<double> gradWeight, global::ILGPU.ArrayView<double> gradBias, long count)
+            {
+                global::ILGPU.ArrayView<double> shared = global::ILGPU.SharedMemory.GetDynamic<double>();
+                int c = global::ILGPU.Grid.IdxX;
+                int lane = global::ILGPU.Group.IdxX;
+                int width = global::ILGPU.Group.DimX;
+                double mean = runningMean[c];
+                double rstd = 1 / global::System.Math.Sqrt(runningVar[c] + Epsilon);
+                double scale = w[c] * rstd;
+                double sumDy = 0;
+                double sumDyXhat = 0;
+                for (long k = lane; k < count; k += width)
+                {
+                    long index = k * Channels + c;
+                    double normalized = (x[index] - mean) * rstd;
+                    double gradient = ActivateBackward(normalized * w[c] + b[c], dy[index]);
+                    dx[index] = gradient * scale;
+                    sumDy += gradient;
+                    sumDyXhat += gradient * normalized;
+                }
+                sumDy = global::NormGen.Gpu.GpuReductions.GroupSum(sumDy, shared);
+                sumDyXhat = global::NormGen.Gpu.GpuReductions.GroupSum(sumDyXhat, shared);
+                if (lane == 0)
+                {
+                    if (gradWeight.Length != 0) gradWeight[c] = sumDyXhat;
+                    if (gradBias.Length != 0) gradBias[c] = sumDy;
+                }
+            }
+
+            /// <summary>The GELU after the affine step: <c>0.5·z·(1 + erf(z/√2))</c>, as <c>torch.nn.functional.gelu</c> (erf in double).</summary>
+            private static double Activate(double z) => (double)(0.5 * z * (1 + Erf(z * 0.7071067811865476)));
+
+            /// <summary><paramref name="gradient"/> times the GELU's derivative <c>Φ(z) + z·φ(z)</c>, the standard normal CDF and density.</summary>
+            private static double ActivateBackward(double z, double gradient)
+            {
+                double cdf = 0.5 * (1 + Erf(z * 0.7071067811865476));
+                double pdf = 0.3989422804014327 * ExpDouble(-0.5 * z * z);
+                return (double)(gradient * (cdf + z * pdf));
+            }
+
+            /// <summary>The error function in double: a series below 2.5, a continued fraction for erfc up to 6, ±1 beyond; NaN stays NaN.</summary>
+            private static double Erf(double x)
+            {
+                if (global::System.Double.IsNaN(x)) return x;
+                double a = x < 0 ? -x : x;
+                double result = 1;
+                if (a < 2.5)
+                {
+                    double square = a * a, term = a, sum = a;
+                    for (int n = 1; n < 60; n++)
+                    {
+                        term *= -square / n;
+                        sum += term / (2 * n + 1);
+                    }
+
+                    result = 1.1283791670955126 * sum;
+                }
+                else if (a < 6)
+                {
+                    double fraction = a;
+                    for (int k = 60; k >= 1; k--) fraction = a + 0.5 * k / fraction;
+                    result = 1 - ExpDouble(-a * a) * 0.5641895835477563 / fraction;
+                }
+                return x < 0 ? -result : result;
+            }
+
+            /// <summary><c>e^z</c> from <c>2^n·2^f</c>: a Taylor series for the fraction, the exponent bits for the integer part. NaN stays NaN.</summary>
+            private static double ExpDouble(double z)
+            {
+                double t = z * 1.4426950408889634d;
+                t = t < -1022 ? -1022 : t > 1023 ? 1023 : t;
+                int n = (int)(t + (t >= 0 ? 0.5d : -0.5d));
+                double x = (t - n) * 0.6931471805599453d;
+                double p = 1;
+                for (int k = 13; k >= 1; k--) p = 1 + x * p / k;
+                return p * global::ILGPU.Interop.IntAsFloat((ulong)(n + 1023) << 52);
             }
         }
 

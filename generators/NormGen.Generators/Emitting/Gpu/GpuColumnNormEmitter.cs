@@ -38,6 +38,11 @@ internal sealed class GpuColumnNormEmitter
 
     private bool HasParameterGradients => _norm.HasWeight || HasBias;
 
+    private bool Activated => _norm.Activation != ActivationKind.None;
+
+    /// <summary>Backward needs β only to recompute the activation's input.</summary>
+    private bool BackwardTakesBias => Activated && HasBias;
+
     private string View => $"global::ILGPU.ArrayView<{_element}>";
 
     private string AccumulatorView => $"global::ILGPU.ArrayView<{_accumulator}>";
@@ -76,6 +81,12 @@ internal sealed class GpuColumnNormEmitter
                 WritePartialKernel(writer);
                 writer.Line();
                 WriteColumnKernel(writer);
+            }
+
+            if (Activated)
+            {
+                writer.Line();
+                GpuSupport.WriteActivation(writer, _accumulator, _norm.Activation);
             }
         }
     }
@@ -144,6 +155,7 @@ internal sealed class GpuColumnNormEmitter
     {
         var parameters = new List<string> { "global::ILGPU.Runtime.AcceleratorStream stream", $"{View} gradOutput", $"{View} input" };
         if (_norm.HasWeight) parameters.Add($"{View} weight");
+        if (BackwardTakesBias) parameters.Add($"{View} bias");
         if (_centered) parameters.Add($"{AccumulatorView} mean");
         parameters.AddRange([$"{AccumulatorView} rstd", $"{View} gradInput"]);
         if (_norm.HasWeight) parameters.Add($"{View} gradWeight");
@@ -166,6 +178,7 @@ internal sealed class GpuColumnNormEmitter
             writer.Line("long columns = (long)global::NormGen.Gpu.GpuArguments.RowCount(input.Length, Reduced * Inner, nameof(input)) * Inner;");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradOutput.Length, input.Length, nameof(gradOutput));");
             if (_norm.HasWeight) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(weight.Length, Reduced, nameof(weight));");
+            if (BackwardTakesBias) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(bias.Length, Reduced, nameof(bias));");
             if (_centered) writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(mean.Length, columns, nameof(mean));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(rstd.Length, columns, nameof(rstd));");
             writer.Line("global::NormGen.Gpu.GpuArguments.RequireLength(gradInput.Length, input.Length, nameof(gradInput));");
@@ -181,6 +194,8 @@ internal sealed class GpuColumnNormEmitter
                 writer.Line("if (slots > 0)");
                 writer.Line("{");
                 var partialArguments = new List<string> { "    stream", $"new global::ILGPU.KernelConfig(slots, config.GroupDim.X, global::ILGPU.SharedMemoryConfig.RequestDynamic<{_accumulator}>(global::NormGen.Gpu.GpuReductions.MaxWarpsPerGroup))", "gradOutput", "input" };
+                if (Activated && _norm.HasWeight) partialArguments.Add("weight");
+                if (BackwardTakesBias) partialArguments.Add("bias");
                 if (_centered) partialArguments.Add("mean");
                 partialArguments.AddRange(["rstd", "workspace", "columns"]);
                 writer.Line($"    kernels.Partials({string.Join(", ", partialArguments)});");
@@ -196,6 +211,7 @@ internal sealed class GpuColumnNormEmitter
             writer.Line("if (columns == 0) return;");
             var arguments = new List<string> { "stream", "config", "gradOutput", "input" };
             if (_norm.HasWeight) arguments.Add("weight");
+            if (BackwardTakesBias) arguments.Add("bias");
             if (_centered) arguments.Add("mean");
             arguments.AddRange(["rstd", "gradInput", "columns"]);
             writer.Line($"kernels.Backward({string.Join(", ", arguments)});");
@@ -221,10 +237,13 @@ internal sealed class GpuColumnNormEmitter
 
         var backward = new List<string> { View, View };
         if (_norm.HasWeight) backward.Add(View);
+        if (BackwardTakesBias) backward.Add(View);
         if (_centered) backward.Add(AccumulatorView);
         backward.AddRange([AccumulatorView, View, "long"]);
 
         var partials = new List<string> { View, View };
+        if (Activated && _norm.HasWeight) partials.Add(View);
+        if (BackwardTakesBias) partials.Add(View);
         if (_centered) partials.Add(AccumulatorView);
         partials.AddRange([AccumulatorView, AccumulatorView, "long"]);
 
@@ -313,7 +332,7 @@ internal sealed class GpuColumnNormEmitter
                 string value = _centered ? $"({Widen("x[index]")} - mean) * rstd" : $"{Widen("x[index]")} * rstd";
                 if (_norm.HasWeight) value += $" * {Widen("w[r]")}";
                 if (HasBias) value += $" + {Widen("b[r]")}";
-                writer.Line($"y[index] = {Narrow(value)};");
+                writer.Line($"y[index] = {Narrow(Activated ? $"Activate({value})" : value)};");
             }
         }
     }
@@ -322,11 +341,12 @@ internal sealed class GpuColumnNormEmitter
     {
         var parameters = new List<string> { $"{View} dy", $"{View} x" };
         if (_norm.HasWeight) parameters.Add($"{View} w");
+        if (BackwardTakesBias) parameters.Add($"{View} b");
         if (_centered) parameters.Add($"{AccumulatorView} meanIn");
         parameters.AddRange([$"{AccumulatorView} rstdIn", $"{View} dx", "long columns"]);
 
-        string normalized = _centered ? $"({Widen("x[index]")} - mean) * rstd" : $"{Widen("x[index]")} * rstd";
-        string g = _norm.HasWeight ? $"{Widen("dy[index]")} * {Widen("w[r]")}" : Widen("dy[index]");
+        string normalized = "normalized";
+        string g = _norm.HasWeight ? $"{Gradient()} * {Widen("w[r]")}" : Gradient();
         writer.Line("/// <summary>One thread per column: dx = rstd·(g - mean(g) - x̂·mean(g·x̂)) with g = dy·γ.</summary>");
         using (writer.Block($"private static void BackwardKernel({string.Join(", ", parameters)})"))
         {
@@ -338,6 +358,7 @@ internal sealed class GpuColumnNormEmitter
             using (writer.Block("for (int r = 0; r < Reduced; r++)"))
             {
                 writer.Line("long index = start + (long)r * Inner;");
+                writer.Line($"{_accumulator} normalized = {Normalized("mean", "rstd")};");
                 writer.Line($"{_accumulator} g = {g};");
                 if (_centered) writer.Line("sumG += g;");
                 writer.Line($"sumGX += g * {normalized};");
@@ -348,6 +369,7 @@ internal sealed class GpuColumnNormEmitter
             using (writer.Block("for (int r = 0; r < Reduced; r++)"))
             {
                 writer.Line("long index = start + (long)r * Inner;");
+                writer.Line($"{_accumulator} normalized = {Normalized("mean", "rstd")};");
                 writer.Line($"dx[index] = {Narrow(_centered ? $"rstd * ({g} - meanG - {normalized} * meanGX)" : $"rstd * ({g} - {normalized} * meanGX)")};");
             }
         }
@@ -356,6 +378,8 @@ internal sealed class GpuColumnNormEmitter
     private void WritePartialKernel(CodeWriter writer)
     {
         var parameters = new List<string> { $"{View} dy", $"{View} x" };
+        if (Activated && _norm.HasWeight) parameters.Add($"{View} w");
+        if (BackwardTakesBias) parameters.Add($"{View} b");
         if (_centered) parameters.Add($"{AccumulatorView} meanIn");
         parameters.AddRange([$"{AccumulatorView} rstdIn", $"{AccumulatorView} partials", "long columns"]);
 
@@ -374,8 +398,9 @@ internal sealed class GpuColumnNormEmitter
                 {
                     writer.Line("long outer = column / Inner;");
                     writer.Line("long index = outer * Reduced * Inner + (column - outer * Inner) + (long)r * Inner;");
-                    writer.Line($"{_accumulator} gradient = {Widen("dy[index]")};");
-                    if (_norm.HasWeight) writer.Line($"weightSum += gradient * {(_centered ? $"({Widen("x[index]")} - meanIn[column]) * rstdIn[column]" : $"{Widen("x[index]")} * rstdIn[column]")};");
+                    writer.Line($"{_accumulator} normalized = {Normalized("meanIn[column]", "rstdIn[column]")};");
+                    writer.Line($"{_accumulator} gradient = {Gradient()};");
+                    if (_norm.HasWeight) writer.Line("weightSum += gradient * normalized;");
                     if (HasBias) writer.Line("biasSum += gradient;");
                 }
 
@@ -413,6 +438,22 @@ internal sealed class GpuColumnNormEmitter
             if (_norm.HasWeight) writer.Line($"if (gradWeight.Length != 0) gradWeight[r] = {Narrow("weightSum")};");
             if (HasBias) writer.Line($"if (gradBias.Length != 0) gradBias[r] = {Narrow("biasSum")};");
         }
+    }
+
+    private string Normalized(string mean, string rstd) => _centered ? $"({Widen("x[index]")} - {mean}) * {rstd}" : $"{Widen("x[index]")} * {rstd}";
+
+    /// <summary>The gradient at the affine output: dy, through the activation (its input recomputed from <c>normalized</c>) when one is fused.</summary>
+    private string Gradient()
+    {
+        if (!Activated)
+        {
+            return Widen("dy[index]");
+        }
+
+        string affine = "normalized";
+        if (_norm.HasWeight) affine += $" * {Widen("w[r]")}";
+        if (HasBias) affine += $" + {Widen("b[r]")}";
+        return $"ActivateBackward({affine}, {Widen("dy[index]")})";
     }
 
     private string Widen(string value) => _norm.Element == ElementKind.Half ? $"(float){value}" : value;

@@ -10,15 +10,12 @@ internal static class GpuSupport
 
     /// <summary>
     /// LayerNorm and RMSNorm over trailing axes (contiguous rows) with the residual and input-bias fusions, and over
-    /// interior axes (channels-first) without an activation; BatchNorm, GroupNorm and InstanceNorm, with their running
-    /// statistics; every activation but the exact (erf) GELU; in float, double and Half.
+    /// interior axes (channels-first); BatchNorm, GroupNorm and InstanceNorm, with their running statistics; every
+    /// activation; in float, double and Half. (BatchNorm's synchronized multi-device variants are CPU-only.)
     /// </summary>
     public static bool IsSupported(NormSpec norm) => norm switch
     {
-        // The exact GELU needs erf, which ILGPU's PTX backend lacks without ILGPU.Algorithms.
-        { Activation: ActivationKind.Gelu } => false,
-        { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows } => true,
-        { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Columns } => norm.Activation == ActivationKind.None,
+        { Kind: NormKind.LayerNorm or NormKind.RmsNorm, Geometry.Kind: GeometryKind.Rows or GeometryKind.Columns } => true,
         { Kind: NormKind.BatchNorm or NormKind.GroupNorm or NormKind.InstanceNorm } => true,
         _ => false,
     };
@@ -64,6 +61,23 @@ internal static class GpuSupport
                 }
 
                 break;
+            case ActivationKind.Gelu:
+                writer.Line($"/// <summary>The {name} after the affine step: <c>0.5·z·(1 + erf(z/√2))</c>, as <c>torch.nn.functional.gelu</c> (erf in double).</summary>");
+                writer.Line($"private static {a} Activate({a} z) => ({a})(0.5 * z * (1 + Erf(z * 0.7071067811865476)));");
+                writer.Line();
+                writer.Line($"/// <summary><paramref name=\"gradient\"/> times the {name}'s derivative <c>Φ(z) + z·φ(z)</c>, the standard normal CDF and density.</summary>");
+                using (writer.Block($"private static {a} ActivateBackward({a} z, {a} gradient)"))
+                {
+                    writer.Line("double cdf = 0.5 * (1 + Erf(z * 0.7071067811865476));");
+                    writer.Line("double pdf = 0.3989422804014327 * ExpDouble(-0.5 * z * z);");
+                    writer.Line($"return ({a})(gradient * (cdf + z * pdf));");
+                }
+
+                writer.Line();
+                WriteErf(writer);
+                writer.Line();
+                WriteExp(writer, isDouble: true, name: "ExpDouble");
+                return;
             default:
                 writer.Line($"/// <summary>The {name} after the affine step: <c>z·σ(2u)</c> = <c>z·(1 + tanh(u))/2</c> with <c>u = √(2/π)·(z + 0.044715·z³)</c>.</summary>");
                 using (writer.Block($"private static {a} Activate({a} z)"))
@@ -86,20 +100,55 @@ internal static class GpuSupport
         }
 
         writer.Line();
-        WriteExp(writer, isDouble);
+        WriteExp(writer, isDouble, "Exp");
+    }
+
+    /// <summary>
+    /// erf in double: its Maclaurin series below 2.5 (the largest term is below 100, so about two digits of 16 cancel),
+    /// Laplace's continued fraction for erfc from 2.5 to 6 (60 levels, evaluated from the tail), and ±1 beyond.
+    /// </summary>
+    private static void WriteErf(Helpers.CodeWriter writer)
+    {
+        writer.Line("/// <summary>The error function in double: a series below 2.5, a continued fraction for erfc up to 6, ±1 beyond; NaN stays NaN.</summary>");
+        using (writer.Block("private static double Erf(double x)"))
+        {
+            writer.Line("if (global::System.Double.IsNaN(x)) return x;");
+            writer.Line("double a = x < 0 ? -x : x;");
+            writer.Line("double result = 1;");
+            using (writer.Block("if (a < 2.5)"))
+            {
+                writer.Line("double square = a * a, term = a, sum = a;");
+                writer.Line("for (int n = 1; n < 60; n++)");
+                writer.Line("{");
+                writer.Line("    term *= -square / n;");
+                writer.Line("    sum += term / (2 * n + 1);");
+                writer.Line("}");
+                writer.Line();
+                writer.Line("result = 1.1283791670955126 * sum;");
+            }
+
+            using (writer.Block("else if (a < 6)"))
+            {
+                writer.Line("double fraction = a;");
+                writer.Line("for (int k = 60; k >= 1; k--) fraction = a + 0.5 * k / fraction;");
+                writer.Line("result = 1 - ExpDouble(-a * a) * 0.5641895835477563 / fraction;");
+            }
+
+            writer.Line("return x < 0 ? -result : result;");
+        }
     }
 
     /// <summary>
     /// <c>e^z</c> as <c>2^n·2^f</c>: n = z·log2(e) rounded (clamped to the normal exponents), 2^f = e^(f·ln 2) by its Taylor series
     /// (|f·ln 2| ≤ 0.35: the first omitted term is below 1e-8 in float and 1e-17 in double), 2^n from its exponent bits.
     /// </summary>
-    private static void WriteExp(Helpers.CodeWriter writer, bool isDouble)
+    private static void WriteExp(Helpers.CodeWriter writer, bool isDouble, string name)
     {
         string a = isDouble ? "double" : "float";
         string suffix = isDouble ? "d" : "f";
         int terms = isDouble ? 13 : 7;
         writer.Line("/// <summary><c>e^z</c> from <c>2^n·2^f</c>: a Taylor series for the fraction, the exponent bits for the integer part. NaN stays NaN.</summary>");
-        using (writer.Block($"private static {a} Exp({a} z)"))
+        using (writer.Block($"private static {a} {name}({a} z)"))
         {
             writer.Line($"{a} t = z * 1.4426950408889634{suffix};");
             writer.Line(isDouble ? "t = t < -1022 ? -1022 : t > 1023 ? 1023 : t;" : "t = t < -126 ? -126 : t > 127 ? 127 : t;");
