@@ -15,7 +15,7 @@ namespace NormGen.Generators;
 /// the same parser; here they are simply left out.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
-public sealed class NormGenerator : IIncrementalGenerator
+public sealed partial class NormGenerator : IIncrementalGenerator
 {
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -24,24 +24,14 @@ public sealed class NormGenerator : IIncrementalGenerator
         IncrementalValueProvider<bool> allowsUnsafe = context.CompilationProvider
             .Select(static (compilation, _) => compilation.Options is CSharpCompilationOptions { AllowUnsafe: true })
             .WithTrackingName(TrackingNames.AllowsUnsafe);
+        IncrementalValueProvider<bool> referencesIlgpu = RegisterGpuRuntime(context);
+        IncrementalValueProvider<bool> referencesTorchSharp = RegisterTorchSharpSupport(context, allowsUnsafe);
 
-        // TorchSharp modules are emitted only for projects that reference TorchSharp; the lookup runs once per compilation.
-        IncrementalValueProvider<bool> referencesTorchSharp = context.CompilationProvider
-            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(KnownNames.TorchSharpTorch) is not null)
-            .WithTrackingName(TrackingNames.ReferencesTorchSharp);
-        context.RegisterSourceOutput(referencesTorchSharp.Combine(allowsUnsafe), static (output, input) =>
-        {
-            if (input.Left && input.Right)
-            {
-                output.AddSource(TorchSupportEmitter.HintName, TorchSupportEmitter.Emit());
-            }
-        });
-
-        RegisterModels(context, KnownNames.LayerNormAttribute, TrackingNames.LayerNormModels, allowsUnsafe, referencesTorchSharp);
-        RegisterModels(context, KnownNames.RmsNormAttribute, TrackingNames.RmsNormModels, allowsUnsafe, referencesTorchSharp);
-        RegisterModels(context, KnownNames.BatchNormAttribute, TrackingNames.BatchNormModels, allowsUnsafe, referencesTorchSharp);
-        RegisterModels(context, KnownNames.GroupNormAttribute, TrackingNames.GroupNormModels, allowsUnsafe, referencesTorchSharp);
-        RegisterModels(context, KnownNames.InstanceNormAttribute, TrackingNames.InstanceNormModels, allowsUnsafe, referencesTorchSharp);
+        RegisterModels(context, KnownNames.LayerNormAttribute, TrackingNames.LayerNormModels, allowsUnsafe, referencesTorchSharp, referencesIlgpu);
+        RegisterModels(context, KnownNames.RmsNormAttribute, TrackingNames.RmsNormModels, allowsUnsafe, referencesTorchSharp, referencesIlgpu);
+        RegisterModels(context, KnownNames.BatchNormAttribute, TrackingNames.BatchNormModels, allowsUnsafe, referencesTorchSharp, referencesIlgpu);
+        RegisterModels(context, KnownNames.GroupNormAttribute, TrackingNames.GroupNormModels, allowsUnsafe, referencesTorchSharp, referencesIlgpu);
+        RegisterModels(context, KnownNames.InstanceNormAttribute, TrackingNames.InstanceNormModels, allowsUnsafe, referencesTorchSharp, referencesIlgpu);
     }
 
     private static void RegisterModels(
@@ -49,7 +39,8 @@ public sealed class NormGenerator : IIncrementalGenerator
         string attributeMetadataName,
         string trackingName,
         IncrementalValueProvider<bool> allowsUnsafe,
-        IncrementalValueProvider<bool> referencesTorchSharp)
+        IncrementalValueProvider<bool> referencesTorchSharp,
+        IncrementalValueProvider<bool> referencesIlgpu)
     {
         IncrementalValuesProvider<ModelSpec> models = context.SyntaxProvider
             .ForAttributeWithMetadataName(
@@ -72,6 +63,8 @@ public sealed class NormGenerator : IIncrementalGenerator
                 }
             }
         });
+
+        RegisterGpuModels(context, models, allowsUnsafe, referencesIlgpu);
     }
 
     private static ModelSpec? ParseModel(GeneratorAttributeSyntaxContext context, string attributeMetadataName, CancellationToken cancellationToken)

@@ -10,4 +10,5 @@ internal static class TrackingNames
     public const string InstanceNormModels = nameof(InstanceNormModels);
     public const string AllowsUnsafe = nameof(AllowsUnsafe);
     public const string ReferencesTorchSharp = nameof(ReferencesTorchSharp);
+    public const string ReferencesIlgpu = nameof(ReferencesIlgpu);
 }
