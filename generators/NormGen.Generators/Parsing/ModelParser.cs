@@ -42,6 +42,13 @@ internal static class ModelParser
             return null;
         }
 
+        if (HasNamespaceMemberAccessibilityError(type))
+        {
+            // A private or protected type directly in a namespace (CS1527): the compiler reports it,
+            // and members of the kernels it would get are not accessible to one another.
+            return null;
+        }
+
         Location firstLocation = AttributeLocation(normAttributes[0], cancellationToken);
         if (IsFileLocal(type))
         {
@@ -625,6 +632,17 @@ internal static class ModelParser
         }
 
         return true;
+    }
+
+    private static bool HasNamespaceMemberAccessibilityError(INamedTypeSymbol type)
+    {
+        INamedTypeSymbol outermost = type;
+        while (outermost.ContainingType is { } containing)
+        {
+            outermost = containing;
+        }
+
+        return outermost.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.NotApplicable);
     }
 
     private static bool IsFileLocal(INamedTypeSymbol type)
