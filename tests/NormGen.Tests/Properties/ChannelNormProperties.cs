@@ -82,8 +82,8 @@ public sealed class ChannelNormProperties
             PropertyChecks.CancellationError(norm.Precision, looseness, expected.Rstd, dy, weight) + 2 * termScale * xhatError);
         if (norm.Affine)
         {
-            PropertyChecks.AssertClose(norm.Precision, gradients.GradWeight!, actualGradients.GradWeight!, "dγ", looseness, batch * norm.Shape.Spatial * PropertyChecks.MaxAbs(dy) * xhatError);
-            PropertyChecks.AssertClose(norm.Precision, gradients.GradBias!, actualGradients.GradBias!, "dβ", looseness);
+            PropertyChecks.AssertClose(norm.Precision, gradients.GradWeight!, actualGradients.GradWeight!, "dγ", looseness, batch * norm.Shape.Spatial * PropertyChecks.MaxAbs(dy) * xhatError * (1 + 4 * gain));
+            PropertyChecks.AssertClose(norm.Precision, gradients.GradBias!, actualGradients.GradBias!, "dβ", looseness, batch * norm.Shape.Spatial * PropertyChecks.MaxAbs(dy) * xhatError * gain);
         }
     }
 
@@ -132,8 +132,8 @@ public sealed class ChannelNormProperties
             PropertyChecks.CancellationError(precision, looseness, expected.Rstd, dy, weight) + 2 * termScale * xhatError);
         if (norm.Affine)
         {
-            PropertyChecks.AssertClose(precision, gradients.GradWeight, actualGradients.GradWeight, "dγ", looseness, length / norm.Channels * PropertyChecks.MaxAbs(dy) * xhatError);
-            PropertyChecks.AssertClose(precision, gradients.GradBias, actualGradients.GradBias, "dβ", looseness);
+            PropertyChecks.AssertClose(precision, gradients.GradWeight, actualGradients.GradWeight, "dγ", looseness, length / norm.Channels * PropertyChecks.MaxAbs(dy) * xhatError * (1 + 4 * gain));
+            PropertyChecks.AssertClose(precision, gradients.GradBias, actualGradients.GradBias, "dβ", looseness, length / norm.Channels * PropertyChecks.MaxAbs(dy) * xhatError * gain);
         }
     }
 

@@ -76,13 +76,14 @@ public sealed class RowNormProperties
         double looseness = regime == ValueRegime.LargeOffset ? 64 : 8;
         ReferenceNorms.Forward statistics = ReferenceNorms.Run(norm, x, weight, null);
         double xhatError = PropertyChecks.NormalizedError(precision, regime, norm.RowLength, x, statistics.Rstd);
-        double termScale = PropertyChecks.MaxAbs(statistics.Rstd) * PropertyChecks.MaxAbs(dy) * (weight is null ? 1 : PropertyChecks.MaxAbs(weight));
+        double gain = weight is null ? 1 : PropertyChecks.MaxAbs(weight);
+        double termScale = PropertyChecks.MaxAbs(statistics.Rstd) * PropertyChecks.MaxAbs(dy) * gain;
         PropertyChecks.AssertClose(
             precision, expected.GradInput, actual.GradInput, "dx", looseness,
             PropertyChecks.CancellationError(precision, looseness, statistics.Rstd, dy, weight) + 2 * termScale * xhatError);
         if (norm.HasWeight)
         {
-            PropertyChecks.AssertClose(precision, expected.GradWeight, actual.GradWeight, "dγ", looseness, rows * PropertyChecks.MaxAbs(dy) * xhatError);
+            PropertyChecks.AssertClose(precision, expected.GradWeight, actual.GradWeight, "dγ", looseness, rows * PropertyChecks.MaxAbs(dy) * xhatError * (1 + 4 * gain));
         }
 
         if (norm.HasBias)
