@@ -16,6 +16,11 @@ public sealed class RegressionTests
     [InlineData("""namespace N; [TensorLayout("B,T,D")] [LayerNorm("ln", Axes = "D", Shape = [8])] private partial class Model { }""")]
     [InlineData("""namespace N; protected partial class Outer { [TensorLayout("B,T,D")] [LayerNorm("ln", Axes = "D", Shape = [8])] public partial class Model { } }""")]
     [InlineData("""namespace N; [TensorLayout("B,T,D")] [LayerNorm("ln", Axes = "D", Shape = [8])] protected internal partial struct Model { }""")]
+    // Two models whose generated files once had the same name: the generator threw (CS8785).
+    [InlineData("""[TensorLayout("B,T,D")] [LayerNorm("ln", Axes = "D", Shape = [8])] public partial class Model { } [TensorLayout("B,T,D")] [RmsNorm("rms", Axes = "D", Shape = [8])] partial struct Model { }""")]
+    [InlineData("""[TensorLayout("B,T,D")] [LayerNorm("ln", Axes = "D", Shape = [8])] public partial class Model<T> { } [TensorLayout("B,T,D")] [LayerNorm("ln", Axes = "D", Shape = [8])] public partial class Model_1 { }""")]
+    [InlineData("""namespace N { [TensorLayout("B,T,D")] [LayerNorm("ln", Axes = "D", Shape = [8])] public partial class A_B { } } namespace N_A { [TensorLayout("B,T,D")] [LayerNorm("ln", Axes = "D", Shape = [8])] public partial class B { } }""")]
+    [InlineData("""public partial class Outer { [TensorLayout("B,T,D")] [LayerNorm("ln", Axes = "D", Shape = [8])] public partial class Model { } } public partial struct Outer { }""")]
     public Task Model_declarations_that_once_broke_the_toolchain(string declaration) => AssertSurvivesAsync("using NormGen;\n" + declaration);
 
     [Theory]
