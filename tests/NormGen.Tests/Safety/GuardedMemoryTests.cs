@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Xunit;
 
@@ -48,6 +49,18 @@ public sealed unsafe class GuardedMemoryTests
         Assert.All(KernelTypes(), type => Assert.NotEmpty(EntryPointsOf(type)));
         int entryPoints = KernelTypes().SelectMany(EntryPointsOf).Count();
         Assert.True(entryPoints >= 40, $"only {entryPoints} entry points");
+    }
+
+    [Fact]
+    public void The_page_right_after_a_guarded_buffer_can_be_neither_read_nor_written()
+    {
+        using var memory = new GuardedMemory(100 * sizeof(float));
+        Span<float> buffer = memory.Tail<float>(100);
+        buffer.Fill(1);
+
+        Assert.Equal((nint)memory.End, (nint)Unsafe.AsPointer(ref buffer[^1]) + sizeof(float));
+        Assert.Equal("---p", PermissionsOfMappingAt((nint)memory.End));
+        Assert.Equal("rw-p", PermissionsOfMappingAt((nint)memory.End - 1));
     }
 
     [Theory]
@@ -109,6 +122,23 @@ public sealed unsafe class GuardedMemoryTests
         {
             memory.ForEach(m => m.Dispose());
         }
+    }
+
+    /// <summary>The permissions the kernel holds for the page at <paramref name="address"/>, as /proc/self/maps lists them.</summary>
+    private static string PermissionsOfMappingAt(nint address)
+    {
+        foreach (string line in System.IO.File.ReadLines("/proc/self/maps"))
+        {
+            string[] fields = line.Split(' ', 3);
+            string[] range = fields[0].Split('-');
+            ulong start = Convert.ToUInt64(range[0], 16), end = Convert.ToUInt64(range[1], 16);
+            if ((ulong)address >= start && (ulong)address < end)
+            {
+                return fields[1];
+            }
+        }
+
+        return "unmapped";
     }
 
     private static int LengthOf(string argument, Geometry geometry, SpanInvoker invoker) =>
