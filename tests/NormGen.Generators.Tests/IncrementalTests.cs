@@ -90,7 +90,9 @@ public sealed class IncrementalTests
         };
         GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        foreach (string step in GeneratorRun.ModelSteps)
+        // Every step the pipeline names, the unsafe-code check included, not only the model steps.
+        Assert.Equal(GeneratorRun.ModelSteps.Append(TrackingNames.AllowsUnsafe).Order(), AllTrackingNames.Order());
+        foreach (string step in AllTrackingNames)
         {
             Assert.NotEmpty(result.TrackedSteps[step]);
             Assert.All(
@@ -292,6 +294,12 @@ public sealed class IncrementalTests
         INamedTypeSymbol type = compilation.GetTypeByMetadataName(typeName)!;
         return ModelParser.Parse(type, diagnostics: null, default)!;
     }
+
+    /// <summary>Every step name <see cref="TrackingNames"/> declares.</summary>
+    private static IEnumerable<string> AllTrackingNames =>
+        typeof(TrackingNames).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(constant => constant.IsLiteral)
+            .Select(constant => (string)constant.GetRawConstantValue()!);
 
     private static IEnumerable<IncrementalStepRunReason> Reasons(GeneratorRunResult result, string step) =>
         result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);

@@ -59,6 +59,12 @@ public sealed class GroupNormDivisibilityAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        if (channels > MaxChannels)
+        {
+            // No layer has that many channels, and the divisor search must stay instant while typing.
+            return;
+        }
+
         long suggestion = NearestDivisor(channels, groups);
         context.ReportDiagnostic(Diagnostic.Create(
             DiagnosticDescriptors.GroupsDoNotDivideChannels,
@@ -69,6 +75,9 @@ public sealed class GroupNormDivisibilityAnalyzer : DiagnosticAnalyzer
             suggestion));
     }
 
+    /// <summary>The largest channel count the rule searches divisors of (about a million steps).</summary>
+    private const long MaxChannels = 1L << 40;
+
     /// <summary>
     /// The divisor of <paramref name="channels"/> closest to <paramref name="groups"/>; on a tie the
     /// smaller one (more channels per group gives steadier statistics).
@@ -76,7 +85,7 @@ public sealed class GroupNormDivisibilityAnalyzer : DiagnosticAnalyzer
     public static long NearestDivisor(long channels, long groups)
     {
         long best = 1;
-        for (long d = 1; d * d <= channels; d++)
+        for (long d = 1; d <= channels / d; d++)
         {
             if (channels % d != 0)
             {
@@ -91,7 +100,8 @@ public sealed class GroupNormDivisibilityAnalyzer : DiagnosticAnalyzer
 
         static long Closer(long current, long candidate, long target)
         {
-            long a = System.Math.Abs(current - target), b = System.Math.Abs(candidate - target);
+            // In decimal: a target near long.MinValue or long.MaxValue must not overflow the distance.
+            decimal a = System.Math.Abs((decimal)current - target), b = System.Math.Abs((decimal)candidate - target);
             return b < a || (b == a && candidate < current) ? candidate : current;
         }
     }

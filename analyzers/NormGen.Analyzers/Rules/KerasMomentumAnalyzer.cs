@@ -66,8 +66,9 @@ public sealed class KerasMomentumAnalyzer : DiagnosticAnalyzer
     private static void Report(OperationAnalysisContext context, IOperation value)
     {
         // Values outside [0, 1] are invalid rather than Keras-like (the generator reports them for
-        // attributes); exactly 1 is a legitimate PyTorch setting (keep only the last batch).
-        if (value.ConstantDouble() is not { } momentum || momentum < Threshold || momentum >= 1)
+        // attributes); exactly 1 is a legitimate PyTorch setting (keep only the last batch). Written
+        // so that NaN is outside the range too.
+        if (value.ConstantDouble() is not { } momentum || !(momentum >= Threshold && momentum < 1))
         {
             return;
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -39,6 +40,20 @@ internal static class ModelParser
         if (HasMissingName(type))
         {
             // A declaration still being typed (`class { }`, `Model<>`): the compiler reports it.
+            return null;
+        }
+
+        if (HasDuplicateDefinition(type))
+        {
+            // Two types of one name and arity in one scope, such as a partial class and a partial
+            // struct (CS0101): the compiler reports it, and both would get the same generated file.
+            return null;
+        }
+
+        if (HasNamespaceMemberAccessibilityError(type))
+        {
+            // A private or protected type directly in a namespace (CS1527): the compiler reports it,
+            // and members of the kernels it would get are not accessible to one another.
             return null;
         }
 
@@ -633,6 +648,32 @@ internal static class ModelParser
         return true;
     }
 
+    private static bool HasDuplicateDefinition(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+        {
+            ImmutableArray<INamedTypeSymbol> namesakes = current.ContainingType?.GetTypeMembers(current.Name, current.Arity)
+                ?? current.ContainingNamespace.GetTypeMembers(current.Name, current.Arity);
+            if (namesakes.Length > 1)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasNamespaceMemberAccessibilityError(INamedTypeSymbol type)
+    {
+        INamedTypeSymbol outermost = type;
+        while (outermost.ContainingType is { } containing)
+        {
+            outermost = containing;
+        }
+
+        return outermost.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.NotApplicable);
+    }
+
     private static bool IsFileLocal(INamedTypeSymbol type)
     {
         for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
@@ -762,16 +803,18 @@ internal static class ModelParser
 
     private static string HintNameOf(INamedTypeSymbol type)
     {
+        // Arity is written `_n`, so an underscore of the name itself is doubled: `Model<T>` and a type
+        // named `Model_1` beside it must not get the same file.
         var parts = new List<string>();
         for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
         {
-            parts.Insert(0, current.MetadataName);
+            parts.Insert(0, current.MetadataName.Replace("_", "__"));
         }
 
         // Namespace names as declared, without the '@' of escaped keywords: hint names allow no '@'.
         for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
         {
-            parts.Insert(0, ns.Name);
+            parts.Insert(0, ns.Name.Replace("_", "__"));
         }
 
         return string.Join(".", parts).Replace('`', '_') + ".g.cs";
