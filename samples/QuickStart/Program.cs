@@ -12,6 +12,9 @@ var random = new Random(42);
 float[] x = RandomArray(rows * D), dy = RandomArray(rows * D);
 float[] weight = RandomArray(D, 1f), bias = RandomArray(D);
 
+// Before libtorch loads: its idle OpenMP threads sleep instead of spinning on the cores the kernels use.
+string waitPolicy = NormGen.Samples.Training.NativeEnvironment.UsePassiveOpenMpThreads();
+
 Console.WriteLine($"NormGen quick start: LayerNorm over D = {D}, input [{Batch}, {Time}, {D}]");
 Console.WriteLine($"  kernel TransformerBlock.Ln1: RowLength = {TransformerBlock.Ln1.RowLength}, eps = {TransformerBlock.Ln1.Epsilon}");
 Console.WriteLine();
@@ -34,7 +37,7 @@ Report("LayerNorm backward dx", MaxError(dx, ReferenceLayerNormGradInput(x, dy, 
 Report("RMSNorm forward    y ", MaxError(rmsOut, ReferenceRmsNorm(x, weight, TransformerBlock.FinalNorm.Epsilon)));
 Console.WriteLine();
 
-Console.WriteLine("Timing (median of repeated runs; lower is better):");
+Console.WriteLine($"Timing (median of repeated runs; lower is better; libtorch with OMP_WAIT_POLICY={waitPolicy}):");
 set_num_threads(Environment.ProcessorCount);
 using var input = tensor(x).reshape(rows, D);
 using var layerNorm = nn.LayerNorm(D);

@@ -82,6 +82,12 @@ internal sealed class RowNormEmitter
     /// <summary>What backward normalizes: the input, or the residual sum that forward wrote.</summary>
     private string BackwardInputName => _residual ? "residualOutput" : "input";
 
+    /// <summary>
+    /// Marks the routines the loops run: compiled fully optimized at once. Tiered compilation would first run them
+    /// as unoptimized code, where vector operations are calls, for the first dozens of calls of a training loop.
+    /// </summary>
+    private const string Optimized = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     public static void Emit(CodeWriter writer, NormSpec norm) => new RowNormEmitter(norm).Emit(writer);
 
     private void Emit(CodeWriter writer)
@@ -1001,6 +1007,7 @@ internal sealed class RowNormEmitter
     {
         if (scratchRows == 0)
         {
+            writer.Line(Optimized);
             using (writer.Block($"public void Execute({parameters})"))
             {
                 loop(writer);
@@ -1011,6 +1018,7 @@ internal sealed class RowNormEmitter
 
         string rows = scratchRows == 1 ? "RowLength" : $"{scratchRows} * RowLength";
         string what = scratchRows == 1 ? $"one row of {T}" : $"{scratchRows} rows of {T}";
+        writer.Line(Optimized);
         using (writer.Block($"public void Execute({parameters})"))
         {
             if ((long)scratchRows * _norm.RowLength * _t.Size <= MaxStackScratchBytes)
@@ -1039,6 +1047,7 @@ internal sealed class RowNormEmitter
         }
 
         writer.Line();
+        writer.Line(Optimized);
         using (writer.Block($"private void Run({parameters}, {T}* scratch)"))
         {
             loop(writer);
@@ -1264,6 +1273,7 @@ internal sealed class RowNormEmitter
         string vt = $"{v}<{T}>";
         string[] offsets = ["i", "i + Lanes", "i + 2 * Lanes", "i + 3 * Lanes"];
 
+        writer.Line(Optimized);
         writer.Line($"private static void ForwardRow{width.Name}({string.Join(", ", ForwardRowParameters())})");
         writer.Line("{");
         writer.Line($"    const int Lanes = {width.Lanes(_t)};");
@@ -1439,6 +1449,7 @@ internal sealed class RowNormEmitter
 
     private void WriteForwardRowScalar(CodeWriter writer)
     {
+        writer.Line(Optimized);
         writer.Line($"private static void ForwardRowScalar({string.Join(", ", ForwardRowParameters())})");
         writer.Line("{");
         if (_centered)
@@ -1472,6 +1483,7 @@ internal sealed class RowNormEmitter
     private void WriteNormalizeRow(CodeWriter writer, VectorWidth? width)
     {
         string name = width is null ? "Scalar" : width.Name;
+        writer.Line(Optimized);
         writer.Line($"private static void NormalizeRow{name}({string.Join(", ", NormalizeRowParameters())})");
         writer.Line("{");
         string scalar = Affine(ScalarNormalized(BackwardInput(null, "i")), "w[i]", "b[i]", BackwardTakesBias);
@@ -1511,6 +1523,7 @@ internal sealed class RowNormEmitter
         string scalarXhat = ScalarNormalized(BackwardInput(null, "i"));
         string scalarG = _norm.HasWeight ? "dy[i] * w[i]" : "dy[i]";
 
+        writer.Line(Optimized);
         writer.Line($"private static void BackwardRow{width.Name}({string.Join(", ", BackwardRowParameters())})");
         writer.Line("{");
         writer.Line($"    const int Lanes = {width.Lanes(_t)};");
@@ -1644,6 +1657,7 @@ internal sealed class RowNormEmitter
         string scalarXhat = ScalarNormalized(BackwardInput(null, "i"));
         string scalarG = _norm.HasWeight ? "dy[i] * w[i]" : "dy[i]";
 
+        writer.Line(Optimized);
         writer.Line($"private static void BackwardRowScalar({string.Join(", ", BackwardRowParameters())})");
         writer.Line("{");
         if (_centered)

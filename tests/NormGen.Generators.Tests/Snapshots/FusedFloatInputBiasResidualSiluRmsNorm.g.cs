@@ -146,6 +146,7 @@ partial class Decoder
                 _stream = stream;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Execute(int firstRow, int rowCount)
             {
                 for (int row = firstRow; row < firstRow + rowCount; row++)
@@ -189,6 +190,7 @@ partial class Decoder
                 _stream = stream;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Execute(int block, int firstRow, int rowCount)
             {
                 // Scratch: 2 rows of float, too long for the stack: one pooled buffer per call.
@@ -206,6 +208,7 @@ partial class Decoder
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private void Run(int block, int firstRow, int rowCount, float* scratch)
             {
                 float* gradInputBias = _gradInputBiasPartial == null ? null : _gradInputBiasPartial + (long)block * RowLength;
@@ -263,6 +266,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowVector512(float* x, float* ib, float* res, float* resOut, float* w, float* y, out float rstd, bool stream)
         {
             const int Lanes = 16;
@@ -323,6 +327,7 @@ partial class Decoder
             for (; i < RowLength; i++) y[i] = resOut[i] * rstd * w[i];
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowVector256(float* x, float* ib, float* res, float* resOut, float* w, float* y, out float rstd, bool stream)
         {
             const int Lanes = 8;
@@ -383,6 +388,7 @@ partial class Decoder
             for (; i < RowLength; i++) y[i] = resOut[i] * rstd * w[i];
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowVector128(float* x, float* ib, float* res, float* resOut, float* w, float* y, out float rstd, bool stream)
         {
             const int Lanes = 4;
@@ -443,6 +449,7 @@ partial class Decoder
             for (; i < RowLength; i++) y[i] = resOut[i] * rstd * w[i];
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowScalar(float* x, float* ib, float* res, float* resOut, float* w, float* y, out float rstd, bool stream)
         {
             float squares = 0;
@@ -473,6 +480,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeRowVector512(float* x, float* w, float rstd, float* z)
         {
             const int Lanes = 16;
@@ -486,6 +494,7 @@ partial class Decoder
             for (; i < RowLength; i++) z[i] = x[i] * rstd * w[i];
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeRowVector256(float* x, float* w, float rstd, float* z)
         {
             const int Lanes = 8;
@@ -499,6 +508,7 @@ partial class Decoder
             for (; i < RowLength; i++) z[i] = x[i] * rstd * w[i];
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeRowVector128(float* x, float* w, float rstd, float* z)
         {
             const int Lanes = 4;
@@ -512,6 +522,7 @@ partial class Decoder
             for (; i < RowLength; i++) z[i] = x[i] * rstd * w[i];
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeRowScalar(float* x, float* w, float rstd, float* z)
         {
             for (int i = 0; i < RowLength; i++) z[i] = x[i] * rstd * w[i];
@@ -539,6 +550,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowVector512(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight, bool stream)
         {
             const int Lanes = 16;
@@ -617,6 +629,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowVector256(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight, bool stream)
         {
             const int Lanes = 8;
@@ -695,6 +708,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowVector128(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight, bool stream)
         {
             const int Lanes = 4;
@@ -773,6 +787,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowScalar(float* dy, float* x, float* w, float rstd, float* dx, float* gradInputBias, float* gradWeight, bool stream)
         {
             float gxMean = 0;

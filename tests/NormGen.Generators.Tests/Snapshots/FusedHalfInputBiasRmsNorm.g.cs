@@ -142,6 +142,7 @@ partial class Mixer
                 _rstdOut = rstdOut;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Execute(int firstRow, int rowCount)
             {
                 // Scratch: one row of float, on the stack.
@@ -149,6 +150,7 @@ partial class Mixer
                 Run(firstRow, rowCount, scratch);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private void Run(int firstRow, int rowCount, float* scratch)
             {
                 float* widened = scratch;
@@ -184,6 +186,7 @@ partial class Mixer
                 _gradInputBiasPartial = gradInputBiasPartial;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Execute(int block, int firstRow, int rowCount)
             {
                 // Scratch: 2 rows of float, on the stack.
@@ -191,6 +194,7 @@ partial class Mixer
                 Run(block, firstRow, rowCount, scratch);
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private void Run(int block, int firstRow, int rowCount, float* scratch)
             {
                 float* gradInputBias = _gradInputBiasPartial == null ? null : _gradInputBiasPartial + (long)block * RowLength;
@@ -235,6 +239,7 @@ partial class Mixer
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowVector512(float* x, float* y, out float rstd)
         {
             const int Lanes = 16;
@@ -274,6 +279,7 @@ partial class Mixer
             for (; i < RowLength; i++) y[i] = x[i] * rstd;
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowVector256(float* x, float* y, out float rstd)
         {
             const int Lanes = 8;
@@ -313,6 +319,7 @@ partial class Mixer
             for (; i < RowLength; i++) y[i] = x[i] * rstd;
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowVector128(float* x, float* y, out float rstd)
         {
             const int Lanes = 4;
@@ -352,6 +359,7 @@ partial class Mixer
             for (; i < RowLength; i++) y[i] = x[i] * rstd;
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowScalar(float* x, float* y, out float rstd)
         {
             float squares = 0;
@@ -382,6 +390,7 @@ partial class Mixer
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowVector512(float* dy, float* x, float rstd, float* dx, float* gradInputBias)
         {
             const int Lanes = 16;
@@ -421,6 +430,7 @@ partial class Mixer
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowVector256(float* dy, float* x, float rstd, float* dx, float* gradInputBias)
         {
             const int Lanes = 8;
@@ -460,6 +470,7 @@ partial class Mixer
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowVector128(float* dy, float* x, float rstd, float* dx, float* gradInputBias)
         {
             const int Lanes = 4;
@@ -499,6 +510,7 @@ partial class Mixer
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowScalar(float* dy, float* x, float rstd, float* dx, float* gradInputBias)
         {
             float gxMean = 0;

@@ -188,6 +188,7 @@ namespace Transformer
                     _rstdOut = rstdOut;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     // Scratch: one row of float, on the stack.
@@ -195,6 +196,7 @@ namespace Transformer
                     Run(firstRow, rowCount, scratch);
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private void Run(int firstRow, int rowCount, float* scratch)
                 {
                     float* widened = scratch;
@@ -238,6 +240,7 @@ namespace Transformer
                     _gradBiasPartial = gradBiasPartial;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int block, int firstRow, int rowCount)
                 {
                     // Scratch: 3 rows of float, on the stack.
@@ -245,6 +248,7 @@ namespace Transformer
                     Run(block, firstRow, rowCount, scratch);
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private void Run(int block, int firstRow, int rowCount, float* scratch)
                 {
                     float* gradWeight = _gradWeightPartial == null ? null : _gradWeightPartial + (long)block * RowLength;
@@ -301,6 +305,7 @@ namespace Transformer
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardRowVector512(float* x, float* w, float* b, float* y, out float mean, out float rstd)
             {
                 const int Lanes = 16;
@@ -361,6 +366,7 @@ namespace Transformer
                 for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardRowVector256(float* x, float* w, float* b, float* y, out float mean, out float rstd)
             {
                 const int Lanes = 8;
@@ -421,6 +427,7 @@ namespace Transformer
                 for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardRowVector128(float* x, float* w, float* b, float* y, out float mean, out float rstd)
             {
                 const int Lanes = 4;
@@ -481,6 +488,7 @@ namespace Transformer
                 for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardRowScalar(float* x, float* w, float* b, float* y, out float mean, out float rstd)
             {
                 float sum = 0;
@@ -518,6 +526,7 @@ namespace Transformer
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeRowVector512(float* x, float* w, float* b, float mean, float rstd, float* z)
             {
                 const int Lanes = 16;
@@ -532,6 +541,7 @@ namespace Transformer
                 for (; i < RowLength; i++) z[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeRowVector256(float* x, float* w, float* b, float mean, float rstd, float* z)
             {
                 const int Lanes = 8;
@@ -546,6 +556,7 @@ namespace Transformer
                 for (; i < RowLength; i++) z[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeRowVector128(float* x, float* w, float* b, float mean, float rstd, float* z)
             {
                 const int Lanes = 4;
@@ -560,6 +571,7 @@ namespace Transformer
                 for (; i < RowLength; i++) z[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeRowScalar(float* x, float* w, float* b, float mean, float rstd, float* z)
             {
                 for (int i = 0; i < RowLength; i++) z[i] = (x[i] - mean) * rstd * w[i] + b[i];
@@ -587,6 +599,7 @@ namespace Transformer
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardRowVector512(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias)
             {
                 const int Lanes = 16;
@@ -630,6 +643,7 @@ namespace Transformer
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardRowVector256(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias)
             {
                 const int Lanes = 8;
@@ -673,6 +687,7 @@ namespace Transformer
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardRowVector128(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias)
             {
                 const int Lanes = 4;
@@ -716,6 +731,7 @@ namespace Transformer
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardRowScalar(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias)
             {
                 float gMean = 0, gxMean = 0;

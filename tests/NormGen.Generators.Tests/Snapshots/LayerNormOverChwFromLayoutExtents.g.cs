@@ -124,6 +124,7 @@ namespace Vision
                     _stream = stream;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstRow, int rowCount)
                 {
                     for (int row = firstRow; row < firstRow + rowCount; row++)
@@ -169,6 +170,7 @@ namespace Vision
                     _stream = stream;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int block, int firstRow, int rowCount)
                 {
                     float* gradWeight = _gradWeightPartial == null ? null : _gradWeightPartial + (long)block * RowLength;
@@ -211,6 +213,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardRowVector512(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
             {
                 const int Lanes = 16;
@@ -287,6 +290,7 @@ namespace Vision
                 for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardRowVector256(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
             {
                 const int Lanes = 8;
@@ -363,6 +367,7 @@ namespace Vision
                 for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardRowVector128(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
             {
                 const int Lanes = 4;
@@ -439,6 +444,7 @@ namespace Vision
                 for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardRowScalar(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
             {
                 float sum = 0;
@@ -476,6 +482,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardRowVector512(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
             {
                 const int Lanes = 16;
@@ -553,6 +560,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardRowVector256(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
             {
                 const int Lanes = 8;
@@ -630,6 +638,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardRowVector128(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
             {
                 const int Lanes = 4;
@@ -707,6 +716,7 @@ namespace Vision
                 }
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardRowScalar(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
             {
                 float gMean = 0, gxMean = 0;

@@ -126,6 +126,7 @@ namespace Models.Vision
                         _stream = stream;
                     }
 
+                    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                     public void Execute(int firstRow, int rowCount)
                     {
                         for (int row = firstRow; row < firstRow + rowCount; row++)
@@ -171,6 +172,7 @@ namespace Models.Vision
                         _stream = stream;
                     }
 
+                    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                     public void Execute(int block, int firstRow, int rowCount)
                     {
                         float* gradWeight = _gradWeightPartial == null ? null : _gradWeightPartial + (long)block * RowLength;
@@ -213,6 +215,7 @@ namespace Models.Vision
                     }
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ForwardRowVector512(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
                 {
                     const int Lanes = 16;
@@ -289,6 +292,7 @@ namespace Models.Vision
                     for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ForwardRowVector256(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
                 {
                     const int Lanes = 8;
@@ -365,6 +369,7 @@ namespace Models.Vision
                     for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ForwardRowVector128(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
                 {
                     const int Lanes = 4;
@@ -441,6 +446,7 @@ namespace Models.Vision
                     for (; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ForwardRowScalar(float* x, float* w, float* b, float* y, out float mean, out float rstd, bool stream)
                 {
                     float sum = 0;
@@ -478,6 +484,7 @@ namespace Models.Vision
                     }
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardRowVector512(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
                 {
                     const int Lanes = 16;
@@ -555,6 +562,7 @@ namespace Models.Vision
                     }
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardRowVector256(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
                 {
                     const int Lanes = 8;
@@ -632,6 +640,7 @@ namespace Models.Vision
                     }
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardRowVector128(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
                 {
                     const int Lanes = 4;
@@ -709,6 +718,7 @@ namespace Models.Vision
                     }
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardRowScalar(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
                 {
                     float gMean = 0, gxMean = 0;
@@ -833,6 +843,7 @@ namespace Models.Vision
                         _stream = stream;
                     }
 
+                    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                     public void Execute(int firstRow, int rowCount)
                     {
                         for (int row = firstRow; row < firstRow + rowCount; row++)
@@ -873,6 +884,7 @@ namespace Models.Vision
                         _stream = stream;
                     }
 
+                    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                     public void Execute(int block, int firstRow, int rowCount)
                     {
                         float* gradWeight = _gradWeightPartial == null ? null : _gradWeightPartial + (long)block * RowLength;
@@ -913,6 +925,7 @@ namespace Models.Vision
                     }
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ForwardRowVector512(float* x, float* w, float* y, out float rstd, bool stream)
                 {
                     const int Lanes = 16;
@@ -968,6 +981,7 @@ namespace Models.Vision
                     for (; i < RowLength; i++) y[i] = x[i] * rstd * w[i];
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ForwardRowVector256(float* x, float* w, float* y, out float rstd, bool stream)
                 {
                     const int Lanes = 8;
@@ -1023,6 +1037,7 @@ namespace Models.Vision
                     for (; i < RowLength; i++) y[i] = x[i] * rstd * w[i];
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ForwardRowVector128(float* x, float* w, float* y, out float rstd, bool stream)
                 {
                     const int Lanes = 4;
@@ -1078,6 +1093,7 @@ namespace Models.Vision
                     for (; i < RowLength; i++) y[i] = x[i] * rstd * w[i];
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void ForwardRowScalar(float* x, float* w, float* y, out float rstd, bool stream)
                 {
                     float squares = 0;
@@ -1108,6 +1124,7 @@ namespace Models.Vision
                     }
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardRowVector512(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight, bool stream)
                 {
                     const int Lanes = 16;
@@ -1176,6 +1193,7 @@ namespace Models.Vision
                     }
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardRowVector256(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight, bool stream)
                 {
                     const int Lanes = 8;
@@ -1244,6 +1262,7 @@ namespace Models.Vision
                     }
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardRowVector128(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight, bool stream)
                 {
                     const int Lanes = 4;
@@ -1312,6 +1331,7 @@ namespace Models.Vision
                     }
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 private static void BackwardRowScalar(float* dy, float* x, float* w, float rstd, float* dx, float* gradWeight, bool stream)
                 {
                     float gxMean = 0;

@@ -93,6 +93,7 @@ partial class Decoder
                 _stream = stream;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Execute(int firstRow, int rowCount)
             {
                 for (int row = firstRow; row < firstRow + rowCount; row++)
@@ -129,6 +130,7 @@ partial class Decoder
                 _stream = stream;
             }
 
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Execute(int block, int firstRow, int rowCount)
             {
                 for (int row = firstRow; row < firstRow + rowCount; row++)
@@ -167,6 +169,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowVector512(double* x, double* y, out double rstd, bool stream)
         {
             const int Lanes = 8;
@@ -222,6 +225,7 @@ partial class Decoder
             for (; i < RowLength; i++) y[i] = x[i] * rstd;
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowVector256(double* x, double* y, out double rstd, bool stream)
         {
             const int Lanes = 4;
@@ -277,6 +281,7 @@ partial class Decoder
             for (; i < RowLength; i++) y[i] = x[i] * rstd;
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowVector128(double* x, double* y, out double rstd, bool stream)
         {
             const int Lanes = 2;
@@ -332,6 +337,7 @@ partial class Decoder
             for (; i < RowLength; i++) y[i] = x[i] * rstd;
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowScalar(double* x, double* y, out double rstd, bool stream)
         {
             double squares = 0;
@@ -362,6 +368,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowVector512(double* dy, double* x, double rstd, double* dx, bool stream)
         {
             const int Lanes = 8;
@@ -425,6 +432,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowVector256(double* dy, double* x, double rstd, double* dx, bool stream)
         {
             const int Lanes = 4;
@@ -488,6 +496,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowVector128(double* dy, double* x, double rstd, double* dx, bool stream)
         {
             const int Lanes = 2;
@@ -551,6 +560,7 @@ partial class Decoder
             }
         }
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void BackwardRowScalar(double* dy, double* x, double rstd, double* dx, bool stream)
         {
             double gxMean = 0;
