@@ -72,6 +72,9 @@ internal sealed class ColumnNormEmitter
     /// <summary>Whether Half panels go through float scratch (always for Half) — the core routines only see the compute type.</summary>
     private bool Widens => _half;
 
+    /// <summary>Marks the routines the loops run: compiled fully optimized at once rather than through tiered compilation's unoptimized first tier.</summary>
+    private const string Optimized = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     public static void Emit(CodeWriter writer, NormSpec norm) => new ColumnNormEmitter(norm).Emit(writer);
 
     /// <summary>
@@ -547,6 +550,7 @@ internal sealed class ColumnNormEmitter
         {
             WritePointerFields(writer, "ForwardPanels", fields);
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block("public void Execute(int firstItem, int itemCount)"))
             {
                 string parameters = string.Concat(ParameterPointers(_norm.HasBias).Select(p => $"_{p}, "));
@@ -608,6 +612,7 @@ internal sealed class ColumnNormEmitter
         {
             WritePointerFields(writer, "BackwardPanels", fields);
             writer.Line();
+            writer.Line(Optimized);
             using (writer.Block("public void Execute(int block, int firstItem, int itemCount)"))
             {
                 bool gradients = ParameterGradients.Count > 0;
@@ -761,6 +766,7 @@ internal sealed class ColumnNormEmitter
         writer.Line("/// Normalizes <paramref name=\"width\"/> adjacent columns: element (r, q) of the panel is at <c>x[r·xs + q]</c> and");
         writer.Line("/// <c>y[r·ys + q]</c>. Saves the statistics where asked (null pointers skip them).");
         writer.Line("/// </summary>");
+        writer.Line(Optimized);
         using (writer.Block($"private static void ForwardPanel({T}* x, nint xs, {AffineParameters(_norm.HasBias)}{T}* y, nint ys, {statistics}, int width)"))
         {
             string affine = AffineArguments(_norm.HasBias);
@@ -799,6 +805,7 @@ internal sealed class ColumnNormEmitter
     {
         string statistics = string.Join(", ", StatisticNames.Select(s => $"{T}* {s}"));
         writer.Line("/// <summary>Recomputes the pre-activation z = x̂·γ + β of a panel from saved statistics (for backward).</summary>");
+        writer.Line(Optimized);
         using (writer.Block($"private static void NormalizePanel({T}* x, nint xs, {AffineParameters(true)}{statistics}, {T}* z, nint zs, int width)"))
         {
             string affine = AffineArguments(true);
@@ -824,6 +831,7 @@ internal sealed class ColumnNormEmitter
         writer.Line("/// Back-propagates <paramref name=\"width\"/> adjacent columns (strides as in <c>ForwardPanel</c>); adds the parameter");
         writer.Line("/// gradients' terms to the per-lane accumulators (null pointers skip them).");
         writer.Line("/// </summary>");
+        writer.Line(Optimized);
         using (writer.Block($"private static void BackwardPanel({T}* dy, nint dys, {T}* x, nint xs, {(_norm.HasWeight ? $"{T}* w, " : "")}{statistics}{T}* dx, nint dxs{gradients}, int width)"))
         {
             writer.Line("int q = 0;");
@@ -1123,6 +1131,7 @@ internal sealed class ColumnNormEmitter
     {
         string outs = string.Join(", ", StatisticNames.Select(s => $"out {T} {s}"));
         writer.Line("/// <summary>The statistics of one column, for the columns after the last full vector.</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void ColumnStatisticsScalar({T}* x, nint xs, {outs})");
         writer.Line("{");
         writer.Line($"    {T}* p = x;");
@@ -1153,6 +1162,7 @@ internal sealed class ColumnNormEmitter
     {
         string statistics = string.Join(", ", StatisticNames.Select(s => $"{T} {s}"));
         writer.Line(AffineComment("one column").Replace(" broadcast across the lanes", ""));
+        writer.Line(Optimized);
         writer.Line($"private static void NormalizeColumnScalar({T}* x, nint xs, {AffineParameters(_norm.HasBias)}{T}* y, nint ys, {statistics})");
         writer.Line("{");
         string normalized = _centered ? "(*x - mean) * rstd" : "*x * rstd";
@@ -1168,6 +1178,7 @@ internal sealed class ColumnNormEmitter
         string weight = _norm.HasWeight ? " * w[r]" : "";
 
         writer.Line("/// <summary>Back-propagates one column; its parameter-gradient terms go to lane 0 of each slot.</summary>");
+        writer.Line(Optimized);
         writer.Line($"private static void BackwardColumnScalar({T}* dy, nint dys, {T}* x, nint xs, {(_norm.HasWeight ? $"{T}* w, " : "")}{statistics}{T}* dx, nint dxs{gradients})");
         writer.Line("{");
         writer.Line(_centered ? $"    {T} gMean = 0, gxMean = 0;" : $"    {T} gxMean = 0;");

@@ -157,6 +157,7 @@ namespace Video
                     _rstd = rstd;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstItem, int itemCount)
                 {
                     // Each panel is widened into float scratch, normalized there in place, and narrowed into the output.
@@ -206,6 +207,7 @@ namespace Video
                     _gradWeightPartial = gradWeightPartial;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int block, int firstItem, int itemCount)
                 {
                     // Per-lane accumulators of the parameter gradients: Reduced slots of AccumulatorLanes each.
@@ -252,6 +254,7 @@ namespace Video
             /// Normalizes <paramref name="width"/> adjacent columns: element (r, q) of the panel is at <c>x[r·xs + q]</c> and
             /// <c>y[r·ys + q]</c>. Saves the statistics where asked (null pointers skip them).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardPanel(float* x, nint xs, float* w, float* y, nint ys, float* rstd, int width)
             {
                 int q = 0;
@@ -293,6 +296,7 @@ namespace Video
             }
 
             /// <summary>Recomputes the pre-activation z = x̂·γ + β of a panel from saved statistics (for backward).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizePanel(float* x, nint xs, float* w, float* rstd, float* z, nint zs, int width)
             {
                 int q = 0;
@@ -316,6 +320,7 @@ namespace Video
             /// Back-propagates <paramref name="width"/> adjacent columns (strides as in <c>ForwardPanel</c>); adds the parameter
             /// gradients' terms to the per-lane accumulators (null pointers skip them).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardPanel(float* dy, nint dys, float* x, nint xs, float* w, float* rstd, float* dx, nint dxs, float* gradWeight, int width)
             {
                 int q = 0;
@@ -569,6 +574,7 @@ namespace Video
             }
 
             /// <summary>The statistics of one column, for the columns after the last full vector.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ColumnStatisticsScalar(float* x, nint xs, out float rstd)
             {
                 float* p = x;
@@ -578,12 +584,14 @@ namespace Video
             }
 
             /// <summary>Normalizes one column, then scales by γ[r].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeColumnScalar(float* x, nint xs, float* w, float* y, nint ys, float rstd)
             {
                 for (int r = 0; r < Reduced; r++, x += xs, y += ys) *y = *x * rstd * w[r];
             }
 
             /// <summary>Back-propagates one column; its parameter-gradient terms go to lane 0 of each slot.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardColumnScalar(float* dy, nint dys, float* x, nint xs, float* w, float rstd, float* dx, nint dxs, float* gradWeight)
             {
                 float gxMean = 0;
@@ -710,6 +718,7 @@ namespace Video
                     _rstd = rstd;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstItem, int itemCount)
                 {
                     for (int item = firstItem; item < firstItem + itemCount; item++)
@@ -742,6 +751,7 @@ namespace Video
                     _dx = dx;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int block, int firstItem, int itemCount)
                 {
                     for (int item = firstItem; item < firstItem + itemCount; item++)
@@ -760,6 +770,7 @@ namespace Video
             /// Normalizes <paramref name="width"/> adjacent columns: element (r, q) of the panel is at <c>x[r·xs + q]</c> and
             /// <c>y[r·ys + q]</c>. Saves the statistics where asked (null pointers skip them).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardPanel(double* x, nint xs, double* y, nint ys, double* mean, double* rstd, int width)
             {
                 int q = 0;
@@ -808,6 +819,7 @@ namespace Video
             /// Back-propagates <paramref name="width"/> adjacent columns (strides as in <c>ForwardPanel</c>); adds the parameter
             /// gradients' terms to the per-lane accumulators (null pointers skip them).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardPanel(double* dy, nint dys, double* x, nint xs, double* mean, double* rstd, double* dx, nint dxs, int width)
             {
                 int q = 0;
@@ -1107,6 +1119,7 @@ namespace Video
             }
 
             /// <summary>The statistics of one column, for the columns after the last full vector.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ColumnStatisticsScalar(double* x, nint xs, out double mean, out double rstd)
             {
                 double* p = x;
@@ -1124,12 +1137,14 @@ namespace Video
             }
 
             /// <summary>Normalizes one column.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeColumnScalar(double* x, nint xs, double* y, nint ys, double mean, double rstd)
             {
                 for (int r = 0; r < Reduced; r++, x += xs, y += ys) *y = (*x - mean) * rstd;
             }
 
             /// <summary>Back-propagates one column; its parameter-gradient terms go to lane 0 of each slot.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardColumnScalar(double* dy, nint dys, double* x, nint xs, double mean, double rstd, double* dx, nint dxs)
             {
                 double gMean = 0, gxMean = 0;

@@ -140,6 +140,7 @@ namespace Vision
                     _rstd = rstd;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int firstItem, int itemCount)
                 {
                     for (int item = firstItem; item < firstItem + itemCount; item++)
@@ -178,6 +179,7 @@ namespace Vision
                     _gradBiasPartial = gradBiasPartial;
                 }
 
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void Execute(int block, int firstItem, int itemCount)
                 {
                     // Per-lane accumulators of the parameter gradients: Reduced slots of AccumulatorLanes each.
@@ -216,6 +218,7 @@ namespace Vision
             /// Normalizes <paramref name="width"/> adjacent columns: element (r, q) of the panel is at <c>x[r·xs + q]</c> and
             /// <c>y[r·ys + q]</c>. Saves the statistics where asked (null pointers skip them).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ForwardPanel(float* x, nint xs, float* w, float* b, float* y, nint ys, float* mean, float* rstd, int width)
             {
                 int q = 0;
@@ -264,6 +267,7 @@ namespace Vision
             /// Back-propagates <paramref name="width"/> adjacent columns (strides as in <c>ForwardPanel</c>); adds the parameter
             /// gradients' terms to the per-lane accumulators (null pointers skip them).
             /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardPanel(float* dy, nint dys, float* x, nint xs, float* w, float* mean, float* rstd, float* dx, nint dxs, float* gradWeight, float* gradBias, int width)
             {
                 int q = 0;
@@ -580,6 +584,7 @@ namespace Vision
             }
 
             /// <summary>The statistics of one column, for the columns after the last full vector.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void ColumnStatisticsScalar(float* x, nint xs, out float mean, out float rstd)
             {
                 float* p = x;
@@ -597,12 +602,14 @@ namespace Vision
             }
 
             /// <summary>Normalizes one column, then scales and shifts by γ[r], β[r].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void NormalizeColumnScalar(float* x, nint xs, float* w, float* b, float* y, nint ys, float mean, float rstd)
             {
                 for (int r = 0; r < Reduced; r++, x += xs, y += ys) *y = (*x - mean) * rstd * w[r] + b[r];
             }
 
             /// <summary>Back-propagates one column; its parameter-gradient terms go to lane 0 of each slot.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void BackwardColumnScalar(float* dy, nint dys, float* x, nint xs, float* w, float mean, float rstd, float* dx, nint dxs, float* gradWeight, float* gradBias)
             {
                 float gMean = 0, gxMean = 0;
