@@ -24,13 +24,8 @@ internal sealed class GpuBatchNormEmitter
     private GpuBatchNormEmitter(NormSpec norm)
     {
         _norm = norm;
-        _element = norm.Element switch
-        {
-            ElementKind.Double => "double",
-            ElementKind.Half => "global::ILGPU.Half",
-            _ => "float",
-        };
-        _accumulator = norm.Element == ElementKind.Double ? "double" : "float";
+        _element = GpuSupport.ElementType(norm);
+        _accumulator = GpuSupport.AccumulatorType(norm);
     }
 
     private bool Affine => _norm.HasWeight;

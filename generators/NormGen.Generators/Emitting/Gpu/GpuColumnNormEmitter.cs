@@ -25,13 +25,8 @@ internal sealed class GpuColumnNormEmitter
     {
         _norm = norm;
         _centered = norm.Kind == NormKind.LayerNorm;
-        _element = norm.Element switch
-        {
-            ElementKind.Double => "double",
-            ElementKind.Half => "global::ILGPU.Half",
-            _ => "float",
-        };
-        _accumulator = norm.Element == ElementKind.Double ? "double" : "float";
+        _element = GpuSupport.ElementType(norm);
+        _accumulator = GpuSupport.AccumulatorType(norm);
     }
 
     private bool HasBias => _centered && _norm.HasBias;

@@ -39,13 +39,8 @@ internal sealed class GpuRowNormEmitter
         _activation = norm.Activation;
         _centered = norm.Kind == NormKind.LayerNorm;
         _rowPerWarp = norm.RowLength <= WarpRowLimit;
-        _element = norm.Element switch
-        {
-            ElementKind.Double => "double",
-            ElementKind.Half => "global::ILGPU.Half",
-            _ => "float",
-        };
-        _accumulator = norm.Element == ElementKind.Double ? "double" : "float";
+        _element = GpuSupport.ElementType(norm);
+        _accumulator = GpuSupport.AccumulatorType(norm);
         _accumulatorSize = norm.Element == ElementKind.Double ? 8 : 4;
         _parameterGradients = (norm.HasWeight ? 1 : 0) + (HasBias ? 1 : 0) + (norm.InputBias ? 1 : 0);
     }

@@ -8,6 +8,17 @@ internal static class GpuSupport
     /// <summary>The metadata name whose presence in a compilation means it references ILGPU.</summary>
     public const string AcceleratorMetadataName = "ILGPU.Runtime.Accelerator";
 
+    /// <summary>The device storage type of a norm's data: Half is stored as <c>ILGPU.Half</c>.</summary>
+    public static string ElementType(NormSpec norm) => norm.Element switch
+    {
+        ElementKind.Double => "double",
+        ElementKind.Half => "global::ILGPU.Half",
+        _ => "float",
+    };
+
+    /// <summary>The arithmetic and statistics type: float for Half and float data.</summary>
+    public static string AccumulatorType(NormSpec norm) => norm.Element == ElementKind.Double ? "double" : "float";
+
     /// <summary>
     /// LayerNorm and RMSNorm over trailing axes (contiguous rows) with the residual and input-bias fusions, and over
     /// interior axes (channels-first); BatchNorm, GroupNorm and InstanceNorm, with their running statistics; every
