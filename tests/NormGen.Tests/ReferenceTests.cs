@@ -65,6 +65,8 @@ public class ReferenceTests
     [InlineData("ln768")]
     [InlineData("rms7")]
     [InlineData("ln7d")]
+    [InlineData("lnLong")]
+    [InlineData("rmsLongD")]
     public void Work_split_across_threads_matches_the_reference(string name)
     {
         // Enough rows that the scheduler splits forward rows across workers and backward into several blocks.

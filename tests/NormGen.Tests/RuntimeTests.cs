@@ -66,6 +66,38 @@ public class RuntimeTests
         Assert.Throws<ArgumentException>(() => PartialSums.Reduce<float>(partials, 4, destination));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(768)]
+    [InlineData(4099)]
+    public unsafe void Partial_rows_start_on_a_cache_line_and_hold_what_was_asked(int length)
+    {
+        for (int attempt = 0; attempt < 8; attempt++)
+        {
+            using PartialRows<float> rows = PartialRows<float>.Rent(length);
+            Assert.Equal(length, rows.Span.Length);
+            fixed (float* start = rows.Span)
+            {
+                Assert.Equal(0, (int)((nuint)start % PartialRows<float>.Alignment));
+            }
+
+            rows.Span.Fill(attempt);
+            Assert.Equal(attempt, rows.Span[length - 1]);
+        }
+    }
+
+    [Fact]
+    public unsafe void Empty_partial_rows_pin_to_null()
+    {
+        using PartialRows<double> rows = PartialRows<double>.Rent(0);
+        fixed (double* start = rows.Span)
+        {
+            Assert.True(start == null);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => PartialRows<double>.Rent(-1));
+    }
+
     [Fact]
     public void Row_counts_reject_ragged_lengths()
     {

@@ -18,6 +18,9 @@ namespace NormGen.Tests;
 [LayerNorm("lnNoBias", Axes = "D", Shape = [37], Bias = false, Eps = 1e-3)]
 [LayerNorm("lnPlain", Axes = "D", Shape = [37], ElementwiseAffine = false)]
 [LayerNorm("lnChw", Layout = "N,C,H,W", Axes = "C,H,W", Shape = [4, 5, 6])]
+[LayerNorm("lnLong", Axes = "D", Shape = [32775])]
+[LayerNorm("lnLongNoBias", Axes = "D", Shape = [32768], Bias = false)]
+[LayerNorm("lnLongPlainD", Axes = "D", Shape = [16391], ElementType = typeof(double), ElementwiseAffine = false)]
 [RmsNorm("rms1", Axes = "D", Shape = [1], Eps = 1e-6)]
 [RmsNorm("rms7", Axes = "D", Shape = [7], Eps = 1e-6)]
 [RmsNorm("rms768", Axes = "D", Shape = [768], Eps = 1e-6)]
@@ -25,6 +28,8 @@ namespace NormGen.Tests;
 [RmsNorm("rms7d", Axes = "D", Shape = [7], ElementType = typeof(double))]
 [RmsNorm("rms4099d", Axes = "D", Shape = [4099], ElementType = typeof(double), Eps = 1e-6)]
 [RmsNorm("rmsPlain", Axes = "D", Shape = [33], ElementwiseAffine = false, Eps = 1e-6)]
+[RmsNorm("rmsLong", Axes = "D", Shape = [32775], Eps = 1e-6)]
+[RmsNorm("rmsLongD", Axes = "D", Shape = [16391], ElementType = typeof(double), Eps = 1e-6)]
 internal static partial class TestNorms
 {
 }

@@ -27,7 +27,7 @@ namespace NormGen.Generators.Emitting;
 /// the saved statistics, so nothing beyond the statistics is saved.
 /// </para>
 /// </remarks>
-internal sealed class RowNormEmitter
+internal sealed partial class RowNormEmitter
 {
     private const string Runtime = "global::NormGen.Kernels";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
@@ -37,6 +37,21 @@ internal sealed class RowNormEmitter
 
     /// <summary>Scratch rows up to this many bytes per worker live on the stack; longer ones come from the array pool.</summary>
     private const int MaxStackScratchBytes = 16 * 1024;
+
+    /// <summary>
+    /// The longest row whose statistics pass takes its provisional mean from the first 16 elements; longer rows
+    /// take the whole row's mean in a pass of its own (see <see cref="WriteShiftedStatistics"/>).
+    /// </summary>
+    private const int MaxSampledProvisionalRow = 16 * 1024;
+
+    /// <summary>
+    /// Row length, in bytes, from which backward goes column chunk by column chunk (<see cref="LongRowBackward"/>):
+    /// past it a row's dy, x, dx, γ and two partial gradient rows no longer fit in L2 together.
+    /// </summary>
+    private const int LongRowBytes = 128 * 1024;
+
+    /// <summary>Columns a long-row backward chunk covers: its weight and bias gradients, 8 KiB each in float, stay in L1.</summary>
+    private const int ColumnChunkBytes = 8 * 1024;
 
     private readonly NormSpec _norm;
     private readonly ElementTypeInfo _t;
@@ -64,6 +79,17 @@ internal sealed class RowNormEmitter
     private string S => _half ? HalfType : T;
 
     private bool HasActivation => _activation != ActivationKind.None;
+
+    /// <summary>
+    /// Whether backward first sums every row (one pass over dy and x), then computes the gradients one chunk of
+    /// columns at a time through all rows, keeping the chunk's weight and bias gradients in L1 and adding the rows
+    /// into them in order: for long rows (LayerNorm over C,H,W), instead of a partial gradient row per block of
+    /// rows that every row reads and writes back from far caches. float and double without activation or input bias.
+    /// </summary>
+    private bool LongRowBackward => !_half && !HasActivation && !_inputBias && (long)_norm.RowLength * _t.Size >= LongRowBytes;
+
+    /// <summary>The columns of one long-row backward chunk, a multiple of the widest vector so chunks stay aligned.</summary>
+    private int ColumnChunk => ColumnChunkBytes / _t.Size;
 
     /// <summary>Whether the row routines take the input bias (float and double; Half kernels add it while widening).</summary>
     private bool RoutinesAddInputBias => !_half && _inputBias;
@@ -104,7 +130,15 @@ internal sealed class RowNormEmitter
             writer.Line();
             WriteForwardRows(writer);
             writer.Line();
-            WriteBackwardBlocks(writer);
+            if (LongRowBackward)
+            {
+                WriteLongRowBackwardKernels(writer);
+            }
+            else
+            {
+                WriteBackwardBlocks(writer);
+            }
+
             WriteRowHelpers(writer);
 
             WriteDispatch(writer, "ForwardRow", ForwardRowParameters(), "Normalizes one row with the widest SIMD the machine runs well.");
@@ -129,6 +163,12 @@ internal sealed class RowNormEmitter
 
                 writer.Line();
                 WriteNormalizeRow(writer, null);
+            }
+
+            if (LongRowBackward)
+            {
+                WriteLongRowRoutines(writer);
+                return;
             }
 
             WriteDispatch(writer, "BackwardRow", BackwardRowParameters(), _inputBias
@@ -463,7 +503,9 @@ internal sealed class RowNormEmitter
         if (ParameterGradients.Count > 0)
         {
             remarks.Add("Pass an empty span for a parameter gradient that is not needed. Parameter gradients are summed over");
-            remarks.Add("blocks of rows fixed by the shape alone, in a fixed order: results are bitwise reproducible at any thread count.");
+            remarks.Add(LongRowBackward
+                ? "the rows in row order: results are bitwise reproducible at any thread count."
+                : "blocks of rows fixed by the shape alone, in a fixed order: results are bitwise reproducible at any thread count.");
         }
 
         if (remarks.Count > 0)
@@ -508,6 +550,12 @@ internal sealed class RowNormEmitter
                 writer.Line($"bool stream = {Runtime}.OutputStreaming.Pays(3L * gradInput.Length * sizeof({T}));");
             }
 
+            if (LongRowBackward)
+            {
+                WriteLongRowBackwardLaunch(writer);
+                return;
+            }
+
             writer.Line($"{Runtime}.ReductionPlan plan = {Runtime}.ReductionPlan.For(rows, RowLength);");
             if (_half && ParameterGradients.Count > 0)
             {
@@ -517,27 +565,10 @@ internal sealed class RowNormEmitter
             string partialRows = _half ? "(plan.BlockCount + 1) * RowLength" : "plan.BlockCount * RowLength";
             foreach (string gradient in ParameterGradients)
             {
-                writer.Line($"{T}[]? {gradient}Partials = {gradient}.IsEmpty ? null : {ArrayPool}<{T}>.Shared.Rent({partialRows});");
+                writer.Line($"using {Runtime}.PartialRows<{T}> {gradient}Partials = {Runtime}.PartialRows<{T}>.Rent({gradient}.IsEmpty ? 0 : {partialRows});");
             }
 
-            if (ParameterGradients.Count == 0)
-            {
-                WriteBackwardLaunch(writer);
-                return;
-            }
-
-            using (writer.Block("try"))
-            {
-                WriteBackwardLaunch(writer);
-            }
-
-            using (writer.Block("finally"))
-            {
-                foreach (string gradient in ParameterGradients)
-                {
-                    writer.Line($"if ({gradient}Partials is not null) {ArrayPool}<{T}>.Shared.Return({gradient}Partials);");
-                }
-            }
+            WriteBackwardLaunch(writer);
         }
     }
 
@@ -557,16 +588,16 @@ internal sealed class RowNormEmitter
 
                 if (_half)
                 {
-                    using (w.Block($"if ({gradient}Partials is not null)"))
+                    using (w.Block($"if (!{gradient}.IsEmpty)"))
                     {
-                        w.Line($"{Span}<float> total = new {Span}<float>({gradient}Partials, plan.BlockCount * RowLength, RowLength);");
-                        w.Line($"{Runtime}.PartialSums.Reduce<float>({gradient}Partials, plan.BlockCount, total);");
+                        w.Line($"{Span}<float> total = {gradient}Partials.Span.Slice(plan.BlockCount * RowLength, RowLength);");
+                        w.Line($"{Runtime}.PartialSums.Reduce<float>({gradient}Partials.Span, plan.BlockCount, total);");
                         w.Line($"{Runtime}.HalfConversion.ToHalf(total, {gradient});");
                     }
                 }
                 else
                 {
-                    w.Line($"if ({gradient}Partials is not null) {Runtime}.PartialSums.Reduce<{T}>({gradient}Partials, plan.BlockCount, {gradient});");
+                    w.Line($"if (!{gradient}.IsEmpty) {Runtime}.PartialSums.Reduce<{T}>({gradient}Partials.Span, plan.BlockCount, {gradient});");
                 }
             }
         });
@@ -642,7 +673,11 @@ internal sealed class RowNormEmitter
             writer.Line($"    float* {string.Join(", ", locals)};");
         }
 
-        writer.Line("    " + launch);
+        foreach (string line in launch.Split('\n'))
+        {
+            writer.Line("    " + line);
+        }
+
         writer.Line("}");
     }
 
@@ -686,7 +721,7 @@ internal sealed class RowNormEmitter
         fields.AddRange(AffineFields(parameterType, BackwardTakesBias));
         fields.AddRange(StatisticNames.Select(s => new Field(T, s + "In", s)));
         fields.Add(new Field(S, "dx", "gradInput"));
-        fields.AddRange(ParameterGradients.Select(g => new Field(T, g + "Partial", g + "Partials")));
+        fields.AddRange(ParameterGradients.Select(g => new Field(T, g + "Partial", g + "Partials.Span")));
         return fields;
     }
 
@@ -875,7 +910,6 @@ internal sealed class RowNormEmitter
     private void WriteBackwardBlocks(CodeWriter writer)
     {
         List<Field> fields = BackwardFields();
-        writer.Line();
         writer.Line("/// <summary>Back-propagates one block of rows, summing its parameter gradients into the block's own partial rows.</summary>");
         using (writer.Block($"private readonly struct BackwardBlocks : {Runtime}.IRowBlockKernel"))
         {
@@ -1054,7 +1088,7 @@ internal sealed class RowNormEmitter
         }
     }
 
-    private void WritePointerFields(CodeWriter writer, string typeName, List<Field> fields, string? flag = null)
+    private void WritePointerFields(CodeWriter writer, string typeName, List<Field> fields, string? flag = null, string? count = null)
     {
         foreach (Field field in fields)
         {
@@ -1062,6 +1096,12 @@ internal sealed class RowNormEmitter
         }
 
         var parameters = fields.Select(f => $"{f.Type}* {f.Name}").ToList();
+        if (count is not null)
+        {
+            writer.Line($"private readonly int _{count};");
+            parameters.Add($"int {count}");
+        }
+
         if (flag is not null)
         {
             writer.Line($"private readonly bool _{flag};");
@@ -1074,6 +1114,11 @@ internal sealed class RowNormEmitter
         foreach (Field field in fields)
         {
             writer.Line($"    _{field.Name} = {field.Name};");
+        }
+
+        if (count is not null)
+        {
+            writer.Line($"    _{count} = {count};");
         }
 
         if (flag is not null)
@@ -1214,10 +1259,14 @@ internal sealed class RowNormEmitter
     /// <summary>Whether the first pass computes a sum rather than reading the input as it is.</summary>
     private bool FirstPassAdds => RoutinesAddInputBias || RoutinesAddResidual;
 
-    /// <summary>The value the forward routine normalizes, in its later passes: the residual sum stored by the first pass, or the input (plus bias).</summary>
-    private string ForwardInput(string? v, string index) => RoutinesAddResidual
-        ? Load(v, "resOut", index)
-        : RoutinesAddInputBias ? $"({Load(v, "x", index)} + {Load(v, "ib", index)})" : Load(v, "x", index);
+    /// <summary>
+    /// The value the forward routine normalizes, in its later passes: the sum again where adds are fused, or the input.
+    /// </summary>
+    /// <remarks>
+    /// The residual sum is added again rather than read back: the summands are still in L1, and the last pass then
+    /// writes both outputs together, so a streaming call sends both past the cache and leaves it to the inputs.
+    /// </remarks>
+    private string ForwardInput(string? v, string index) => FirstPassAdds ? $"({FirstInput(v, index)})" : Load(v, "x", index);
 
     /// <summary>The value the backward routines normalize: the input (plus bias), or the saved residual sum.</summary>
     private string BackwardInput(string? v, string index) => BackwardRoutinesAddInputBias
@@ -1253,19 +1302,11 @@ internal sealed class RowNormEmitter
     }
 
     /// <summary>Reads (or, with fused adds, computes) the first-pass value in <paramref name="local"/>.</summary>
-    private void WriteFirstInput(CodeWriter writer, string indent, string v, string vt, string local, string index)
-    {
+    private void WriteFirstInput(CodeWriter writer, string indent, string v, string vt, string local, string index) =>
         writer.Line($"{indent}{vt} {local} = {FirstInput(v, index)};");
-        if (RoutinesAddResidual)
-        {
-            writer.Line($"{indent}{v}.Store({local}, resOut + {index});");
-        }
-    }
 
-    /// <summary>The scalar first pass's statement that gets the value at i into <c>xi</c> (storing the residual sum).</summary>
-    private string ScalarFirstInput => RoutinesAddResidual
-        ? $"{T} xi = {FirstInput(null, "i")}; resOut[i] = xi;"
-        : $"{T} xi = {FirstInput(null, "i")};";
+    /// <summary>The scalar first pass's statement that gets the value at i into <c>xi</c>.</summary>
+    private string ScalarFirstInput => $"{T} xi = {FirstInput(null, "i")};";
 
     private void WriteForwardRowVector(CodeWriter writer, VectorWidth width)
     {
@@ -1281,7 +1322,7 @@ internal sealed class RowNormEmitter
         writer.Line($"    {vt} s0 = {vt}.Zero, s1 = s0, s2 = s0, s3 = s0;");
         writer.Line();
         string fusedFirst = RoutinesAddResidual
-            ? (RoutinesAddInputBias ? " of x + ib + res, stored as the residual sum" : " of x + res, stored as the residual sum")
+            ? (RoutinesAddInputBias ? " of x + ib + res" : " of x + res")
             : RoutinesAddInputBias ? " of x + ib" : "";
         if (_centered)
         {
@@ -1315,17 +1356,23 @@ internal sealed class RowNormEmitter
         writer.Line($"    rstd = 1 / {_t.Sqrt}(squares / RowLength + Epsilon);");
         writer.Line($"    {vt} r = {v}.Create(rstd);");
         writer.Line();
-        writer.Line((_norm.HasWeight, _norm.HasBias) switch
+        string affine = (_norm.HasWeight, _norm.HasBias) switch
         {
-            (true, true) => "    // Normalize, then scale and shift.",
-            (true, false) => "    // Normalize, then scale.",
-            _ => "    // Normalize.",
-        });
+            (true, true) => "normalize, then scale and shift",
+            (true, false) => "normalize, then scale",
+            _ => "normalize",
+        };
+        writer.Line(RoutinesAddResidual ? $"    // Write the residual sum and {affine} it." : $"    // {char.ToUpperInvariant(affine[0])}{affine.Substring(1)}.");
         if (!_half)
         {
             writer.Line("    if (stream)");
             writer.Line("    {");
             WriteAlignedHead(writer, width, "y");
+            if (RoutinesAddResidual)
+            {
+                writer.Line("        // The residual sum streams too where it shares y's offset within a vector; otherwise it is stored as usual.");
+                writer.Line($"        bool residualAligned = aligned && (((nuint)resOut ^ (nuint)y) & {width.Bytes - 1}) == 0;");
+            }
 
             writer.Line($"        for (i = 0; i < head; i++) {ScalarNormalizeStatement}");
             writer.Line("        for (; aligned && i <= RowLength - Lanes; i += Lanes)");
@@ -1353,7 +1400,8 @@ internal sealed class RowNormEmitter
     /// accurate variance and a constant row gets exactly its value as mean. The cancellation the correction leaves
     /// grows with (mean − provisional)² / variance, which is at most D / K for a provisional mean of K elements:
     /// K is 16 or more, the rounding error stays within a few hundred ulps of the variance for D up to 16K, and
-    /// the row is read once instead of twice.
+    /// the row is read once instead of twice. Longer rows take the whole row's mean, in a first pass that reads
+    /// the row into L2 for the other two.
     /// </remarks>
     private void WriteShiftedStatistics(CodeWriter writer, VectorWidth width, string fusedFirst)
     {
@@ -1363,12 +1411,41 @@ internal sealed class RowNormEmitter
         int provisionalVectors = System.Math.Max(1, System.Math.Min(16 / lanes, _norm.RowLength / lanes));
         string[] offsets = ["i", "i + Lanes", "i + 2 * Lanes", "i + 3 * Lanes"];
 
-        writer.Line($"    // Provisional mean: the mean of the first {provisionalVectors * lanes} elements{fusedFirst}.");
-        string provisionalSum = provisionalVectors == 1
-            ? FirstInput(v, "0").Replace(" + 0)", ")")
-            : string.Join(" + ", Enumerable.Range(0, provisionalVectors).Select(k => "(" + FirstInput(v, k == 0 ? "0" : $"{k} * Lanes").Replace(" + 0)", ")") + ")"));
-        writer.Line($"    {T} provisional = {v}.Sum({provisionalSum}) / {provisionalVectors * lanes};");
-        writer.Line($"    {vt} c = {v}.Create(provisional);");
+        if (_norm.RowLength > MaxSampledProvisionalRow)
+        {
+            // The correction's bound D / K no longer holds the error to a few hundred ulps: take the whole row's mean
+            // instead, from a pass of its own (the row then sits in L2 for the other two).
+            writer.Line($"    // Provisional mean: the row's mean{fusedFirst}, from a pass of its own; a sample would leave the correction too much to do");
+            writer.Line("    // on rows this long. It sums differences from the first element, so a constant row's is exactly that value.");
+            writer.Line($"    {T} first = {FirstInput(null, "0")};");
+            writer.Line($"    {vt} c = {v}.Create(first);");
+            writer.Line($"    for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)");
+            writer.Line("    {");
+            for (int k = 0; k < 4; k++)
+            {
+                writer.Line($"        s{k} += {FirstInput(v, offsets[k])} - c;");
+            }
+
+            writer.Line("    }");
+            writer.Line();
+            writer.Line($"    for (; i <= RowLength - Lanes; i += Lanes) s0 += {FirstInput(v, "i")} - c;");
+            writer.Line($"    {T} offset = {v}.Sum((s0 + s1) + (s2 + s3));");
+            writer.Line($"    for (; i < RowLength; i++) offset += {FirstInput(null, "i")} - first;");
+            writer.Line($"    {T} provisional = first + offset / RowLength;");
+            writer.Line("    c = " + $"{v}.Create(provisional);");
+            writer.Line($"    s0 = {vt}.Zero; s1 = s0; s2 = s0; s3 = s0;");
+            writer.Line("    i = 0;");
+        }
+        else
+        {
+            writer.Line($"    // Provisional mean: the mean of the first {provisionalVectors * lanes} elements{fusedFirst}.");
+            string provisionalSum = provisionalVectors == 1
+                ? FirstInput(v, "0").Replace(" + 0)", ")")
+                : string.Join(" + ", Enumerable.Range(0, provisionalVectors).Select(k => "(" + FirstInput(v, k == 0 ? "0" : $"{k} * Lanes").Replace(" + 0)", ")") + ")"));
+            writer.Line($"    {T} provisional = {v}.Sum({provisionalSum}) / {provisionalVectors * lanes};");
+            writer.Line($"    {vt} c = {v}.Create(provisional);");
+        }
+
         writer.Line();
         writer.Line($"    // Deviations from it{fusedFirst} and their squares, over four pairs of accumulators.");
         writer.Line($"    {vt} q0 = {vt}.Zero, q1 = q0, q2 = q0, q3 = q0;");
@@ -1403,17 +1480,19 @@ internal sealed class RowNormEmitter
     /// The start of a streaming pass: how many elements of <paramref name="output"/> come before its first
     /// vector-aligned address (<c>head</c>, done in scalar code), and whether vectors can be aligned at all.
     /// </summary>
-    private void WriteAlignedHead(CodeWriter writer, VectorWidth width, string output)
+    private void WriteAlignedHead(CodeWriter writer, VectorWidth width, string output, string length = "RowLength")
     {
         writer.Line($"        // Large calls: aligned non-temporal stores of {output}, which skip reading each line before overwriting it.");
         writer.Line($"        // The elements before {output}'s first aligned address go through the scalar path.");
         writer.Line($"        int head = (int)((nuint){output} & {width.Bytes - 1});");
-        writer.Line($"        head = head == 0 || head % {_t.Size} != 0 ? 0 : global::System.Math.Min(({width.Bytes} - head) / {_t.Size}, RowLength);");
+        writer.Line($"        head = head == 0 || head % {_t.Size} != 0 ? 0 : global::System.Math.Min(({width.Bytes} - head) / {_t.Size}, {length});");
         writer.Line($"        bool aligned = ((nuint){output} & {_t.Size - 1}) == 0;");
     }
 
     /// <summary>The scalar form of the last pass at index i.</summary>
-    private string ScalarNormalizeStatement => $"y[i] = {Affine(ScalarNormalized(ForwardInput(null, "i")), "w[i]", "b[i]")};";
+    private string ScalarNormalizeStatement => RoutinesAddResidual
+        ? $"{{ {T} xi = {FirstInput(null, "i")}; resOut[i] = xi; y[i] = {Affine(ScalarNormalized("xi"), "w[i]", "b[i]")}; }}"
+        : $"y[i] = {Affine(ScalarNormalized(ForwardInput(null, "i")), "w[i]", "b[i]")};";
 
     /// <summary>The last pass's vector body: normalize, scale and shift, store (non-temporally when streaming).</summary>
     private void WriteNormalizeBody(CodeWriter writer, VectorWidth width, bool streaming, string indent)
@@ -1421,7 +1500,19 @@ internal sealed class RowNormEmitter
         string v = width.Helper;
         string store = streaming ? $"{v}.StoreAlignedNonTemporal" : $"{v}.Store";
         writer.Line($"{indent}{{");
-        writer.Line($"{indent}    {store}({Affine(VectorNormalized(v, ForwardInput(v, "i")), $"{v}.Load(w + i)", $"{v}.Load(b + i)")}, y + i);");
+        if (RoutinesAddResidual)
+        {
+            writer.Line($"{indent}    {v}<{T}> xi = {FirstInput(v, "i")};");
+            writer.Line(streaming
+                ? $"{indent}    if (residualAligned) {v}.StoreAlignedNonTemporal(xi, resOut + i); else {v}.Store(xi, resOut + i);"
+                : $"{indent}    {v}.Store(xi, resOut + i);");
+            writer.Line($"{indent}    {store}({Affine(VectorNormalized(v, "xi"), $"{v}.Load(w + i)", $"{v}.Load(b + i)")}, y + i);");
+        }
+        else
+        {
+            writer.Line($"{indent}    {store}({Affine(VectorNormalized(v, ForwardInput(v, "i")), $"{v}.Load(w + i)", $"{v}.Load(b + i)")}, y + i);");
+        }
+
         writer.Line($"{indent}}}");
     }
 
@@ -1515,25 +1606,38 @@ internal sealed class RowNormEmitter
 
     private void WriteBackwardRowVector(CodeWriter writer, VectorWidth width)
     {
-        string v = width.Helper;
-        string vt = $"{v}<{T}>";
-        string load = $"{v}.Load";
-        string xhat = VectorNormalized(v, BackwardInput(v, "i"));
-        string g = _norm.HasWeight ? $"{load}(dy + i) * {load}(w + i)" : $"{load}(dy + i)";
-        string scalarXhat = ScalarNormalized(BackwardInput(null, "i"));
-        string scalarG = _norm.HasWeight ? "dy[i] * w[i]" : "dy[i]";
-
         writer.Line(Optimized);
         writer.Line($"private static void BackwardRow{width.Name}({string.Join(", ", BackwardRowParameters())})");
         writer.Line("{");
         writer.Line($"    const int Lanes = {width.Lanes(_t)};");
+        WriteStatisticVectors(writer, width);
+        writer.Line();
+        WriteGradientSums(writer, width);
+        writer.Line();
+        WriteGradientPass(writer, width, "RowLength");
+        writer.Line("}");
+    }
+
+    private void WriteStatisticVectors(CodeWriter writer, VectorWidth width)
+    {
+        string v = width.Helper;
         if (_centered)
         {
-            writer.Line($"    {vt} m = {v}.Create(mean);");
+            writer.Line($"    {v}<{T}> m = {v}.Create(mean);");
         }
 
-        writer.Line($"    {vt} r = {v}.Create(rstd);");
-        writer.Line();
+        writer.Line($"    {v}<{T}> r = {v}.Create(rstd);");
+    }
+
+    /// <summary>Backward's first pass over a whole row: declares <c>i</c>, <c>gMean</c> (centered) and <c>gxMean</c>.</summary>
+    private void WriteGradientSums(CodeWriter writer, VectorWidth width)
+    {
+        string v = width.Helper;
+        string vt = $"{v}<{T}>";
+        string xhat = VectorNormalized(v, BackwardInput(v, "i"));
+        string g = _norm.HasWeight ? $"{v}.Load(dy + i) * {v}.Load(w + i)" : $"{v}.Load(dy + i)";
+        string scalarXhat = ScalarNormalized(BackwardInput(null, "i"));
+        string scalarG = _norm.HasWeight ? "dy[i] * w[i]" : "dy[i]";
         string gDefinition = _norm.HasWeight ? "g = dy·γ" : "g = dy";
         string xDefinition = BackwardRoutinesAddInputBias ? "x + ib" : "x";
         writer.Line(_centered
@@ -1573,7 +1677,19 @@ internal sealed class RowNormEmitter
         }
 
         writer.Line("    gxMean /= RowLength;");
-        writer.Line();
+    }
+
+    /// <summary>
+    /// Backward's last pass over <paramref name="length"/> elements from the row sums (<c>gMean</c>, <c>gxMean</c>):
+    /// dx, and the parameter gradients added in.
+    /// </summary>
+    private void WriteGradientPass(CodeWriter writer, VectorWidth width, string length)
+    {
+        string v = width.Helper;
+        string vt = $"{v}<{T}>";
+        string xhat = VectorNormalized(v, BackwardInput(v, "i"));
+        string scalarXhat = ScalarNormalized(BackwardInput(null, "i"));
+        string scalarG = _norm.HasWeight ? "dy[i] * w[i]" : "dy[i]";
         var notes = new List<string>();
         if (_norm.HasWeight)
         {
@@ -1599,21 +1715,20 @@ internal sealed class RowNormEmitter
         {
             writer.Line("    if (stream)");
             writer.Line("    {");
-            WriteAlignedHead(writer, width, "dx");
+            WriteAlignedHead(writer, width, "dx", length);
             WriteBackwardScalarLoop(writer, "for (i = 0; i < head; i++)", scalarXhat, scalarG, "        ");
-            writer.Line("        for (; aligned && i <= RowLength - Lanes; i += Lanes)");
+            writer.Line($"        for (; aligned && i <= {length} - Lanes; i += Lanes)");
             WriteBackwardVectorBody(writer, width, xhat, streaming: true, "        ");
-            WriteBackwardScalarLoop(writer, "for (; i < RowLength; i++)", scalarXhat, scalarG, "        ");
+            WriteBackwardScalarLoop(writer, $"for (; i < {length}; i++)", scalarXhat, scalarG, "        ");
             writer.Line("        return;");
             writer.Line("    }");
             writer.Line();
         }
 
-        writer.Line("    for (i = 0; i <= RowLength - Lanes; i += Lanes)");
+        writer.Line($"    for (i = 0; i <= {length} - Lanes; i += Lanes)");
         WriteBackwardVectorBody(writer, width, xhat, streaming: false, "    ");
         writer.Line();
-        WriteBackwardScalarLoop(writer, "for (; i < RowLength; i++)", scalarXhat, scalarG, "    ");
-        writer.Line("}");
+        WriteBackwardScalarLoop(writer, $"for (; i < {length}; i++)", scalarXhat, scalarG, "    ");
     }
 
     /// <summary>The vector body of backward's last pass: dx (stored non-temporally when streaming) and the parameter gradients.</summary>

@@ -104,22 +104,14 @@ partial class Decoder
             // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
             bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(float));
             global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
-            float[]? gradInputBiasPartials = gradInputBias.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
-            float[]? gradWeightPartials = gradWeight.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
-            try
+            using global::NormGen.Kernels.PartialRows<float> gradInputBiasPartials = global::NormGen.Kernels.PartialRows<float>.Rent(gradInputBias.IsEmpty ? 0 : plan.BlockCount * RowLength);
+            using global::NormGen.Kernels.PartialRows<float> gradWeightPartials = global::NormGen.Kernels.PartialRows<float>.Rent(gradWeight.IsEmpty ? 0 : plan.BlockCount * RowLength);
+            fixed (float* dy = gradOutput, x = residualOutput, w = weight, rstdIn = rstd, dx = gradInput, gradInputBiasPartial = gradInputBiasPartials.Span, gradWeightPartial = gradWeightPartials.Span)
             {
-                fixed (float* dy = gradOutput, x = residualOutput, w = weight, rstdIn = rstd, dx = gradInput, gradInputBiasPartial = gradInputBiasPartials, gradWeightPartial = gradWeightPartials)
-                {
-                    global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, rstdIn, dx, gradInputBiasPartial, gradWeightPartial, stream), plan, RowLength);
-                }
-                if (gradInputBiasPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradInputBiasPartials, plan.BlockCount, gradInputBias);
-                if (gradWeightPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradWeightPartials, plan.BlockCount, gradWeight);
+                global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, rstdIn, dx, gradInputBiasPartial, gradWeightPartial, stream), plan, RowLength);
             }
-            finally
-            {
-                if (gradInputBiasPartials is not null) global::System.Buffers.ArrayPool<float>.Shared.Return(gradInputBiasPartials);
-                if (gradWeightPartials is not null) global::System.Buffers.ArrayPool<float>.Shared.Return(gradWeightPartials);
-            }
+            if (!gradInputBias.IsEmpty) global::NormGen.Kernels.PartialSums.Reduce<float>(gradInputBiasPartials.Span, plan.BlockCount, gradInputBias);
+            if (!gradWeight.IsEmpty) global::NormGen.Kernels.PartialSums.Reduce<float>(gradWeightPartials.Span, plan.BlockCount, gradWeight);
         }
 
         /// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>
@@ -164,7 +156,6 @@ partial class Decoder
                 }
             }
         }
-
 
         /// <summary>Back-propagates one block of rows, summing its parameter gradients into the block's own partial rows.</summary>
         private readonly struct BackwardBlocks : global::NormGen.Kernels.IRowBlockKernel
@@ -273,36 +264,31 @@ partial class Decoder
             int i = 0;
             global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-            // Mean square of x + ib + res, stored as the residual sum, over four independent accumulators.
+            // Mean square of x + ib + res, over four independent accumulators.
             for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.Load(x + i) + global::System.Runtime.Intrinsics.Vector512.Load(ib + i) + global::System.Runtime.Intrinsics.Vector512.Load(res + i);
-                global::System.Runtime.Intrinsics.Vector512.Store(x0, resOut + i);
                 s0 += x0 * x0;
                 global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) + global::System.Runtime.Intrinsics.Vector512.Load(ib + i + Lanes) + global::System.Runtime.Intrinsics.Vector512.Load(res + i + Lanes);
-                global::System.Runtime.Intrinsics.Vector512.Store(x1, resOut + i + Lanes);
                 s1 += x1 * x1;
                 global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes) + global::System.Runtime.Intrinsics.Vector512.Load(ib + i + 2 * Lanes) + global::System.Runtime.Intrinsics.Vector512.Load(res + i + 2 * Lanes);
-                global::System.Runtime.Intrinsics.Vector512.Store(x2, resOut + i + 2 * Lanes);
                 s2 += x2 * x2;
                 global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes) + global::System.Runtime.Intrinsics.Vector512.Load(ib + i + 3 * Lanes) + global::System.Runtime.Intrinsics.Vector512.Load(res + i + 3 * Lanes);
-                global::System.Runtime.Intrinsics.Vector512.Store(x3, resOut + i + 3 * Lanes);
                 s3 += x3 * x3;
             }
 
             for (; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.Load(x + i) + global::System.Runtime.Intrinsics.Vector512.Load(ib + i) + global::System.Runtime.Intrinsics.Vector512.Load(res + i);
-                global::System.Runtime.Intrinsics.Vector512.Store(xi, resOut + i);
                 s0 += xi * xi;
             }
 
             float squares = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3));
-            for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; squares += xi * xi; }
+            for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; squares += xi * xi; }
             rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
             global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
 
-            // Normalize, then scale.
+            // Write the residual sum and normalize, then scale it.
             if (stream)
             {
                 // Large calls: aligned non-temporal stores of y, which skip reading each line before overwriting it.
@@ -310,21 +296,27 @@ partial class Decoder
                 int head = (int)((nuint)y & 63);
                 head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((64 - head) / 4, RowLength);
                 bool aligned = ((nuint)y & 3) == 0;
-                for (i = 0; i < head; i++) y[i] = resOut[i] * rstd * w[i];
+                // The residual sum streams too where it shares y's offset within a vector; otherwise it is stored as usual.
+                bool residualAligned = aligned && (((nuint)resOut ^ (nuint)y) & 63) == 0;
+                for (i = 0; i < head; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; y[i] = xi * rstd * w[i]; }
                 for (; aligned && i <= RowLength - Lanes; i += Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(global::System.Runtime.Intrinsics.Vector512.Load(resOut + i) * r * global::System.Runtime.Intrinsics.Vector512.Load(w + i), y + i);
+                    global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.Load(x + i) + global::System.Runtime.Intrinsics.Vector512.Load(ib + i) + global::System.Runtime.Intrinsics.Vector512.Load(res + i);
+                    if (residualAligned) global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(xi, resOut + i); else global::System.Runtime.Intrinsics.Vector512.Store(xi, resOut + i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(xi * r * global::System.Runtime.Intrinsics.Vector512.Load(w + i), y + i);
                 }
-                for (; i < RowLength; i++) y[i] = resOut[i] * rstd * w[i];
+                for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; y[i] = xi * rstd * w[i]; }
                 return;
             }
 
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
-                global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(resOut + i) * r * global::System.Runtime.Intrinsics.Vector512.Load(w + i), y + i);
+                global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.Load(x + i) + global::System.Runtime.Intrinsics.Vector512.Load(ib + i) + global::System.Runtime.Intrinsics.Vector512.Load(res + i);
+                global::System.Runtime.Intrinsics.Vector512.Store(xi, resOut + i);
+                global::System.Runtime.Intrinsics.Vector512.Store(xi * r * global::System.Runtime.Intrinsics.Vector512.Load(w + i), y + i);
             }
 
-            for (; i < RowLength; i++) y[i] = resOut[i] * rstd * w[i];
+            for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; y[i] = xi * rstd * w[i]; }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -334,36 +326,31 @@ partial class Decoder
             int i = 0;
             global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-            // Mean square of x + ib + res, stored as the residual sum, over four independent accumulators.
+            // Mean square of x + ib + res, over four independent accumulators.
             for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.Load(x + i) + global::System.Runtime.Intrinsics.Vector256.Load(ib + i) + global::System.Runtime.Intrinsics.Vector256.Load(res + i);
-                global::System.Runtime.Intrinsics.Vector256.Store(x0, resOut + i);
                 s0 += x0 * x0;
                 global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) + global::System.Runtime.Intrinsics.Vector256.Load(ib + i + Lanes) + global::System.Runtime.Intrinsics.Vector256.Load(res + i + Lanes);
-                global::System.Runtime.Intrinsics.Vector256.Store(x1, resOut + i + Lanes);
                 s1 += x1 * x1;
                 global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes) + global::System.Runtime.Intrinsics.Vector256.Load(ib + i + 2 * Lanes) + global::System.Runtime.Intrinsics.Vector256.Load(res + i + 2 * Lanes);
-                global::System.Runtime.Intrinsics.Vector256.Store(x2, resOut + i + 2 * Lanes);
                 s2 += x2 * x2;
                 global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes) + global::System.Runtime.Intrinsics.Vector256.Load(ib + i + 3 * Lanes) + global::System.Runtime.Intrinsics.Vector256.Load(res + i + 3 * Lanes);
-                global::System.Runtime.Intrinsics.Vector256.Store(x3, resOut + i + 3 * Lanes);
                 s3 += x3 * x3;
             }
 
             for (; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.Load(x + i) + global::System.Runtime.Intrinsics.Vector256.Load(ib + i) + global::System.Runtime.Intrinsics.Vector256.Load(res + i);
-                global::System.Runtime.Intrinsics.Vector256.Store(xi, resOut + i);
                 s0 += xi * xi;
             }
 
             float squares = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3));
-            for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; squares += xi * xi; }
+            for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; squares += xi * xi; }
             rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
             global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
 
-            // Normalize, then scale.
+            // Write the residual sum and normalize, then scale it.
             if (stream)
             {
                 // Large calls: aligned non-temporal stores of y, which skip reading each line before overwriting it.
@@ -371,21 +358,27 @@ partial class Decoder
                 int head = (int)((nuint)y & 31);
                 head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((32 - head) / 4, RowLength);
                 bool aligned = ((nuint)y & 3) == 0;
-                for (i = 0; i < head; i++) y[i] = resOut[i] * rstd * w[i];
+                // The residual sum streams too where it shares y's offset within a vector; otherwise it is stored as usual.
+                bool residualAligned = aligned && (((nuint)resOut ^ (nuint)y) & 31) == 0;
+                for (i = 0; i < head; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; y[i] = xi * rstd * w[i]; }
                 for (; aligned && i <= RowLength - Lanes; i += Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(global::System.Runtime.Intrinsics.Vector256.Load(resOut + i) * r * global::System.Runtime.Intrinsics.Vector256.Load(w + i), y + i);
+                    global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.Load(x + i) + global::System.Runtime.Intrinsics.Vector256.Load(ib + i) + global::System.Runtime.Intrinsics.Vector256.Load(res + i);
+                    if (residualAligned) global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(xi, resOut + i); else global::System.Runtime.Intrinsics.Vector256.Store(xi, resOut + i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(xi * r * global::System.Runtime.Intrinsics.Vector256.Load(w + i), y + i);
                 }
-                for (; i < RowLength; i++) y[i] = resOut[i] * rstd * w[i];
+                for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; y[i] = xi * rstd * w[i]; }
                 return;
             }
 
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
-                global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(resOut + i) * r * global::System.Runtime.Intrinsics.Vector256.Load(w + i), y + i);
+                global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.Load(x + i) + global::System.Runtime.Intrinsics.Vector256.Load(ib + i) + global::System.Runtime.Intrinsics.Vector256.Load(res + i);
+                global::System.Runtime.Intrinsics.Vector256.Store(xi, resOut + i);
+                global::System.Runtime.Intrinsics.Vector256.Store(xi * r * global::System.Runtime.Intrinsics.Vector256.Load(w + i), y + i);
             }
 
-            for (; i < RowLength; i++) y[i] = resOut[i] * rstd * w[i];
+            for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; y[i] = xi * rstd * w[i]; }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -395,36 +388,31 @@ partial class Decoder
             int i = 0;
             global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-            // Mean square of x + ib + res, stored as the residual sum, over four independent accumulators.
+            // Mean square of x + ib + res, over four independent accumulators.
             for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Load(x + i) + global::System.Runtime.Intrinsics.Vector128.Load(ib + i) + global::System.Runtime.Intrinsics.Vector128.Load(res + i);
-                global::System.Runtime.Intrinsics.Vector128.Store(x0, resOut + i);
                 s0 += x0 * x0;
                 global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) + global::System.Runtime.Intrinsics.Vector128.Load(ib + i + Lanes) + global::System.Runtime.Intrinsics.Vector128.Load(res + i + Lanes);
-                global::System.Runtime.Intrinsics.Vector128.Store(x1, resOut + i + Lanes);
                 s1 += x1 * x1;
                 global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes) + global::System.Runtime.Intrinsics.Vector128.Load(ib + i + 2 * Lanes) + global::System.Runtime.Intrinsics.Vector128.Load(res + i + 2 * Lanes);
-                global::System.Runtime.Intrinsics.Vector128.Store(x2, resOut + i + 2 * Lanes);
                 s2 += x2 * x2;
                 global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes) + global::System.Runtime.Intrinsics.Vector128.Load(ib + i + 3 * Lanes) + global::System.Runtime.Intrinsics.Vector128.Load(res + i + 3 * Lanes);
-                global::System.Runtime.Intrinsics.Vector128.Store(x3, resOut + i + 3 * Lanes);
                 s3 += x3 * x3;
             }
 
             for (; i <= RowLength - Lanes; i += Lanes)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.Load(x + i) + global::System.Runtime.Intrinsics.Vector128.Load(ib + i) + global::System.Runtime.Intrinsics.Vector128.Load(res + i);
-                global::System.Runtime.Intrinsics.Vector128.Store(xi, resOut + i);
                 s0 += xi * xi;
             }
 
             float squares = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3));
-            for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; squares += xi * xi; }
+            for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; squares += xi * xi; }
             rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
             global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
 
-            // Normalize, then scale.
+            // Write the residual sum and normalize, then scale it.
             if (stream)
             {
                 // Large calls: aligned non-temporal stores of y, which skip reading each line before overwriting it.
@@ -432,30 +420,36 @@ partial class Decoder
                 int head = (int)((nuint)y & 15);
                 head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((16 - head) / 4, RowLength);
                 bool aligned = ((nuint)y & 3) == 0;
-                for (i = 0; i < head; i++) y[i] = resOut[i] * rstd * w[i];
+                // The residual sum streams too where it shares y's offset within a vector; otherwise it is stored as usual.
+                bool residualAligned = aligned && (((nuint)resOut ^ (nuint)y) & 15) == 0;
+                for (i = 0; i < head; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; y[i] = xi * rstd * w[i]; }
                 for (; aligned && i <= RowLength - Lanes; i += Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(global::System.Runtime.Intrinsics.Vector128.Load(resOut + i) * r * global::System.Runtime.Intrinsics.Vector128.Load(w + i), y + i);
+                    global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.Load(x + i) + global::System.Runtime.Intrinsics.Vector128.Load(ib + i) + global::System.Runtime.Intrinsics.Vector128.Load(res + i);
+                    if (residualAligned) global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(xi, resOut + i); else global::System.Runtime.Intrinsics.Vector128.Store(xi, resOut + i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(xi * r * global::System.Runtime.Intrinsics.Vector128.Load(w + i), y + i);
                 }
-                for (; i < RowLength; i++) y[i] = resOut[i] * rstd * w[i];
+                for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; y[i] = xi * rstd * w[i]; }
                 return;
             }
 
             for (i = 0; i <= RowLength - Lanes; i += Lanes)
             {
-                global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(resOut + i) * r * global::System.Runtime.Intrinsics.Vector128.Load(w + i), y + i);
+                global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.Load(x + i) + global::System.Runtime.Intrinsics.Vector128.Load(ib + i) + global::System.Runtime.Intrinsics.Vector128.Load(res + i);
+                global::System.Runtime.Intrinsics.Vector128.Store(xi, resOut + i);
+                global::System.Runtime.Intrinsics.Vector128.Store(xi * r * global::System.Runtime.Intrinsics.Vector128.Load(w + i), y + i);
             }
 
-            for (; i < RowLength; i++) y[i] = resOut[i] * rstd * w[i];
+            for (; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; y[i] = xi * rstd * w[i]; }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRowScalar(float* x, float* ib, float* res, float* resOut, float* w, float* y, out float rstd, bool stream)
         {
             float squares = 0;
-            for (int i = 0; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; squares += xi * xi; }
+            for (int i = 0; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; squares += xi * xi; }
             rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
-            for (int i = 0; i < RowLength; i++) y[i] = resOut[i] * rstd * w[i];
+            for (int i = 0; i < RowLength; i++) { float xi = x[i] + ib[i] + res[i]; resOut[i] = xi; y[i] = xi * rstd * w[i]; }
         }
 
         /// <summary>Recomputes one row's pre-activation output from its saved statistics, exactly as <c>ForwardRow</c> computed it.</summary>

@@ -93,36 +93,29 @@ partial class Mixer
 
             global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
             // float partial sums, one row per block, and a last row for their total before it is rounded to Half.
-            float[]? gradInputBiasPartials = gradInputBias.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent((plan.BlockCount + 1) * RowLength);
+            using global::NormGen.Kernels.PartialRows<float> gradInputBiasPartials = global::NormGen.Kernels.PartialRows<float>.Rent(gradInputBias.IsEmpty ? 0 : (plan.BlockCount + 1) * RowLength);
+            // The inputBias, widened to float once for all rows.
+            float[] widened = global::System.Buffers.ArrayPool<float>.Shared.Rent(1 * RowLength);
             try
             {
-                // The inputBias, widened to float once for all rows.
-                float[] widened = global::System.Buffers.ArrayPool<float>.Shared.Rent(1 * RowLength);
-                try
+                global::NormGen.Kernels.HalfConversion.ToSingle(inputBias, new global::System.Span<float>(widened, 0, RowLength));
+                fixed (global::System.Half* dy = gradOutput, x = input, dx = gradInput)
+                fixed (float* parameters = widened, rstdIn = rstd, gradInputBiasPartial = gradInputBiasPartials.Span)
                 {
-                    global::NormGen.Kernels.HalfConversion.ToSingle(inputBias, new global::System.Span<float>(widened, 0, RowLength));
-                    fixed (global::System.Half* dy = gradOutput, x = input, dx = gradInput)
-                    fixed (float* parameters = widened, rstdIn = rstd, gradInputBiasPartial = gradInputBiasPartials)
-                    {
-                        float* ib = parameters;
-                        global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, ib, rstdIn, dx, gradInputBiasPartial), plan, RowLength);
-                    }
-
-                    if (gradInputBiasPartials is not null)
-                    {
-                        global::System.Span<float> total = new global::System.Span<float>(gradInputBiasPartials, plan.BlockCount * RowLength, RowLength);
-                        global::NormGen.Kernels.PartialSums.Reduce<float>(gradInputBiasPartials, plan.BlockCount, total);
-                        global::NormGen.Kernels.HalfConversion.ToHalf(total, gradInputBias);
-                    }
+                    float* ib = parameters;
+                    global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, ib, rstdIn, dx, gradInputBiasPartial), plan, RowLength);
                 }
-                finally
+
+                if (!gradInputBias.IsEmpty)
                 {
-                    global::System.Buffers.ArrayPool<float>.Shared.Return(widened);
+                    global::System.Span<float> total = gradInputBiasPartials.Span.Slice(plan.BlockCount * RowLength, RowLength);
+                    global::NormGen.Kernels.PartialSums.Reduce<float>(gradInputBiasPartials.Span, plan.BlockCount, total);
+                    global::NormGen.Kernels.HalfConversion.ToHalf(total, gradInputBias);
                 }
             }
             finally
             {
-                if (gradInputBiasPartials is not null) global::System.Buffers.ArrayPool<float>.Shared.Return(gradInputBiasPartials);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(widened);
             }
         }
 
@@ -164,7 +157,6 @@ partial class Mixer
                 }
             }
         }
-
 
         /// <summary>Back-propagates one block of rows, summing its parameter gradients into the block's own partial rows.</summary>
         private readonly struct BackwardBlocks : global::NormGen.Kernels.IRowBlockKernel

@@ -122,45 +122,37 @@ namespace Transformer
 
                 global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
                 // float partial sums, one row per block, and a last row for their total before it is rounded to Half.
-                float[]? gradWeightPartials = gradWeight.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent((plan.BlockCount + 1) * RowLength);
-                float[]? gradBiasPartials = gradBias.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent((plan.BlockCount + 1) * RowLength);
+                using global::NormGen.Kernels.PartialRows<float> gradWeightPartials = global::NormGen.Kernels.PartialRows<float>.Rent(gradWeight.IsEmpty ? 0 : (plan.BlockCount + 1) * RowLength);
+                using global::NormGen.Kernels.PartialRows<float> gradBiasPartials = global::NormGen.Kernels.PartialRows<float>.Rent(gradBias.IsEmpty ? 0 : (plan.BlockCount + 1) * RowLength);
+                // The weight and bias, widened to float once for all rows.
+                float[] widened = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * RowLength);
                 try
                 {
-                    // The weight and bias, widened to float once for all rows.
-                    float[] widened = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * RowLength);
-                    try
+                    global::NormGen.Kernels.HalfConversion.ToSingle(weight, new global::System.Span<float>(widened, 0, RowLength));
+                    global::NormGen.Kernels.HalfConversion.ToSingle(bias, new global::System.Span<float>(widened, RowLength, RowLength));
+                    fixed (global::System.Half* dy = gradOutput, x = residualOutput, dx = gradInput)
+                    fixed (float* parameters = widened, meanIn = mean, rstdIn = rstd, gradWeightPartial = gradWeightPartials.Span, gradBiasPartial = gradBiasPartials.Span)
                     {
-                        global::NormGen.Kernels.HalfConversion.ToSingle(weight, new global::System.Span<float>(widened, 0, RowLength));
-                        global::NormGen.Kernels.HalfConversion.ToSingle(bias, new global::System.Span<float>(widened, RowLength, RowLength));
-                        fixed (global::System.Half* dy = gradOutput, x = residualOutput, dx = gradInput)
-                        fixed (float* parameters = widened, meanIn = mean, rstdIn = rstd, gradWeightPartial = gradWeightPartials, gradBiasPartial = gradBiasPartials)
-                        {
-                            float* w = parameters, b = parameters + RowLength;
-                            global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, b, meanIn, rstdIn, dx, gradWeightPartial, gradBiasPartial), plan, RowLength);
-                        }
-
-                        if (gradWeightPartials is not null)
-                        {
-                            global::System.Span<float> total = new global::System.Span<float>(gradWeightPartials, plan.BlockCount * RowLength, RowLength);
-                            global::NormGen.Kernels.PartialSums.Reduce<float>(gradWeightPartials, plan.BlockCount, total);
-                            global::NormGen.Kernels.HalfConversion.ToHalf(total, gradWeight);
-                        }
-                        if (gradBiasPartials is not null)
-                        {
-                            global::System.Span<float> total = new global::System.Span<float>(gradBiasPartials, plan.BlockCount * RowLength, RowLength);
-                            global::NormGen.Kernels.PartialSums.Reduce<float>(gradBiasPartials, plan.BlockCount, total);
-                            global::NormGen.Kernels.HalfConversion.ToHalf(total, gradBias);
-                        }
+                        float* w = parameters, b = parameters + RowLength;
+                        global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, b, meanIn, rstdIn, dx, gradWeightPartial, gradBiasPartial), plan, RowLength);
                     }
-                    finally
+
+                    if (!gradWeight.IsEmpty)
                     {
-                        global::System.Buffers.ArrayPool<float>.Shared.Return(widened);
+                        global::System.Span<float> total = gradWeightPartials.Span.Slice(plan.BlockCount * RowLength, RowLength);
+                        global::NormGen.Kernels.PartialSums.Reduce<float>(gradWeightPartials.Span, plan.BlockCount, total);
+                        global::NormGen.Kernels.HalfConversion.ToHalf(total, gradWeight);
+                    }
+                    if (!gradBias.IsEmpty)
+                    {
+                        global::System.Span<float> total = gradBiasPartials.Span.Slice(plan.BlockCount * RowLength, RowLength);
+                        global::NormGen.Kernels.PartialSums.Reduce<float>(gradBiasPartials.Span, plan.BlockCount, total);
+                        global::NormGen.Kernels.HalfConversion.ToHalf(total, gradBias);
                     }
                 }
                 finally
                 {
-                    if (gradWeightPartials is not null) global::System.Buffers.ArrayPool<float>.Shared.Return(gradWeightPartials);
-                    if (gradBiasPartials is not null) global::System.Buffers.ArrayPool<float>.Shared.Return(gradBiasPartials);
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(widened);
                 }
             }
 
@@ -212,7 +204,6 @@ namespace Transformer
                     }
                 }
             }
-
 
             /// <summary>Back-propagates one block of rows, summing its parameter gradients into the block's own partial rows.</summary>
             private readonly struct BackwardBlocks : global::NormGen.Kernels.IRowBlockKernel

@@ -84,22 +84,14 @@ namespace Transformer
                 // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
                 bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(float));
                 global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
-                float[]? gradWeightPartials = gradWeight.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
-                float[]? gradBiasPartials = gradBias.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
-                try
+                using global::NormGen.Kernels.PartialRows<float> gradWeightPartials = global::NormGen.Kernels.PartialRows<float>.Rent(gradWeight.IsEmpty ? 0 : plan.BlockCount * RowLength);
+                using global::NormGen.Kernels.PartialRows<float> gradBiasPartials = global::NormGen.Kernels.PartialRows<float>.Rent(gradBias.IsEmpty ? 0 : plan.BlockCount * RowLength);
+                fixed (float* dy = gradOutput, x = input, w = weight, meanIn = mean, rstdIn = rstd, dx = gradInput, gradWeightPartial = gradWeightPartials.Span, gradBiasPartial = gradBiasPartials.Span)
                 {
-                    fixed (float* dy = gradOutput, x = input, w = weight, meanIn = mean, rstdIn = rstd, dx = gradInput, gradWeightPartial = gradWeightPartials, gradBiasPartial = gradBiasPartials)
-                    {
-                        global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, meanIn, rstdIn, dx, gradWeightPartial, gradBiasPartial, stream), plan, RowLength);
-                    }
-                    if (gradWeightPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradWeightPartials, plan.BlockCount, gradWeight);
-                    if (gradBiasPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradBiasPartials, plan.BlockCount, gradBias);
+                    global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, meanIn, rstdIn, dx, gradWeightPartial, gradBiasPartial, stream), plan, RowLength);
                 }
-                finally
-                {
-                    if (gradWeightPartials is not null) global::System.Buffers.ArrayPool<float>.Shared.Return(gradWeightPartials);
-                    if (gradBiasPartials is not null) global::System.Buffers.ArrayPool<float>.Shared.Return(gradBiasPartials);
-                }
+                if (!gradWeight.IsEmpty) global::NormGen.Kernels.PartialSums.Reduce<float>(gradWeightPartials.Span, plan.BlockCount, gradWeight);
+                if (!gradBias.IsEmpty) global::NormGen.Kernels.PartialSums.Reduce<float>(gradBiasPartials.Span, plan.BlockCount, gradBias);
             }
 
             /// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>
@@ -142,7 +134,6 @@ namespace Transformer
                     }
                 }
             }
-
 
             /// <summary>Back-propagates one block of rows, summing its parameter gradients into the block's own partial rows.</summary>
             private readonly struct BackwardBlocks : global::NormGen.Kernels.IRowBlockKernel

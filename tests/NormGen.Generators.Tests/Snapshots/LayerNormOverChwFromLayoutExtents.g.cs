@@ -65,7 +65,7 @@ namespace Vision
             /// </summary>
             /// <remarks>
             /// Pass an empty span for a parameter gradient that is not needed. Parameter gradients are summed over
-            /// blocks of rows fixed by the shape alone, in a fixed order: results are bitwise reproducible at any thread count.
+            /// the rows in row order: results are bitwise reproducible at any thread count.
             /// </remarks>
             /// <exception cref="global::System.ArgumentException">A span's length does not fit the shape, or <paramref name="gradInput"/> partly overlaps an input.</exception>
             public static void Backward(global::System.ReadOnlySpan<float> gradOutput, global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> weight, global::System.ReadOnlySpan<float> mean, global::System.ReadOnlySpan<float> rstd, global::System.Span<float> gradInput, global::System.Span<float> gradWeight, global::System.Span<float> gradBias)
@@ -83,23 +83,19 @@ namespace Vision
 
                 // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
                 bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(float));
-                global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
-                float[]? gradWeightPartials = gradWeight.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
-                float[]? gradBiasPartials = gradBias.IsEmpty ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(plan.BlockCount * RowLength);
-                try
+
+                // Long rows: every row's sums first, then the gradients one chunk of columns at a time through all rows, each
+                // chunk's parameter gradients kept in L1 and summed over the rows in order.
+                using global::NormGen.Kernels.PartialRows<float> rowSums = global::NormGen.Kernels.PartialRows<float>.Rent(2 * rows);
+                using global::NormGen.Kernels.PartialRows<float> gradWeightColumns = global::NormGen.Kernels.PartialRows<float>.Rent(gradWeight.IsEmpty ? 0 : RowLength);
+                using global::NormGen.Kernels.PartialRows<float> gradBiasColumns = global::NormGen.Kernels.PartialRows<float>.Rent(gradBias.IsEmpty ? 0 : RowLength);
+                fixed (float* dy = gradOutput, x = input, w = weight, meanIn = mean, rstdIn = rstd, sums = rowSums.Span, dx = gradInput, gradWeightColumn = gradWeightColumns.Span, gradBiasColumn = gradBiasColumns.Span)
                 {
-                    fixed (float* dy = gradOutput, x = input, w = weight, meanIn = mean, rstdIn = rstd, dx = gradInput, gradWeightPartial = gradWeightPartials, gradBiasPartial = gradBiasPartials)
-                    {
-                        global::NormGen.Kernels.RowScheduler.Run(new BackwardBlocks(dy, x, w, meanIn, rstdIn, dx, gradWeightPartial, gradBiasPartial, stream), plan, RowLength);
-                    }
-                    if (gradWeightPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradWeightPartials, plan.BlockCount, gradWeight);
-                    if (gradBiasPartials is not null) global::NormGen.Kernels.PartialSums.Reduce<float>(gradBiasPartials, plan.BlockCount, gradBias);
+                    global::NormGen.Kernels.RowScheduler.Run(new GradientRowSums(dy, x, w, meanIn, rstdIn, sums), rows, RowLength);
+                    global::NormGen.Kernels.RowScheduler.Run(new GradientColumns(dy, x, w, meanIn, rstdIn, sums, dx, gradWeightColumn, gradBiasColumn, rows, stream), ColumnChunks, (int)global::System.Math.Min((long)rows * ColumnChunk, int.MaxValue));
                 }
-                finally
-                {
-                    if (gradWeightPartials is not null) global::System.Buffers.ArrayPool<float>.Shared.Return(gradWeightPartials);
-                    if (gradBiasPartials is not null) global::System.Buffers.ArrayPool<float>.Shared.Return(gradBiasPartials);
-                }
+                if (!gradWeight.IsEmpty) gradWeightColumns.Span.CopyTo(gradWeight);
+                if (!gradBias.IsEmpty) gradBiasColumns.Span.CopyTo(gradBias);
             }
 
             /// <summary>Normalizes a range of rows; holds pointers pinned by <c>Forward</c>.</summary>
@@ -143,44 +139,88 @@ namespace Vision
                 }
             }
 
+            /// <summary>Columns of a backward chunk: its weight and bias gradients fit in L1 together.</summary>
+            private const int ColumnChunk = 2048;
 
-            /// <summary>Back-propagates one block of rows, summing its parameter gradients into the block's own partial rows.</summary>
-            private readonly struct BackwardBlocks : global::NormGen.Kernels.IRowBlockKernel
+            private const int ColumnChunks = (RowLength + ColumnChunk - 1) / ColumnChunk;
+
+            /// <summary>Backward's first pass over long rows: each row's sums, which every element of its gradient needs.</summary>
+            private readonly struct GradientRowSums : global::NormGen.Kernels.IRowKernel
             {
                 private readonly float* _dy;
                 private readonly float* _x;
                 private readonly float* _w;
                 private readonly float* _meanIn;
                 private readonly float* _rstdIn;
-                private readonly float* _dx;
-                private readonly float* _gradWeightPartial;
-                private readonly float* _gradBiasPartial;
-                private readonly bool _stream;
+                private readonly float* _sums;
 
-                public BackwardBlocks(float* dy, float* x, float* w, float* meanIn, float* rstdIn, float* dx, float* gradWeightPartial, float* gradBiasPartial, bool stream)
+                public GradientRowSums(float* dy, float* x, float* w, float* meanIn, float* rstdIn, float* sums)
                 {
                     _dy = dy;
                     _x = x;
                     _w = w;
                     _meanIn = meanIn;
                     _rstdIn = rstdIn;
+                    _sums = sums;
+                }
+
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public void Execute(int firstRow, int rowCount)
+                {
+                    for (int row = firstRow; row < firstRow + rowCount; row++)
+                    {
+                        long offset = (long)row * RowLength;
+                        GradientSums(_dy + offset, _x + offset, _w, _meanIn[row], _rstdIn[row], _sums + 2L * row);
+                    }
+                }
+            }
+
+            /// <summary>Backward's second pass over long rows: chunks of columns, each through every row in order.</summary>
+            private readonly struct GradientColumns : global::NormGen.Kernels.IRowKernel
+            {
+                private readonly float* _dy;
+                private readonly float* _x;
+                private readonly float* _w;
+                private readonly float* _meanIn;
+                private readonly float* _rstdIn;
+                private readonly float* _sums;
+                private readonly float* _dx;
+                private readonly float* _gradWeightColumn;
+                private readonly float* _gradBiasColumn;
+                private readonly int _rows;
+                private readonly bool _stream;
+
+                public GradientColumns(float* dy, float* x, float* w, float* meanIn, float* rstdIn, float* sums, float* dx, float* gradWeightColumn, float* gradBiasColumn, int rows, bool stream)
+                {
+                    _dy = dy;
+                    _x = x;
+                    _w = w;
+                    _meanIn = meanIn;
+                    _rstdIn = rstdIn;
+                    _sums = sums;
                     _dx = dx;
-                    _gradWeightPartial = gradWeightPartial;
-                    _gradBiasPartial = gradBiasPartial;
+                    _gradWeightColumn = gradWeightColumn;
+                    _gradBiasColumn = gradBiasColumn;
+                    _rows = rows;
                     _stream = stream;
                 }
 
                 [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                public void Execute(int block, int firstRow, int rowCount)
+                public void Execute(int firstChunk, int chunkCount)
                 {
-                    float* gradWeight = _gradWeightPartial == null ? null : _gradWeightPartial + (long)block * RowLength;
-                    if (gradWeight != null) new global::System.Span<float>(gradWeight, RowLength).Clear();
-                    float* gradBias = _gradBiasPartial == null ? null : _gradBiasPartial + (long)block * RowLength;
-                    if (gradBias != null) new global::System.Span<float>(gradBias, RowLength).Clear();
-                    for (int row = firstRow; row < firstRow + rowCount; row++)
+                    for (int chunk = firstChunk; chunk < firstChunk + chunkCount; chunk++)
                     {
-                        long offset = (long)row * RowLength;
-                        BackwardRow(_dy + offset, _x + offset, _w, _meanIn[row], _rstdIn[row], _dx + offset, gradWeight, gradBias, _stream);
+                        int start = chunk * ColumnChunk;
+                        int count = global::System.Math.Min(ColumnChunk, RowLength - start);
+                        float* gradWeight = _gradWeightColumn == null ? null : _gradWeightColumn + start;
+                        if (gradWeight != null) new global::System.Span<float>(gradWeight, count).Clear();
+                        float* gradBias = _gradBiasColumn == null ? null : _gradBiasColumn + start;
+                        if (gradBias != null) new global::System.Span<float>(gradBias, count).Clear();
+                        for (int row = 0; row < _rows; row++)
+                        {
+                            long offset = (long)row * RowLength + start;
+                            GradientSpan(_dy + offset, _x + offset, _w + start, _meanIn[row], _rstdIn[row], _sums[2L * row], _sums[2L * row + 1], _dx + offset, gradWeight, gradBias, count, _stream);
+                        }
                     }
 
                     if (_stream)
@@ -220,9 +260,25 @@ namespace Vision
                 int i = 0;
                 global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-                // Provisional mean: the mean of the first 16 elements.
-                float provisional = global::System.Runtime.Intrinsics.Vector512.Sum(global::System.Runtime.Intrinsics.Vector512.Load(x)) / 16;
-                global::System.Runtime.Intrinsics.Vector512<float> c = global::System.Runtime.Intrinsics.Vector512.Create(provisional);
+                // Provisional mean: the row's mean, from a pass of its own; a sample would leave the correction too much to do
+                // on rows this long. It sums differences from the first element, so a constant row's is exactly that value.
+                float first = x[0];
+                global::System.Runtime.Intrinsics.Vector512<float> c = global::System.Runtime.Intrinsics.Vector512.Create(first);
+                for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
+                {
+                    s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + i) - c;
+                    s1 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - c;
+                    s2 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes) - c;
+                    s3 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes) - c;
+                }
+
+                for (; i <= RowLength - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + i) - c;
+                float offset = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3));
+                for (; i < RowLength; i++) offset += x[i] - first;
+                float provisional = first + offset / RowLength;
+                c = global::System.Runtime.Intrinsics.Vector512.Create(provisional);
+                s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero; s1 = s0; s2 = s0; s3 = s0;
+                i = 0;
 
                 // Deviations from it and their squares, over four pairs of accumulators.
                 global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
@@ -297,9 +353,25 @@ namespace Vision
                 int i = 0;
                 global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-                // Provisional mean: the mean of the first 16 elements.
-                float provisional = global::System.Runtime.Intrinsics.Vector256.Sum((global::System.Runtime.Intrinsics.Vector256.Load(x)) + (global::System.Runtime.Intrinsics.Vector256.Load(x + 1 * Lanes))) / 16;
-                global::System.Runtime.Intrinsics.Vector256<float> c = global::System.Runtime.Intrinsics.Vector256.Create(provisional);
+                // Provisional mean: the row's mean, from a pass of its own; a sample would leave the correction too much to do
+                // on rows this long. It sums differences from the first element, so a constant row's is exactly that value.
+                float first = x[0];
+                global::System.Runtime.Intrinsics.Vector256<float> c = global::System.Runtime.Intrinsics.Vector256.Create(first);
+                for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
+                {
+                    s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + i) - c;
+                    s1 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - c;
+                    s2 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes) - c;
+                    s3 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes) - c;
+                }
+
+                for (; i <= RowLength - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + i) - c;
+                float offset = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3));
+                for (; i < RowLength; i++) offset += x[i] - first;
+                float provisional = first + offset / RowLength;
+                c = global::System.Runtime.Intrinsics.Vector256.Create(provisional);
+                s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero; s1 = s0; s2 = s0; s3 = s0;
+                i = 0;
 
                 // Deviations from it and their squares, over four pairs of accumulators.
                 global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
@@ -374,9 +446,25 @@ namespace Vision
                 int i = 0;
                 global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-                // Provisional mean: the mean of the first 16 elements.
-                float provisional = global::System.Runtime.Intrinsics.Vector128.Sum((global::System.Runtime.Intrinsics.Vector128.Load(x)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + 1 * Lanes)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + 2 * Lanes)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + 3 * Lanes))) / 16;
-                global::System.Runtime.Intrinsics.Vector128<float> c = global::System.Runtime.Intrinsics.Vector128.Create(provisional);
+                // Provisional mean: the row's mean, from a pass of its own; a sample would leave the correction too much to do
+                // on rows this long. It sums differences from the first element, so a constant row's is exactly that value.
+                float first = x[0];
+                global::System.Runtime.Intrinsics.Vector128<float> c = global::System.Runtime.Intrinsics.Vector128.Create(first);
+                for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
+                {
+                    s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + i) - c;
+                    s1 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - c;
+                    s2 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes) - c;
+                    s3 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes) - c;
+                }
+
+                for (; i <= RowLength - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + i) - c;
+                float offset = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3));
+                for (; i < RowLength; i++) offset += x[i] - first;
+                float provisional = first + offset / RowLength;
+                c = global::System.Runtime.Intrinsics.Vector128.Create(provisional);
+                s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero; s1 = s0; s2 = s0; s3 = s0;
+                i = 0;
 
                 // Deviations from it and their squares, over four pairs of accumulators.
                 global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
@@ -460,30 +548,30 @@ namespace Vision
                 for (int i = 0; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
             }
 
-            /// <summary>Computes one row's input gradient and adds its share of the weight and bias gradients.</summary>
+            /// <summary>Stores a row's mean(g) and mean(g·x̂) at <c>sums</c>.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void BackwardRow(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
+            private static void GradientSums(float* dy, float* x, float* w, float mean, float rstd, float* sums)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && RowLength >= 16)
                 {
-                    BackwardRowVector512(dy, x, w, mean, rstd, dx, gradWeight, gradBias, stream);
+                    GradientSumsVector512(dy, x, w, mean, rstd, sums);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && RowLength >= 8)
                 {
-                    BackwardRowVector256(dy, x, w, mean, rstd, dx, gradWeight, gradBias, stream);
+                    GradientSumsVector256(dy, x, w, mean, rstd, sums);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && RowLength >= 4)
                 {
-                    BackwardRowVector128(dy, x, w, mean, rstd, dx, gradWeight, gradBias, stream);
+                    GradientSumsVector128(dy, x, w, mean, rstd, sums);
                 }
                 else
                 {
-                    BackwardRowScalar(dy, x, w, mean, rstd, dx, gradWeight, gradBias, stream);
+                    GradientSumsScalar(dy, x, w, mean, rstd, sums);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void BackwardRowVector512(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
+            private static void GradientSumsVector512(float* dy, float* x, float* w, float mean, float rstd, float* sums)
             {
                 const int Lanes = 16;
                 global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean);
@@ -503,65 +591,12 @@ namespace Vision
                 for (; i < RowLength; i++) { float g = dy[i] * w[i]; gMean += g; gxMean += g * ((x[i] - mean) * rstd); }
                 gMean /= RowLength;
                 gxMean /= RowLength;
-
-                // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)); the parameter gradients take dy·x̂ and dy.
-                global::System.Runtime.Intrinsics.Vector512<float> gm = global::System.Runtime.Intrinsics.Vector512.Create(gMean);
-                global::System.Runtime.Intrinsics.Vector512<float> gxm = global::System.Runtime.Intrinsics.Vector512.Create(gxMean);
-                if (stream)
-                {
-                    // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
-                    // The elements before dx's first aligned address go through the scalar path.
-                    int head = (int)((nuint)dx & 63);
-                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((64 - head) / 4, RowLength);
-                    bool aligned = ((nuint)dx & 3) == 0;
-                    for (i = 0; i < head; i++)
-                    {
-                        float xhat = (x[i] - mean) * rstd;
-                        float dyi = dy[i];
-                        dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
-                        if (gradWeight != null) gradWeight[i] += dyi * xhat;
-                        if (gradBias != null) gradBias[i] += dyi;
-                    }
-                    for (; aligned && i <= RowLength - Lanes; i += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> xhat = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * r;
-                        global::System.Runtime.Intrinsics.Vector512<float> dyi = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
-                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector512.Load(w + i) - gm - xhat * gxm), dx + i);
-                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
-                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + dyi, gradBias + i);
-                    }
-                    for (; i < RowLength; i++)
-                    {
-                        float xhat = (x[i] - mean) * rstd;
-                        float dyi = dy[i];
-                        dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
-                        if (gradWeight != null) gradWeight[i] += dyi * xhat;
-                        if (gradBias != null) gradBias[i] += dyi;
-                    }
-                    return;
-                }
-
-                for (i = 0; i <= RowLength - Lanes; i += Lanes)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> xhat = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * r;
-                    global::System.Runtime.Intrinsics.Vector512<float> dyi = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
-                    global::System.Runtime.Intrinsics.Vector512.Store(r * (dyi * global::System.Runtime.Intrinsics.Vector512.Load(w + i) - gm - xhat * gxm), dx + i);
-                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
-                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + dyi, gradBias + i);
-                }
-
-                for (; i < RowLength; i++)
-                {
-                    float xhat = (x[i] - mean) * rstd;
-                    float dyi = dy[i];
-                    dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
-                    if (gradWeight != null) gradWeight[i] += dyi * xhat;
-                    if (gradBias != null) gradBias[i] += dyi;
-                }
+                sums[0] = gMean;
+                sums[1] = gxMean;
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void BackwardRowVector256(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
+            private static void GradientSumsVector256(float* dy, float* x, float* w, float mean, float rstd, float* sums)
             {
                 const int Lanes = 8;
                 global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean);
@@ -581,65 +616,12 @@ namespace Vision
                 for (; i < RowLength; i++) { float g = dy[i] * w[i]; gMean += g; gxMean += g * ((x[i] - mean) * rstd); }
                 gMean /= RowLength;
                 gxMean /= RowLength;
-
-                // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)); the parameter gradients take dy·x̂ and dy.
-                global::System.Runtime.Intrinsics.Vector256<float> gm = global::System.Runtime.Intrinsics.Vector256.Create(gMean);
-                global::System.Runtime.Intrinsics.Vector256<float> gxm = global::System.Runtime.Intrinsics.Vector256.Create(gxMean);
-                if (stream)
-                {
-                    // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
-                    // The elements before dx's first aligned address go through the scalar path.
-                    int head = (int)((nuint)dx & 31);
-                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((32 - head) / 4, RowLength);
-                    bool aligned = ((nuint)dx & 3) == 0;
-                    for (i = 0; i < head; i++)
-                    {
-                        float xhat = (x[i] - mean) * rstd;
-                        float dyi = dy[i];
-                        dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
-                        if (gradWeight != null) gradWeight[i] += dyi * xhat;
-                        if (gradBias != null) gradBias[i] += dyi;
-                    }
-                    for (; aligned && i <= RowLength - Lanes; i += Lanes)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> xhat = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * r;
-                        global::System.Runtime.Intrinsics.Vector256<float> dyi = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
-                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector256.Load(w + i) - gm - xhat * gxm), dx + i);
-                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
-                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + dyi, gradBias + i);
-                    }
-                    for (; i < RowLength; i++)
-                    {
-                        float xhat = (x[i] - mean) * rstd;
-                        float dyi = dy[i];
-                        dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
-                        if (gradWeight != null) gradWeight[i] += dyi * xhat;
-                        if (gradBias != null) gradBias[i] += dyi;
-                    }
-                    return;
-                }
-
-                for (i = 0; i <= RowLength - Lanes; i += Lanes)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> xhat = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * r;
-                    global::System.Runtime.Intrinsics.Vector256<float> dyi = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
-                    global::System.Runtime.Intrinsics.Vector256.Store(r * (dyi * global::System.Runtime.Intrinsics.Vector256.Load(w + i) - gm - xhat * gxm), dx + i);
-                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
-                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + dyi, gradBias + i);
-                }
-
-                for (; i < RowLength; i++)
-                {
-                    float xhat = (x[i] - mean) * rstd;
-                    float dyi = dy[i];
-                    dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
-                    if (gradWeight != null) gradWeight[i] += dyi * xhat;
-                    if (gradBias != null) gradBias[i] += dyi;
-                }
+                sums[0] = gMean;
+                sums[1] = gxMean;
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void BackwardRowVector128(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
+            private static void GradientSumsVector128(float* dy, float* x, float* w, float mean, float rstd, float* sums)
             {
                 const int Lanes = 4;
                 global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean);
@@ -659,16 +641,58 @@ namespace Vision
                 for (; i < RowLength; i++) { float g = dy[i] * w[i]; gMean += g; gxMean += g * ((x[i] - mean) * rstd); }
                 gMean /= RowLength;
                 gxMean /= RowLength;
+                sums[0] = gMean;
+                sums[1] = gxMean;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GradientSumsScalar(float* dy, float* x, float* w, float mean, float rstd, float* sums)
+            {
+                float gMean = 0, gxMean = 0;
+                for (int i = 0; i < RowLength; i++) { float g = dy[i] * w[i]; gMean += g; gxMean += g * ((x[i] - mean) * rstd); }
+                sums[0] = gMean / RowLength;
+                sums[1] = gxMean / RowLength;
+            }
+
+            /// <summary>Computes <c>count</c> elements of a row's input gradient and adds them into the parameter gradients.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void GradientSpan(float* dy, float* x, float* w, float mean, float rstd, float gMean, float gxMean, float* dx, float* gradWeight, float* gradBias, int count, bool stream)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && RowLength >= 16)
+                {
+                    GradientSpanVector512(dy, x, w, mean, rstd, gMean, gxMean, dx, gradWeight, gradBias, count, stream);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && RowLength >= 8)
+                {
+                    GradientSpanVector256(dy, x, w, mean, rstd, gMean, gxMean, dx, gradWeight, gradBias, count, stream);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && RowLength >= 4)
+                {
+                    GradientSpanVector128(dy, x, w, mean, rstd, gMean, gxMean, dx, gradWeight, gradBias, count, stream);
+                }
+                else
+                {
+                    GradientSpanScalar(dy, x, w, mean, rstd, gMean, gxMean, dx, gradWeight, gradBias, count, stream);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GradientSpanVector512(float* dy, float* x, float* w, float mean, float rstd, float gMean, float gxMean, float* dx, float* gradWeight, float* gradBias, int count, bool stream)
+            {
+                const int Lanes = 16;
+                global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean);
+                global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
+                int i;
 
                 // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)); the parameter gradients take dy·x̂ and dy.
-                global::System.Runtime.Intrinsics.Vector128<float> gm = global::System.Runtime.Intrinsics.Vector128.Create(gMean);
-                global::System.Runtime.Intrinsics.Vector128<float> gxm = global::System.Runtime.Intrinsics.Vector128.Create(gxMean);
+                global::System.Runtime.Intrinsics.Vector512<float> gm = global::System.Runtime.Intrinsics.Vector512.Create(gMean);
+                global::System.Runtime.Intrinsics.Vector512<float> gxm = global::System.Runtime.Intrinsics.Vector512.Create(gxMean);
                 if (stream)
                 {
                     // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
                     // The elements before dx's first aligned address go through the scalar path.
-                    int head = (int)((nuint)dx & 15);
-                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((16 - head) / 4, RowLength);
+                    int head = (int)((nuint)dx & 63);
+                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((64 - head) / 4, count);
                     bool aligned = ((nuint)dx & 3) == 0;
                     for (i = 0; i < head; i++)
                     {
@@ -678,15 +702,15 @@ namespace Vision
                         if (gradWeight != null) gradWeight[i] += dyi * xhat;
                         if (gradBias != null) gradBias[i] += dyi;
                     }
-                    for (; aligned && i <= RowLength - Lanes; i += Lanes)
+                    for (; aligned && i <= count - Lanes; i += Lanes)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> xhat = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * r;
-                        global::System.Runtime.Intrinsics.Vector128<float> dyi = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector128.Load(w + i) - gm - xhat * gxm), dx + i);
-                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
-                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + dyi, gradBias + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> xhat = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * r;
+                        global::System.Runtime.Intrinsics.Vector512<float> dyi = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector512.Load(w + i) - gm - xhat * gxm), dx + i);
+                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + dyi, gradBias + i);
                     }
-                    for (; i < RowLength; i++)
+                    for (; i < count; i++)
                     {
                         float xhat = (x[i] - mean) * rstd;
                         float dyi = dy[i];
@@ -697,16 +721,16 @@ namespace Vision
                     return;
                 }
 
-                for (i = 0; i <= RowLength - Lanes; i += Lanes)
+                for (i = 0; i <= count - Lanes; i += Lanes)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> xhat = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * r;
-                    global::System.Runtime.Intrinsics.Vector128<float> dyi = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
-                    global::System.Runtime.Intrinsics.Vector128.Store(r * (dyi * global::System.Runtime.Intrinsics.Vector128.Load(w + i) - gm - xhat * gxm), dx + i);
-                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
-                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + dyi, gradBias + i);
+                    global::System.Runtime.Intrinsics.Vector512<float> xhat = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m) * r;
+                    global::System.Runtime.Intrinsics.Vector512<float> dyi = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector512.Store(r * (dyi * global::System.Runtime.Intrinsics.Vector512.Load(w + i) - gm - xhat * gxm), dx + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + dyi, gradBias + i);
                 }
 
-                for (; i < RowLength; i++)
+                for (; i < count; i++)
                 {
                     float xhat = (x[i] - mean) * rstd;
                     float dyi = dy[i];
@@ -717,13 +741,137 @@ namespace Vision
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void BackwardRowScalar(float* dy, float* x, float* w, float mean, float rstd, float* dx, float* gradWeight, float* gradBias, bool stream)
+            private static void GradientSpanVector256(float* dy, float* x, float* w, float mean, float rstd, float gMean, float gxMean, float* dx, float* gradWeight, float* gradBias, int count, bool stream)
             {
-                float gMean = 0, gxMean = 0;
-                for (int i = 0; i < RowLength; i++) { float g = dy[i] * w[i]; gMean += g; gxMean += g * ((x[i] - mean) * rstd); }
-                gMean /= RowLength;
-                gxMean /= RowLength;
-                for (int i = 0; i < RowLength; i++)
+                const int Lanes = 8;
+                global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean);
+                global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
+                int i;
+
+                // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)); the parameter gradients take dy·x̂ and dy.
+                global::System.Runtime.Intrinsics.Vector256<float> gm = global::System.Runtime.Intrinsics.Vector256.Create(gMean);
+                global::System.Runtime.Intrinsics.Vector256<float> gxm = global::System.Runtime.Intrinsics.Vector256.Create(gxMean);
+                if (stream)
+                {
+                    // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                    // The elements before dx's first aligned address go through the scalar path.
+                    int head = (int)((nuint)dx & 31);
+                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((32 - head) / 4, count);
+                    bool aligned = ((nuint)dx & 3) == 0;
+                    for (i = 0; i < head; i++)
+                    {
+                        float xhat = (x[i] - mean) * rstd;
+                        float dyi = dy[i];
+                        dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                        if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                        if (gradBias != null) gradBias[i] += dyi;
+                    }
+                    for (; aligned && i <= count - Lanes; i += Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> xhat = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * r;
+                        global::System.Runtime.Intrinsics.Vector256<float> dyi = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector256.Load(w + i) - gm - xhat * gxm), dx + i);
+                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + dyi, gradBias + i);
+                    }
+                    for (; i < count; i++)
+                    {
+                        float xhat = (x[i] - mean) * rstd;
+                        float dyi = dy[i];
+                        dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                        if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                        if (gradBias != null) gradBias[i] += dyi;
+                    }
+                    return;
+                }
+
+                for (i = 0; i <= count - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> xhat = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m) * r;
+                    global::System.Runtime.Intrinsics.Vector256<float> dyi = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector256.Store(r * (dyi * global::System.Runtime.Intrinsics.Vector256.Load(w + i) - gm - xhat * gxm), dx + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + dyi, gradBias + i);
+                }
+
+                for (; i < count; i++)
+                {
+                    float xhat = (x[i] - mean) * rstd;
+                    float dyi = dy[i];
+                    dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                    if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                    if (gradBias != null) gradBias[i] += dyi;
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GradientSpanVector128(float* dy, float* x, float* w, float mean, float rstd, float gMean, float gxMean, float* dx, float* gradWeight, float* gradBias, int count, bool stream)
+            {
+                const int Lanes = 4;
+                global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean);
+                global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
+                int i;
+
+                // dx = rstd·(g - mean(g) - x̂·mean(g·x̂)); the parameter gradients take dy·x̂ and dy.
+                global::System.Runtime.Intrinsics.Vector128<float> gm = global::System.Runtime.Intrinsics.Vector128.Create(gMean);
+                global::System.Runtime.Intrinsics.Vector128<float> gxm = global::System.Runtime.Intrinsics.Vector128.Create(gxMean);
+                if (stream)
+                {
+                    // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                    // The elements before dx's first aligned address go through the scalar path.
+                    int head = (int)((nuint)dx & 15);
+                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((16 - head) / 4, count);
+                    bool aligned = ((nuint)dx & 3) == 0;
+                    for (i = 0; i < head; i++)
+                    {
+                        float xhat = (x[i] - mean) * rstd;
+                        float dyi = dy[i];
+                        dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                        if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                        if (gradBias != null) gradBias[i] += dyi;
+                    }
+                    for (; aligned && i <= count - Lanes; i += Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> xhat = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * r;
+                        global::System.Runtime.Intrinsics.Vector128<float> dyi = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r * (dyi * global::System.Runtime.Intrinsics.Vector128.Load(w + i) - gm - xhat * gxm), dx + i);
+                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + dyi, gradBias + i);
+                    }
+                    for (; i < count; i++)
+                    {
+                        float xhat = (x[i] - mean) * rstd;
+                        float dyi = dy[i];
+                        dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                        if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                        if (gradBias != null) gradBias[i] += dyi;
+                    }
+                    return;
+                }
+
+                for (i = 0; i <= count - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> xhat = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m) * r;
+                    global::System.Runtime.Intrinsics.Vector128<float> dyi = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector128.Store(r * (dyi * global::System.Runtime.Intrinsics.Vector128.Load(w + i) - gm - xhat * gxm), dx + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + dyi * xhat, gradWeight + i);
+                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + dyi, gradBias + i);
+                }
+
+                for (; i < count; i++)
+                {
+                    float xhat = (x[i] - mean) * rstd;
+                    float dyi = dy[i];
+                    dx[i] = rstd * (dyi * w[i] - gMean - xhat * gxMean);
+                    if (gradWeight != null) gradWeight[i] += dyi * xhat;
+                    if (gradBias != null) gradBias[i] += dyi;
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GradientSpanScalar(float* dy, float* x, float* w, float mean, float rstd, float gMean, float gxMean, float* dx, float* gradWeight, float* gradBias, int count, bool stream)
+            {
+                for (int i = 0; i < count; i++)
                 {
                     float xhat = (x[i] - mean) * rstd;
                     float dyi = dy[i];

@@ -111,7 +111,6 @@ partial class Decoder
             }
         }
 
-
         /// <summary>Back-propagates one block of rows, summing its parameter gradients into the block's own partial rows.</summary>
         private readonly struct BackwardBlocks : global::NormGen.Kernels.IRowBlockKernel
         {

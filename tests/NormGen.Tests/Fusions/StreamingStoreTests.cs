@@ -82,6 +82,46 @@ public class StreamingStoreTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public void Streamed_long_row_input_gradients_equal_the_cached_path_at_any_alignment(int misalignment)
+    {
+        // Long rows take backward column chunk by column chunk; its dx streams alike.
+        const int L = TestNorms.LnLong.RowLength;
+        int rows = 2 * (int)(OutputStreaming.CacheBytes / 3 / (L * sizeof(float)) / 2 + 1);
+        int n = rows * L;
+        Assert.True(OutputStreaming.Pays(3L * n * sizeof(float)) && !OutputStreaming.Pays(3L * (n / 2) * sizeof(float)));
+        float[] x = Random(n, 9), dy = Random(n, 10), w = Random(L, 11), b = Random(L, 12);
+        float[] mean = new float[rows], rstd = new float[rows];
+        TestNorms.LnLong.Forward(x, w, b, new float[n], mean, rstd);
+
+        float[] dxBuffer = new float[n + 16];
+        Span<float> dx = dxBuffer.AsSpan(misalignment, n);
+        float[] dw = new float[L], db = new float[L];
+        TestNorms.LnLong.Backward(dy, x, w, mean, rstd, dx, dw, db);
+
+        float[] dxCached = new float[n];
+        int half = n / 2;
+        TestNorms.LnLong.Backward(dy.AsSpan(0, half), x.AsSpan(0, half), w, mean.AsSpan(0, rows / 2), rstd.AsSpan(0, rows / 2), dxCached.AsSpan(0, half), default, default);
+        TestNorms.LnLong.Backward(dy.AsSpan(half), x.AsSpan(half), w, mean.AsSpan(rows / 2), rstd.AsSpan(rows / 2), dxCached.AsSpan(half), default, default);
+
+        Assert.True(dx.SequenceEqual(dxCached));
+        Assert.Equal(-1, dxBuffer.AsSpan(0, misalignment).IndexOfAnyExcept(0f));
+        Assert.Equal(-1, dxBuffer.AsSpan(misalignment + n).IndexOfAnyExcept(0f));
+
+        double[] dbExpected = new double[L];
+        for (int i = 0; i < n; i++)
+        {
+            dbExpected[i % L] += dy[i];
+        }
+
+        for (int j = 0; j < L; j++)
+        {
+            Assert.True(Math.Abs(db[j] - dbExpected[j]) <= 1e-3 * (1 + Math.Abs(dbExpected[j])), $"dβ[{j}] = {db[j]}, expected {dbExpected[j]}");
+        }
+    }
+
     private static float[] Random(int length, int seed)
     {
         var random = new Random(seed);

@@ -40,6 +40,21 @@ public static class Norms
     public static readonly NormCase LnChw = LayerNorm("lnChw", TestNorms.LnChw.RowLength, TestNorms.LnChw.Epsilon,
         (x, w, b, y, m, r) => TestNorms.LnChw.Forward(x, w, b, y, m, r), (dy, x, w, m, r, dx, dw, db) => TestNorms.LnChw.Backward(dy, x, w, m, r, dx, dw, db));
 
+    public static readonly NormCase LnLong = LayerNorm("lnLong", TestNorms.LnLong.RowLength, TestNorms.LnLong.Epsilon,
+        (x, w, b, y, m, r) => TestNorms.LnLong.Forward(x, w, b, y, m, r), (dy, x, w, m, r, dx, dw, db) => TestNorms.LnLong.Backward(dy, x, w, m, r, dx, dw, db));
+
+    public static readonly NormCase LnLongNoBias = new NormCase<float>("lnLongNoBias", true, TestNorms.LnLongNoBias.RowLength, TestNorms.LnLongNoBias.Epsilon, true, false,
+        (x, w, b, y, m, r) => TestNorms.LnLongNoBias.Forward(x, w, y, m, r), (dy, x, w, m, r, dx, dw, db) => TestNorms.LnLongNoBias.Backward(dy, x, w, m, r, dx, dw));
+
+    public static readonly NormCase LnLongPlainD = new NormCase<double>("lnLongPlainD", true, TestNorms.LnLongPlainD.RowLength, TestNorms.LnLongPlainD.Epsilon, false, false,
+        (x, w, b, y, m, r) => TestNorms.LnLongPlainD.Forward(x, y, m, r), (dy, x, w, m, r, dx, dw, db) => TestNorms.LnLongPlainD.Backward(dy, x, m, r, dx));
+
+    public static readonly NormCase RmsLong = RmsNorm("rmsLong", TestNorms.RmsLong.RowLength, TestNorms.RmsLong.Epsilon,
+        (x, w, b, y, m, r) => TestNorms.RmsLong.Forward(x, w, y, r), (dy, x, w, m, r, dx, dw, db) => TestNorms.RmsLong.Backward(dy, x, w, r, dx, dw));
+
+    public static readonly NormCase RmsLongD = RmsNorm("rmsLongD", TestNorms.RmsLongD.RowLength, TestNorms.RmsLongD.Epsilon,
+        (x, w, b, y, m, r) => TestNorms.RmsLongD.Forward(x, w, y, r), (dy, x, w, m, r, dx, dw, db) => TestNorms.RmsLongD.Backward(dy, x, w, r, dx, dw));
+
     public static readonly NormCase Rms1 = RmsNorm("rms1", TestNorms.Rms1.RowLength, TestNorms.Rms1.Epsilon,
         (x, w, b, y, m, r) => TestNorms.Rms1.Forward(x, w, y, r), (dy, x, w, m, r, dx, dw, db) => TestNorms.Rms1.Backward(dy, x, w, r, dx, dw));
 
@@ -63,8 +78,8 @@ public static class Norms
 
     public static IEnumerable<NormCase> All =>
     [
-        Ln1, Ln7, Ln16, Ln768, Ln4099, Ln7d, Ln768d, Ln4099d, LnNoBias, LnPlain, LnChw,
-        Rms1, Rms7, Rms768, Rms4099, Rms7d, Rms4099d, RmsPlain,
+        Ln1, Ln7, Ln16, Ln768, Ln4099, Ln7d, Ln768d, Ln4099d, LnNoBias, LnPlain, LnChw, LnLong, LnLongNoBias, LnLongPlainD,
+        Rms1, Rms7, Rms768, Rms4099, Rms7d, Rms4099d, RmsPlain, RmsLong, RmsLongD,
     ];
 
     /// <summary>Every kernel, as xunit theory data.</summary>
