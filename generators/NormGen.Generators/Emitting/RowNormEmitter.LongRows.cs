@@ -57,6 +57,12 @@ internal sealed partial class RowNormEmitter
         writer.Line($"private const int ColumnChunk = {ColumnChunk};");
         writer.Line();
         writer.Line("private const int ColumnChunks = (RowLength + ColumnChunk - 1) / ColumnChunk;");
+        if (InterleavesRows)
+        {
+            writer.Line();
+            writer.Line("/// <summary>Rows a backward chunk goes through together, adding them into its parameter gradients at once.</summary>");
+            writer.Line($"private const int RowGroup = {RowGroup};");
+        }
         writer.Line();
         writer.Line("/// <summary>Backward's first pass over long rows: each row's sums, which every element of its gradient needs.</summary>");
         using (writer.Block($"private readonly struct GradientRowSums : {Runtime}.IRowKernel"))
@@ -99,7 +105,31 @@ internal sealed partial class RowNormEmitter
                         writer.Line($"if ({gradient} != null) new {Span}<{T}>({gradient}, count).Clear();");
                     }
 
-                    using (writer.Block("for (int row = 0; row < _rows; row++)"))
+                    writer.Line("int row = 0;");
+                    if (InterleavesRows)
+                    {
+                        using (writer.Block("for (; row + RowGroup <= _rows; row += RowGroup)"))
+                        {
+                            writer.Line("long offset = (long)row * RowLength + start;");
+                            var grouped = new List<string> { "_dy + offset", "_x + offset" };
+                            if (_norm.HasWeight)
+                            {
+                                grouped.Add("_w + start");
+                            }
+
+                            grouped.AddRange(StatisticNames.Select(s => $"_{s}In + row"));
+                            grouped.Add("_sums + 2L * row");
+                            grouped.Add("_dx + offset");
+                            grouped.AddRange(ParameterGradients);
+                            grouped.Add("count");
+                            grouped.Add("_stream");
+                            writer.Line($"GradientSpanRows({string.Join(", ", grouped)});");
+                        }
+
+                        writer.Line();
+                    }
+
+                    using (writer.Block("for (; row < _rows; row++)"))
                     {
                         writer.Line("long offset = (long)row * RowLength + start;");
                         var arguments = new List<string> { "_dy + offset", "_x + offset" };
@@ -126,6 +156,149 @@ internal sealed partial class RowNormEmitter
                 WriteStoreFence(writer);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the column pass takes rows four at a time, adding them into the parameter gradients together (one read
+    /// and write of the chunk's gradients per four rows instead of per row). Needs rows whose starts share their
+    /// alignment, so that one aligned head serves the four streamed dx rows.
+    /// </summary>
+    private bool InterleavesRows => _norm.HasWeight && _norm.RowLength % (64 / _t.Size) == 0;
+
+    private const int RowGroup = 4;
+
+    private List<string> GradientSpanRowsParameters()
+    {
+        var parameters = new List<string> { $"{T}* dy", $"{T}* x" };
+        if (_norm.HasWeight)
+        {
+            parameters.Add($"{T}* w");
+        }
+
+        parameters.AddRange(StatisticNames.Select(s => $"{T}* {s}"));
+        parameters.Add($"{T}* sums");
+        parameters.Add($"{T}* dx");
+        parameters.AddRange(ParameterGradients.Select(g => $"{T}* {g}"));
+        parameters.Add("int count");
+        parameters.Add("bool stream");
+        return parameters;
+    }
+
+    /// <summary>
+    /// <c>GradientSpanRows</c>: <c>GradientSpan</c> for four consecutive rows (at <c>RowLength</c> strides, statistics
+    /// and sums from their first row's), their parameter gradients added as ((r0 + r1) + (r2 + r3)).
+    /// </summary>
+    private void WriteGradientSpanRows(CodeWriter writer)
+    {
+        WriteDispatch(writer, "GradientSpanRows", GradientSpanRowsParameters(),
+            "Computes <c>count</c> elements of four consecutive rows' input gradients and adds the four rows into the parameter gradients.");
+        int[] rows = [0, 1, 2, 3];
+        var columnParameters = GradientSpanRowsParameters().Where(p => p != "int count" && p != "bool stream").ToList();
+        columnParameters.Add("int i");
+        string columnArguments = string.Join(", ", columnParameters.Select(p => p.Split(' ').Last()));
+        string Row(int k) => k == 0 ? "" : k == 1 ? "RowLength + " : $"{k} * RowLength + ";
+        foreach (VectorWidth width in VectorWidth.All)
+        {
+            string v = width.Helper;
+            string vt = $"{v}<{T}>";
+            string store = $"{v}.Store";
+            writer.Line();
+            writer.Line(Optimized);
+            writer.Line($"private static void GradientSpanRows{width.Name}({string.Join(", ", GradientSpanRowsParameters())})");
+            writer.Line("{");
+            writer.Line($"    const int Lanes = {width.Lanes(_t)};");
+            foreach (int k in rows)
+            {
+                var statistics = new List<string>();
+                if (_centered)
+                {
+                    statistics.Add($"m{k} = {v}.Create(mean[{k}])");
+                }
+
+                statistics.Add($"r{k} = {v}.Create(rstd[{k}])");
+                if (_centered)
+                {
+                    statistics.Add($"gm{k} = {v}.Create(sums[{2 * k}])");
+                }
+
+                statistics.Add($"gxm{k} = {v}.Create(sums[{2 * k + 1}])");
+                writer.Line($"    {vt} {string.Join(", ", statistics)};");
+            }
+
+            writer.Line("    int i = 0;");
+            writer.Line("    if (stream)");
+            writer.Line("    {");
+            WriteAlignedHead(writer, width, "dx", "count");
+            writer.Line($"        for (; i < head; i++) ColumnRows({columnArguments});");
+            writer.Line("        for (; aligned && i <= count - Lanes; i += Lanes)");
+            WriteColumnRowsBody(writer, width, $"{v}.StoreAlignedNonTemporal", "        ");
+            writer.Line($"        for (; i < count; i++) ColumnRows({columnArguments});");
+            writer.Line("        return;");
+            writer.Line("    }");
+            writer.Line();
+            writer.Line("    for (; i <= count - Lanes; i += Lanes)");
+            WriteColumnRowsBody(writer, width, store, "    ");
+            writer.Line();
+            writer.Line($"    for (; i < count; i++) ColumnRows({columnArguments});");
+            writer.Line("}");
+        }
+
+        // The scalar routine, and the vector routines' head and tail: one column of the four rows.
+        writer.Line();
+        writer.Line(Optimized);
+        writer.Line($"private static void GradientSpanRowsScalar({string.Join(", ", GradientSpanRowsParameters())})");
+        writer.Line("{");
+        writer.Line($"    for (int i = 0; i < count; i++) ColumnRows({columnArguments});");
+        writer.Line("}");
+        writer.Line();
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        writer.Line($"private static void ColumnRows({string.Join(", ", columnParameters)})");
+        writer.Line("{");
+        foreach (int k in rows)
+        {
+            string xValue = $"x[{Row(k)}i]";
+            writer.Line(_centered
+                ? $"    {T} x{k} = ({xValue} - mean[{k}]) * rstd[{k}], d{k} = dy[{Row(k)}i];"
+                : $"    {T} x{k} = {xValue} * rstd[{k}], d{k} = dy[{Row(k)}i];");
+            writer.Line(_centered
+                ? $"    dx[{Row(k)}i] = rstd[{k}] * (d{k} * w[i] - sums[{2 * k}] - x{k} * sums[{2 * k + 1}]);"
+                : $"    dx[{Row(k)}i] = rstd[{k}] * (d{k} * w[i] - x{k} * sums[{2 * k + 1}]);");
+        }
+
+        writer.Line("    if (gradWeight != null) gradWeight[i] += (d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3);");
+        if (_norm.HasBias)
+        {
+            writer.Line("    if (gradBias != null) gradBias[i] += (d0 + d1) + (d2 + d3);");
+        }
+
+        writer.Line("}");
+    }
+
+    private void WriteColumnRowsBody(CodeWriter writer, VectorWidth width, string store, string indent)
+    {
+        string v = width.Helper;
+        string vt = $"{v}<{T}>";
+        string Row(int k) => k == 0 ? "" : k == 1 ? "RowLength + " : $"{k} * RowLength + ";
+        writer.Line($"{indent}{{");
+        writer.Line($"{indent}    {vt} wi = {v}.Load(w + i);");
+        for (int k = 0; k < RowGroup; k++)
+        {
+            string load = $"{v}.Load(x + {Row(k)}i)";
+            writer.Line(_centered
+                ? $"{indent}    {vt} x{k} = ({load} - m{k}) * r{k}, d{k} = {v}.Load(dy + {Row(k)}i);"
+                : $"{indent}    {vt} x{k} = {load} * r{k}, d{k} = {v}.Load(dy + {Row(k)}i);");
+            writer.Line(_centered
+                ? $"{indent}    {store}(r{k} * (d{k} * wi - gm{k} - x{k} * gxm{k}), dx + {Row(k)}i);"
+                : $"{indent}    {store}(r{k} * (d{k} * wi - x{k} * gxm{k}), dx + {Row(k)}i);");
+        }
+
+        writer.Line($"{indent}    if (gradWeight != null) {v}.Store({v}.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);");
+        if (_norm.HasBias)
+        {
+            writer.Line($"{indent}    if (gradBias != null) {v}.Store({v}.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);");
+        }
+
+        writer.Line($"{indent}}}");
     }
 
     private List<string> GradientSumsParameters()
@@ -219,5 +392,118 @@ internal sealed partial class RowNormEmitter
         writer.Line("{");
         WriteBackwardScalarLoop(writer, "for (int i = 0; i < count; i++)", scalarXhat, scalarG, "    ");
         writer.Line("}");
+        if (InterleavesRows)
+        {
+            WriteGradientSpanRows(writer);
+        }
+    }
+
+    /// <summary>
+    /// Whether forward's statistics go chunk by chunk: centered rows longer than <see cref="MaxSampledProvisionalRow"/>,
+    /// where one provisional mean from the first elements would leave the correction too much to cancel.
+    /// </summary>
+    private bool ChunkedStatistics => _centered && _norm.RowLength > MaxSampledProvisionalRow;
+
+    /// <summary>Elements per statistics chunk: as long as the rows the sampled provisional mean serves well.</summary>
+    private const int StatisticsChunk = 4096;
+
+    /// <summary>
+    /// The statistics of a long row in one pass: each chunk's mean and sum of squared deviations from its own provisional
+    /// mean (<c>ChunkStatistics</c>), merged in order with Chan's formula. Every chunk is as accurate as a short row, and a
+    /// constant row still gets exactly its value as mean: every chunk does, and merging equal means moves nothing.
+    /// Declares what the sampled form does: <c>mean</c> (assigned), <c>squares</c> and the vector <c>m</c>.
+    /// </summary>
+    private void WriteChunkedStatistics(CodeWriter writer, VectorWidth width, string fusedFirst)
+    {
+        string v = width.Helper;
+        var pointers = FirstInputPointers();
+        writer.Line($"    // Statistics{fusedFirst}, chunk by chunk of {StatisticsChunk}, each measured from its own provisional mean and merged with Chan's formula.");
+        writer.Line($"    mean = 0;");
+        writer.Line($"    {T} squares = 0;");
+        writer.Line($"    for (int start = 0; start < RowLength; start += {StatisticsChunk})");
+        writer.Line("    {");
+        writer.Line($"        int count = global::System.Math.Min({StatisticsChunk}, RowLength - start);");
+        writer.Line($"        ChunkStatistics{width.Name}({string.Join(", ", pointers.Select(p => p + " + start"))}, count, out {T} chunkMean, out {T} chunkSquares);");
+        writer.Line("        if (start == 0)");
+        writer.Line("        {");
+        writer.Line("            mean = chunkMean;");
+        writer.Line("            squares = chunkSquares;");
+        writer.Line("            continue;");
+        writer.Line("        }");
+        writer.Line();
+        writer.Line($"        {T} delta = chunkMean - mean, share = ({T})count / (start + count);");
+        writer.Line("        mean += delta * share;");
+        writer.Line("        squares += chunkSquares + delta * delta * start * share;");
+        writer.Line("    }");
+        writer.Line();
+        writer.Line($"    {v}<{T}> m = {v}.Create(mean);");
+    }
+
+    private List<string> FirstInputPointers()
+    {
+        var pointers = new List<string> { "x" };
+        if (RoutinesAddInputBias)
+        {
+            pointers.Add("ib");
+        }
+
+        if (RoutinesAddResidual)
+        {
+            pointers.Add("res");
+        }
+
+        return pointers;
+    }
+
+    /// <summary><c>ChunkStatistics{Width}</c>: a chunk's mean and sum of squared deviations, by the shifted-data algorithm.</summary>
+    private void WriteChunkStatisticsRoutines(CodeWriter writer)
+    {
+        string parameters = string.Join(", ", FirstInputPointers().Select(p => $"{T}* {p}")) + $", int count, out {T} mean, out {T} squares";
+        string[] offsets = ["i", "i + Lanes", "i + 2 * Lanes", "i + 3 * Lanes"];
+        foreach (VectorWidth width in VectorWidth.All)
+        {
+            string v = width.Helper;
+            string vt = $"{v}<{T}>";
+            int lanes = width.Lanes(_t);
+            int provisionalVectors = System.Math.Max(1, 16 / lanes);
+            string provisionalSum = string.Join(" + ", Enumerable.Range(0, provisionalVectors)
+                .Select(k => "(" + FirstInput(v, k == 0 ? "0" : $"{k} * Lanes").Replace(" + 0)", ")") + ")"));
+            writer.Line();
+            writer.Line(Optimized);
+            writer.Line($"private static void ChunkStatistics{width.Name}({parameters})");
+            writer.Line("{");
+            writer.Line($"    const int Lanes = {lanes};");
+            writer.Line($"    // Provisional mean: the mean of the chunk's first {provisionalVectors * lanes} elements (its first element in a shorter chunk).");
+            writer.Line($"    {T} provisional = count >= {provisionalVectors} * Lanes ? {v}.Sum({provisionalSum}) / {provisionalVectors * lanes} : {FirstInput(null, "0")};");
+            writer.Line($"    {vt} c = {v}.Create(provisional);");
+            writer.Line($"    {vt} s0 = {vt}.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;");
+            writer.Line("    int i = 0;");
+            writer.Line("    for (; i <= count - 4 * Lanes; i += 4 * Lanes)");
+            writer.Line("    {");
+            for (int k = 0; k < 4; k++)
+            {
+                writer.Line($"        {vt} d{k} = {FirstInput(v, offsets[k])} - c;");
+                writer.Line($"        s{k} += d{k};");
+                writer.Line($"        q{k} += d{k} * d{k};");
+            }
+
+            writer.Line("    }");
+            writer.Line();
+            writer.Line("    for (; i <= count - Lanes; i += Lanes)");
+            writer.Line("    {");
+            writer.Line($"        {vt} d = {FirstInput(v, "i")} - c;");
+            writer.Line("        s0 += d;");
+            writer.Line("        q0 += d * d;");
+            writer.Line("    }");
+            writer.Line();
+            writer.Line($"    {T} deviations = {v}.Sum((s0 + s1) + (s2 + s3));");
+            writer.Line($"    squares = {v}.Sum((q0 + q1) + (q2 + q3));");
+            writer.Line($"    for (; i < count; i++) {{ {T} d = {FirstInput(null, "i")} - provisional; deviations += d; squares += d * d; }}");
+            writer.Line($"    {T} shift = deviations / count;");
+            writer.Line("    mean = provisional + shift;");
+            writer.Line("    squares -= deviations * shift;");
+            writer.Line("    if (squares < 0) squares = 0;");
+            writer.Line("}");
+        }
     }
 }

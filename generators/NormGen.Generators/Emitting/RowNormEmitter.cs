@@ -150,6 +150,10 @@ internal sealed partial class RowNormEmitter
 
             writer.Line();
             WriteForwardRowScalar(writer);
+            if (ChunkedStatistics)
+            {
+                WriteChunkStatisticsRoutines(writer);
+            }
 
             if (HasActivation)
             {
@@ -1400,8 +1404,7 @@ internal sealed partial class RowNormEmitter
     /// accurate variance and a constant row gets exactly its value as mean. The cancellation the correction leaves
     /// grows with (mean − provisional)² / variance, which is at most D / K for a provisional mean of K elements:
     /// K is 16 or more, the rounding error stays within a few hundred ulps of the variance for D up to 16K, and
-    /// the row is read once instead of twice. Longer rows take the whole row's mean, in a first pass that reads
-    /// the row into L2 for the other two.
+    /// the row is read once instead of twice. Longer rows go chunk by chunk (<see cref="WriteChunkedStatistics"/>).
     /// </remarks>
     private void WriteShiftedStatistics(CodeWriter writer, VectorWidth width, string fusedFirst)
     {
@@ -1411,41 +1414,18 @@ internal sealed partial class RowNormEmitter
         int provisionalVectors = System.Math.Max(1, System.Math.Min(16 / lanes, _norm.RowLength / lanes));
         string[] offsets = ["i", "i + Lanes", "i + 2 * Lanes", "i + 3 * Lanes"];
 
-        if (_norm.RowLength > MaxSampledProvisionalRow)
+        if (ChunkedStatistics)
         {
-            // The correction's bound D / K no longer holds the error to a few hundred ulps: take the whole row's mean
-            // instead, from a pass of its own (the row then sits in L2 for the other two).
-            writer.Line($"    // Provisional mean: the row's mean{fusedFirst}, from a pass of its own; a sample would leave the correction too much to do");
-            writer.Line("    // on rows this long. It sums differences from the first element, so a constant row's is exactly that value.");
-            writer.Line($"    {T} first = {FirstInput(null, "0")};");
-            writer.Line($"    {vt} c = {v}.Create(first);");
-            writer.Line($"    for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)");
-            writer.Line("    {");
-            for (int k = 0; k < 4; k++)
-            {
-                writer.Line($"        s{k} += {FirstInput(v, offsets[k])} - c;");
-            }
-
-            writer.Line("    }");
-            writer.Line();
-            writer.Line($"    for (; i <= RowLength - Lanes; i += Lanes) s0 += {FirstInput(v, "i")} - c;");
-            writer.Line($"    {T} offset = {v}.Sum((s0 + s1) + (s2 + s3));");
-            writer.Line($"    for (; i < RowLength; i++) offset += {FirstInput(null, "i")} - first;");
-            writer.Line($"    {T} provisional = first + offset / RowLength;");
-            writer.Line("    c = " + $"{v}.Create(provisional);");
-            writer.Line($"    s0 = {vt}.Zero; s1 = s0; s2 = s0; s3 = s0;");
-            writer.Line("    i = 0;");
-        }
-        else
-        {
-            writer.Line($"    // Provisional mean: the mean of the first {provisionalVectors * lanes} elements{fusedFirst}.");
-            string provisionalSum = provisionalVectors == 1
-                ? FirstInput(v, "0").Replace(" + 0)", ")")
-                : string.Join(" + ", Enumerable.Range(0, provisionalVectors).Select(k => "(" + FirstInput(v, k == 0 ? "0" : $"{k} * Lanes").Replace(" + 0)", ")") + ")"));
-            writer.Line($"    {T} provisional = {v}.Sum({provisionalSum}) / {provisionalVectors * lanes};");
-            writer.Line($"    {vt} c = {v}.Create(provisional);");
+            WriteChunkedStatistics(writer, width, fusedFirst);
+            return;
         }
 
+        writer.Line($"    // Provisional mean: the mean of the first {provisionalVectors * lanes} elements{fusedFirst}.");
+        string provisionalSum = provisionalVectors == 1
+            ? FirstInput(v, "0").Replace(" + 0)", ")")
+            : string.Join(" + ", Enumerable.Range(0, provisionalVectors).Select(k => "(" + FirstInput(v, k == 0 ? "0" : $"{k} * Lanes").Replace(" + 0)", ")") + ")"));
+        writer.Line($"    {T} provisional = {v}.Sum({provisionalSum}) / {provisionalVectors * lanes};");
+        writer.Line($"    {vt} c = {v}.Create(provisional);");
         writer.Line();
         writer.Line($"    // Deviations from it{fusedFirst} and their squares, over four pairs of accumulators.");
         writer.Line($"    {vt} q0 = {vt}.Zero, q1 = q0, q2 = q0, q3 = q0;");

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace NormGen.Kernels;
@@ -14,6 +15,23 @@ public static class RowScheduler
     /// thread costs a few microseconds, about the time to normalize this many floats.
     /// </summary>
     public const long MinElementsPerWorker = 1 << 15;
+
+    private static int s_maxWorkers = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The most threads a kernel call uses; the machine's processor count unless set. Results do not depend on
+    /// it: reductions are split by the shape alone and summed in a fixed order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than one.</exception>
+    public static int MaxWorkers
+    {
+        get => Volatile.Read(ref s_maxWorkers);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref s_maxWorkers, value);
+        }
+    }
 
     /// <summary>Runs <paramref name="kernel"/> over <paramref name="rowCount"/> rows of <paramref name="rowLength"/> elements.</summary>
     public static void Run<TKernel>(in TKernel kernel, int rowCount, int rowLength)
@@ -65,6 +83,6 @@ public static class RowScheduler
     {
         long elements = (long)rowCount * rowLength;
         long byWork = elements / MinElementsPerWorker;
-        return (int)Math.Max(1, Math.Min(Math.Min(byWork, rowCount), Environment.ProcessorCount));
+        return (int)Math.Max(1, Math.Min(Math.Min(byWork, rowCount), MaxWorkers));
     }
 }

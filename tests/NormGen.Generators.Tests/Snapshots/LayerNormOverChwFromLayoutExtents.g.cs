@@ -144,6 +144,9 @@ namespace Vision
 
             private const int ColumnChunks = (RowLength + ColumnChunk - 1) / ColumnChunk;
 
+            /// <summary>Rows a backward chunk goes through together, adding them into its parameter gradients at once.</summary>
+            private const int RowGroup = 4;
+
             /// <summary>Backward's first pass over long rows: each row's sums, which every element of its gradient needs.</summary>
             private readonly struct GradientRowSums : global::NormGen.Kernels.IRowKernel
             {
@@ -216,7 +219,14 @@ namespace Vision
                         if (gradWeight != null) new global::System.Span<float>(gradWeight, count).Clear();
                         float* gradBias = _gradBiasColumn == null ? null : _gradBiasColumn + start;
                         if (gradBias != null) new global::System.Span<float>(gradBias, count).Clear();
-                        for (int row = 0; row < _rows; row++)
+                        int row = 0;
+                        for (; row + RowGroup <= _rows; row += RowGroup)
+                        {
+                            long offset = (long)row * RowLength + start;
+                            GradientSpanRows(_dy + offset, _x + offset, _w + start, _meanIn + row, _rstdIn + row, _sums + 2L * row, _dx + offset, gradWeight, gradBias, count, _stream);
+                        }
+
+                        for (; row < _rows; row++)
                         {
                             long offset = (long)row * RowLength + start;
                             GradientSpan(_dy + offset, _x + offset, _w + start, _meanIn[row], _rstdIn[row], _sums[2L * row], _sums[2L * row + 1], _dx + offset, gradWeight, gradBias, count, _stream);
@@ -260,63 +270,25 @@ namespace Vision
                 int i = 0;
                 global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-                // Provisional mean: the row's mean, from a pass of its own; a sample would leave the correction too much to do
-                // on rows this long. It sums differences from the first element, so a constant row's is exactly that value.
-                float first = x[0];
-                global::System.Runtime.Intrinsics.Vector512<float> c = global::System.Runtime.Intrinsics.Vector512.Create(first);
-                for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
+                // Statistics, chunk by chunk of 4096, each measured from its own provisional mean and merged with Chan's formula.
+                mean = 0;
+                float squares = 0;
+                for (int start = 0; start < RowLength; start += 4096)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + i) - c;
-                    s1 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - c;
-                    s2 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes) - c;
-                    s3 += global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes) - c;
+                    int count = global::System.Math.Min(4096, RowLength - start);
+                    ChunkStatisticsVector512(x + start, count, out float chunkMean, out float chunkSquares);
+                    if (start == 0)
+                    {
+                        mean = chunkMean;
+                        squares = chunkSquares;
+                        continue;
+                    }
+
+                    float delta = chunkMean - mean, share = (float)count / (start + count);
+                    mean += delta * share;
+                    squares += chunkSquares + delta * delta * start * share;
                 }
 
-                for (; i <= RowLength - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector512.Load(x + i) - c;
-                float offset = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3));
-                for (; i < RowLength; i++) offset += x[i] - first;
-                float provisional = first + offset / RowLength;
-                c = global::System.Runtime.Intrinsics.Vector512.Create(provisional);
-                s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero; s1 = s0; s2 = s0; s3 = s0;
-                i = 0;
-
-                // Deviations from it and their squares, over four pairs of accumulators.
-                global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
-                for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> x0 = global::System.Runtime.Intrinsics.Vector512.Load(x + i);
-                    global::System.Runtime.Intrinsics.Vector512<float> d0 = x0 - c;
-                    s0 += d0;
-                    q0 += d0 * d0;
-                    global::System.Runtime.Intrinsics.Vector512<float> x1 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> d1 = x1 - c;
-                    s1 += d1;
-                    q1 += d1 * d1;
-                    global::System.Runtime.Intrinsics.Vector512<float> x2 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> d2 = x2 - c;
-                    s2 += d2;
-                    q2 += d2 * d2;
-                    global::System.Runtime.Intrinsics.Vector512<float> x3 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> d3 = x3 - c;
-                    s3 += d3;
-                    q3 += d3 * d3;
-                }
-
-                for (; i <= RowLength - Lanes; i += Lanes)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> xi = global::System.Runtime.Intrinsics.Vector512.Load(x + i);
-                    xi -= c;
-                    s0 += xi;
-                    q0 += xi * xi;
-                }
-
-                float deviations = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3)), squares = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3));
-                for (; i < RowLength; i++) { float xi = x[i]; float d = xi - provisional; deviations += d; squares += d * d; }
-                mean = provisional;
-                float shift = deviations / RowLength;
-                mean += shift;
-                squares -= deviations * shift;
-                if (squares < 0) squares = 0;
                 global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(mean);
                 rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
                 global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
@@ -353,63 +325,25 @@ namespace Vision
                 int i = 0;
                 global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-                // Provisional mean: the row's mean, from a pass of its own; a sample would leave the correction too much to do
-                // on rows this long. It sums differences from the first element, so a constant row's is exactly that value.
-                float first = x[0];
-                global::System.Runtime.Intrinsics.Vector256<float> c = global::System.Runtime.Intrinsics.Vector256.Create(first);
-                for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
+                // Statistics, chunk by chunk of 4096, each measured from its own provisional mean and merged with Chan's formula.
+                mean = 0;
+                float squares = 0;
+                for (int start = 0; start < RowLength; start += 4096)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + i) - c;
-                    s1 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - c;
-                    s2 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes) - c;
-                    s3 += global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes) - c;
+                    int count = global::System.Math.Min(4096, RowLength - start);
+                    ChunkStatisticsVector256(x + start, count, out float chunkMean, out float chunkSquares);
+                    if (start == 0)
+                    {
+                        mean = chunkMean;
+                        squares = chunkSquares;
+                        continue;
+                    }
+
+                    float delta = chunkMean - mean, share = (float)count / (start + count);
+                    mean += delta * share;
+                    squares += chunkSquares + delta * delta * start * share;
                 }
 
-                for (; i <= RowLength - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector256.Load(x + i) - c;
-                float offset = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3));
-                for (; i < RowLength; i++) offset += x[i] - first;
-                float provisional = first + offset / RowLength;
-                c = global::System.Runtime.Intrinsics.Vector256.Create(provisional);
-                s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero; s1 = s0; s2 = s0; s3 = s0;
-                i = 0;
-
-                // Deviations from it and their squares, over four pairs of accumulators.
-                global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
-                for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> x0 = global::System.Runtime.Intrinsics.Vector256.Load(x + i);
-                    global::System.Runtime.Intrinsics.Vector256<float> d0 = x0 - c;
-                    s0 += d0;
-                    q0 += d0 * d0;
-                    global::System.Runtime.Intrinsics.Vector256<float> x1 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes);
-                    global::System.Runtime.Intrinsics.Vector256<float> d1 = x1 - c;
-                    s1 += d1;
-                    q1 += d1 * d1;
-                    global::System.Runtime.Intrinsics.Vector256<float> x2 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes);
-                    global::System.Runtime.Intrinsics.Vector256<float> d2 = x2 - c;
-                    s2 += d2;
-                    q2 += d2 * d2;
-                    global::System.Runtime.Intrinsics.Vector256<float> x3 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes);
-                    global::System.Runtime.Intrinsics.Vector256<float> d3 = x3 - c;
-                    s3 += d3;
-                    q3 += d3 * d3;
-                }
-
-                for (; i <= RowLength - Lanes; i += Lanes)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> xi = global::System.Runtime.Intrinsics.Vector256.Load(x + i);
-                    xi -= c;
-                    s0 += xi;
-                    q0 += xi * xi;
-                }
-
-                float deviations = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3)), squares = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3));
-                for (; i < RowLength; i++) { float xi = x[i]; float d = xi - provisional; deviations += d; squares += d * d; }
-                mean = provisional;
-                float shift = deviations / RowLength;
-                mean += shift;
-                squares -= deviations * shift;
-                if (squares < 0) squares = 0;
                 global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(mean);
                 rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
                 global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
@@ -446,63 +380,25 @@ namespace Vision
                 int i = 0;
                 global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
 
-                // Provisional mean: the row's mean, from a pass of its own; a sample would leave the correction too much to do
-                // on rows this long. It sums differences from the first element, so a constant row's is exactly that value.
-                float first = x[0];
-                global::System.Runtime.Intrinsics.Vector128<float> c = global::System.Runtime.Intrinsics.Vector128.Create(first);
-                for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
+                // Statistics, chunk by chunk of 4096, each measured from its own provisional mean and merged with Chan's formula.
+                mean = 0;
+                float squares = 0;
+                for (int start = 0; start < RowLength; start += 4096)
                 {
-                    s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + i) - c;
-                    s1 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - c;
-                    s2 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes) - c;
-                    s3 += global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes) - c;
+                    int count = global::System.Math.Min(4096, RowLength - start);
+                    ChunkStatisticsVector128(x + start, count, out float chunkMean, out float chunkSquares);
+                    if (start == 0)
+                    {
+                        mean = chunkMean;
+                        squares = chunkSquares;
+                        continue;
+                    }
+
+                    float delta = chunkMean - mean, share = (float)count / (start + count);
+                    mean += delta * share;
+                    squares += chunkSquares + delta * delta * start * share;
                 }
 
-                for (; i <= RowLength - Lanes; i += Lanes) s0 += global::System.Runtime.Intrinsics.Vector128.Load(x + i) - c;
-                float offset = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3));
-                for (; i < RowLength; i++) offset += x[i] - first;
-                float provisional = first + offset / RowLength;
-                c = global::System.Runtime.Intrinsics.Vector128.Create(provisional);
-                s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero; s1 = s0; s2 = s0; s3 = s0;
-                i = 0;
-
-                // Deviations from it and their squares, over four pairs of accumulators.
-                global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
-                for (; i <= RowLength - 4 * Lanes; i += 4 * Lanes)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> x0 = global::System.Runtime.Intrinsics.Vector128.Load(x + i);
-                    global::System.Runtime.Intrinsics.Vector128<float> d0 = x0 - c;
-                    s0 += d0;
-                    q0 += d0 * d0;
-                    global::System.Runtime.Intrinsics.Vector128<float> x1 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes);
-                    global::System.Runtime.Intrinsics.Vector128<float> d1 = x1 - c;
-                    s1 += d1;
-                    q1 += d1 * d1;
-                    global::System.Runtime.Intrinsics.Vector128<float> x2 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes);
-                    global::System.Runtime.Intrinsics.Vector128<float> d2 = x2 - c;
-                    s2 += d2;
-                    q2 += d2 * d2;
-                    global::System.Runtime.Intrinsics.Vector128<float> x3 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes);
-                    global::System.Runtime.Intrinsics.Vector128<float> d3 = x3 - c;
-                    s3 += d3;
-                    q3 += d3 * d3;
-                }
-
-                for (; i <= RowLength - Lanes; i += Lanes)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> xi = global::System.Runtime.Intrinsics.Vector128.Load(x + i);
-                    xi -= c;
-                    s0 += xi;
-                    q0 += xi * xi;
-                }
-
-                float deviations = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3)), squares = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3));
-                for (; i < RowLength; i++) { float xi = x[i]; float d = xi - provisional; deviations += d; squares += d * d; }
-                mean = provisional;
-                float shift = deviations / RowLength;
-                mean += shift;
-                squares -= deviations * shift;
-                if (squares < 0) squares = 0;
                 global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(mean);
                 rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
                 global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
@@ -546,6 +442,129 @@ namespace Vision
                 if (squares < 0) squares = 0;
                 rstd = 1 / global::System.MathF.Sqrt(squares / RowLength + Epsilon);
                 for (int i = 0; i < RowLength; i++) y[i] = (x[i] - mean) * rstd * w[i] + b[i];
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void ChunkStatisticsVector512(float* x, int count, out float mean, out float squares)
+            {
+                const int Lanes = 16;
+                // Provisional mean: the mean of the chunk's first 16 elements (its first element in a shorter chunk).
+                float provisional = count >= 1 * Lanes ? global::System.Runtime.Intrinsics.Vector512.Sum((global::System.Runtime.Intrinsics.Vector512.Load(x))) / 16 : x[0];
+                global::System.Runtime.Intrinsics.Vector512<float> c = global::System.Runtime.Intrinsics.Vector512.Create(provisional);
+                global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+                int i = 0;
+                for (; i <= count - 4 * Lanes; i += 4 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.Load(x + i) - c;
+                    s0 += d0;
+                    q0 += d0 * d0;
+                    global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + Lanes) - c;
+                    s1 += d1;
+                    q1 += d1 * d1;
+                    global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 2 * Lanes) - c;
+                    s2 += d2;
+                    q2 += d2 * d2;
+                    global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.Load(x + i + 3 * Lanes) - c;
+                    s3 += d3;
+                    q3 += d3 * d3;
+                }
+
+                for (; i <= count - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.Load(x + i) - c;
+                    s0 += d;
+                    q0 += d * d;
+                }
+
+                float deviations = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3));
+                squares = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3));
+                for (; i < count; i++) { float d = x[i] - provisional; deviations += d; squares += d * d; }
+                float shift = deviations / count;
+                mean = provisional + shift;
+                squares -= deviations * shift;
+                if (squares < 0) squares = 0;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void ChunkStatisticsVector256(float* x, int count, out float mean, out float squares)
+            {
+                const int Lanes = 8;
+                // Provisional mean: the mean of the chunk's first 16 elements (its first element in a shorter chunk).
+                float provisional = count >= 2 * Lanes ? global::System.Runtime.Intrinsics.Vector256.Sum((global::System.Runtime.Intrinsics.Vector256.Load(x)) + (global::System.Runtime.Intrinsics.Vector256.Load(x + 1 * Lanes))) / 16 : x[0];
+                global::System.Runtime.Intrinsics.Vector256<float> c = global::System.Runtime.Intrinsics.Vector256.Create(provisional);
+                global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+                int i = 0;
+                for (; i <= count - 4 * Lanes; i += 4 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.Load(x + i) - c;
+                    s0 += d0;
+                    q0 += d0 * d0;
+                    global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + Lanes) - c;
+                    s1 += d1;
+                    q1 += d1 * d1;
+                    global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 2 * Lanes) - c;
+                    s2 += d2;
+                    q2 += d2 * d2;
+                    global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.Load(x + i + 3 * Lanes) - c;
+                    s3 += d3;
+                    q3 += d3 * d3;
+                }
+
+                for (; i <= count - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.Load(x + i) - c;
+                    s0 += d;
+                    q0 += d * d;
+                }
+
+                float deviations = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3));
+                squares = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3));
+                for (; i < count; i++) { float d = x[i] - provisional; deviations += d; squares += d * d; }
+                float shift = deviations / count;
+                mean = provisional + shift;
+                squares -= deviations * shift;
+                if (squares < 0) squares = 0;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void ChunkStatisticsVector128(float* x, int count, out float mean, out float squares)
+            {
+                const int Lanes = 4;
+                // Provisional mean: the mean of the chunk's first 16 elements (its first element in a shorter chunk).
+                float provisional = count >= 4 * Lanes ? global::System.Runtime.Intrinsics.Vector128.Sum((global::System.Runtime.Intrinsics.Vector128.Load(x)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + 1 * Lanes)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + 2 * Lanes)) + (global::System.Runtime.Intrinsics.Vector128.Load(x + 3 * Lanes))) / 16 : x[0];
+                global::System.Runtime.Intrinsics.Vector128<float> c = global::System.Runtime.Intrinsics.Vector128.Create(provisional);
+                global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+                int i = 0;
+                for (; i <= count - 4 * Lanes; i += 4 * Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.Load(x + i) - c;
+                    s0 += d0;
+                    q0 += d0 * d0;
+                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + Lanes) - c;
+                    s1 += d1;
+                    q1 += d1 * d1;
+                    global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 2 * Lanes) - c;
+                    s2 += d2;
+                    q2 += d2 * d2;
+                    global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.Load(x + i + 3 * Lanes) - c;
+                    s3 += d3;
+                    q3 += d3 * d3;
+                }
+
+                for (; i <= count - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.Load(x + i) - c;
+                    s0 += d;
+                    q0 += d * d;
+                }
+
+                float deviations = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3));
+                squares = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3));
+                for (; i < count; i++) { float d = x[i] - provisional; deviations += d; squares += d * d; }
+                float shift = deviations / count;
+                mean = provisional + shift;
+                squares -= deviations * shift;
+                if (squares < 0) squares = 0;
             }
 
             /// <summary>Stores a row's mean(g) and mean(g·x̂) at <c>sums</c>.</summary>
@@ -879,6 +898,208 @@ namespace Vision
                     if (gradWeight != null) gradWeight[i] += dyi * xhat;
                     if (gradBias != null) gradBias[i] += dyi;
                 }
+            }
+
+            /// <summary>Computes <c>count</c> elements of four consecutive rows' input gradients and adds the four rows into the parameter gradients.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void GradientSpanRows(float* dy, float* x, float* w, float* mean, float* rstd, float* sums, float* dx, float* gradWeight, float* gradBias, int count, bool stream)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && RowLength >= 16)
+                {
+                    GradientSpanRowsVector512(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, count, stream);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && RowLength >= 8)
+                {
+                    GradientSpanRowsVector256(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, count, stream);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && RowLength >= 4)
+                {
+                    GradientSpanRowsVector128(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, count, stream);
+                }
+                else
+                {
+                    GradientSpanRowsScalar(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, count, stream);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GradientSpanRowsVector512(float* dy, float* x, float* w, float* mean, float* rstd, float* sums, float* dx, float* gradWeight, float* gradBias, int count, bool stream)
+            {
+                const int Lanes = 16;
+                global::System.Runtime.Intrinsics.Vector512<float> m0 = global::System.Runtime.Intrinsics.Vector512.Create(mean[0]), r0 = global::System.Runtime.Intrinsics.Vector512.Create(rstd[0]), gm0 = global::System.Runtime.Intrinsics.Vector512.Create(sums[0]), gxm0 = global::System.Runtime.Intrinsics.Vector512.Create(sums[1]);
+                global::System.Runtime.Intrinsics.Vector512<float> m1 = global::System.Runtime.Intrinsics.Vector512.Create(mean[1]), r1 = global::System.Runtime.Intrinsics.Vector512.Create(rstd[1]), gm1 = global::System.Runtime.Intrinsics.Vector512.Create(sums[2]), gxm1 = global::System.Runtime.Intrinsics.Vector512.Create(sums[3]);
+                global::System.Runtime.Intrinsics.Vector512<float> m2 = global::System.Runtime.Intrinsics.Vector512.Create(mean[2]), r2 = global::System.Runtime.Intrinsics.Vector512.Create(rstd[2]), gm2 = global::System.Runtime.Intrinsics.Vector512.Create(sums[4]), gxm2 = global::System.Runtime.Intrinsics.Vector512.Create(sums[5]);
+                global::System.Runtime.Intrinsics.Vector512<float> m3 = global::System.Runtime.Intrinsics.Vector512.Create(mean[3]), r3 = global::System.Runtime.Intrinsics.Vector512.Create(rstd[3]), gm3 = global::System.Runtime.Intrinsics.Vector512.Create(sums[6]), gxm3 = global::System.Runtime.Intrinsics.Vector512.Create(sums[7]);
+                int i = 0;
+                if (stream)
+                {
+                    // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                    // The elements before dx's first aligned address go through the scalar path.
+                    int head = (int)((nuint)dx & 63);
+                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((64 - head) / 4, count);
+                    bool aligned = ((nuint)dx & 3) == 0;
+                    for (; i < head; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
+                    for (; aligned && i <= count - Lanes; i += Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> wi = global::System.Runtime.Intrinsics.Vector512.Load(w + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x0 = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m0) * r0, d0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x1 = (global::System.Runtime.Intrinsics.Vector512.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = (global::System.Runtime.Intrinsics.Vector512.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = (global::System.Runtime.Intrinsics.Vector512.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 3 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
+                    }
+                    for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
+                    return;
+                }
+
+                for (; i <= count - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> wi = global::System.Runtime.Intrinsics.Vector512.Load(w + i);
+                    global::System.Runtime.Intrinsics.Vector512<float> x0 = (global::System.Runtime.Intrinsics.Vector512.Load(x + i) - m0) * r0, d0 = global::System.Runtime.Intrinsics.Vector512.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector512.Store(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
+                    global::System.Runtime.Intrinsics.Vector512<float> x1 = (global::System.Runtime.Intrinsics.Vector512.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector512.Store(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector512<float> x2 = (global::System.Runtime.Intrinsics.Vector512.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector512.Store(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector512<float> x3 = (global::System.Runtime.Intrinsics.Vector512.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 3 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector512.Store(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
+                }
+
+                for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GradientSpanRowsVector256(float* dy, float* x, float* w, float* mean, float* rstd, float* sums, float* dx, float* gradWeight, float* gradBias, int count, bool stream)
+            {
+                const int Lanes = 8;
+                global::System.Runtime.Intrinsics.Vector256<float> m0 = global::System.Runtime.Intrinsics.Vector256.Create(mean[0]), r0 = global::System.Runtime.Intrinsics.Vector256.Create(rstd[0]), gm0 = global::System.Runtime.Intrinsics.Vector256.Create(sums[0]), gxm0 = global::System.Runtime.Intrinsics.Vector256.Create(sums[1]);
+                global::System.Runtime.Intrinsics.Vector256<float> m1 = global::System.Runtime.Intrinsics.Vector256.Create(mean[1]), r1 = global::System.Runtime.Intrinsics.Vector256.Create(rstd[1]), gm1 = global::System.Runtime.Intrinsics.Vector256.Create(sums[2]), gxm1 = global::System.Runtime.Intrinsics.Vector256.Create(sums[3]);
+                global::System.Runtime.Intrinsics.Vector256<float> m2 = global::System.Runtime.Intrinsics.Vector256.Create(mean[2]), r2 = global::System.Runtime.Intrinsics.Vector256.Create(rstd[2]), gm2 = global::System.Runtime.Intrinsics.Vector256.Create(sums[4]), gxm2 = global::System.Runtime.Intrinsics.Vector256.Create(sums[5]);
+                global::System.Runtime.Intrinsics.Vector256<float> m3 = global::System.Runtime.Intrinsics.Vector256.Create(mean[3]), r3 = global::System.Runtime.Intrinsics.Vector256.Create(rstd[3]), gm3 = global::System.Runtime.Intrinsics.Vector256.Create(sums[6]), gxm3 = global::System.Runtime.Intrinsics.Vector256.Create(sums[7]);
+                int i = 0;
+                if (stream)
+                {
+                    // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                    // The elements before dx's first aligned address go through the scalar path.
+                    int head = (int)((nuint)dx & 31);
+                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((32 - head) / 4, count);
+                    bool aligned = ((nuint)dx & 3) == 0;
+                    for (; i < head; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
+                    for (; aligned && i <= count - Lanes; i += Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> wi = global::System.Runtime.Intrinsics.Vector256.Load(w + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x0 = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m0) * r0, d0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x1 = (global::System.Runtime.Intrinsics.Vector256.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = (global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = (global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 3 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
+                    }
+                    for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
+                    return;
+                }
+
+                for (; i <= count - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> wi = global::System.Runtime.Intrinsics.Vector256.Load(w + i);
+                    global::System.Runtime.Intrinsics.Vector256<float> x0 = (global::System.Runtime.Intrinsics.Vector256.Load(x + i) - m0) * r0, d0 = global::System.Runtime.Intrinsics.Vector256.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector256.Store(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
+                    global::System.Runtime.Intrinsics.Vector256<float> x1 = (global::System.Runtime.Intrinsics.Vector256.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector256.Store(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector256<float> x2 = (global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector256.Store(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector256<float> x3 = (global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 3 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector256.Store(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
+                }
+
+                for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GradientSpanRowsVector128(float* dy, float* x, float* w, float* mean, float* rstd, float* sums, float* dx, float* gradWeight, float* gradBias, int count, bool stream)
+            {
+                const int Lanes = 4;
+                global::System.Runtime.Intrinsics.Vector128<float> m0 = global::System.Runtime.Intrinsics.Vector128.Create(mean[0]), r0 = global::System.Runtime.Intrinsics.Vector128.Create(rstd[0]), gm0 = global::System.Runtime.Intrinsics.Vector128.Create(sums[0]), gxm0 = global::System.Runtime.Intrinsics.Vector128.Create(sums[1]);
+                global::System.Runtime.Intrinsics.Vector128<float> m1 = global::System.Runtime.Intrinsics.Vector128.Create(mean[1]), r1 = global::System.Runtime.Intrinsics.Vector128.Create(rstd[1]), gm1 = global::System.Runtime.Intrinsics.Vector128.Create(sums[2]), gxm1 = global::System.Runtime.Intrinsics.Vector128.Create(sums[3]);
+                global::System.Runtime.Intrinsics.Vector128<float> m2 = global::System.Runtime.Intrinsics.Vector128.Create(mean[2]), r2 = global::System.Runtime.Intrinsics.Vector128.Create(rstd[2]), gm2 = global::System.Runtime.Intrinsics.Vector128.Create(sums[4]), gxm2 = global::System.Runtime.Intrinsics.Vector128.Create(sums[5]);
+                global::System.Runtime.Intrinsics.Vector128<float> m3 = global::System.Runtime.Intrinsics.Vector128.Create(mean[3]), r3 = global::System.Runtime.Intrinsics.Vector128.Create(rstd[3]), gm3 = global::System.Runtime.Intrinsics.Vector128.Create(sums[6]), gxm3 = global::System.Runtime.Intrinsics.Vector128.Create(sums[7]);
+                int i = 0;
+                if (stream)
+                {
+                    // Large calls: aligned non-temporal stores of dx, which skip reading each line before overwriting it.
+                    // The elements before dx's first aligned address go through the scalar path.
+                    int head = (int)((nuint)dx & 15);
+                    head = head == 0 || head % 4 != 0 ? 0 : global::System.Math.Min((16 - head) / 4, count);
+                    bool aligned = ((nuint)dx & 3) == 0;
+                    for (; i < head; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
+                    for (; aligned && i <= count - Lanes; i += Lanes)
+                    {
+                        global::System.Runtime.Intrinsics.Vector128<float> wi = global::System.Runtime.Intrinsics.Vector128.Load(w + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x0 = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m0) * r0, d0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x1 = (global::System.Runtime.Intrinsics.Vector128.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = (global::System.Runtime.Intrinsics.Vector128.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector128.Load(dy + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = (global::System.Runtime.Intrinsics.Vector128.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector128.Load(dy + 3 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
+                    }
+                    for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
+                    return;
+                }
+
+                for (; i <= count - Lanes; i += Lanes)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> wi = global::System.Runtime.Intrinsics.Vector128.Load(w + i);
+                    global::System.Runtime.Intrinsics.Vector128<float> x0 = (global::System.Runtime.Intrinsics.Vector128.Load(x + i) - m0) * r0, d0 = global::System.Runtime.Intrinsics.Vector128.Load(dy + i);
+                    global::System.Runtime.Intrinsics.Vector128.Store(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
+                    global::System.Runtime.Intrinsics.Vector128<float> x1 = (global::System.Runtime.Intrinsics.Vector128.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector128.Store(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = (global::System.Runtime.Intrinsics.Vector128.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector128.Load(dy + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector128.Store(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = (global::System.Runtime.Intrinsics.Vector128.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector128.Load(dy + 3 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector128.Store(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
+                }
+
+                for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GradientSpanRowsScalar(float* dy, float* x, float* w, float* mean, float* rstd, float* sums, float* dx, float* gradWeight, float* gradBias, int count, bool stream)
+            {
+                for (int i = 0; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void ColumnRows(float* dy, float* x, float* w, float* mean, float* rstd, float* sums, float* dx, float* gradWeight, float* gradBias, int i)
+            {
+                float x0 = (x[i] - mean[0]) * rstd[0], d0 = dy[i];
+                dx[i] = rstd[0] * (d0 * w[i] - sums[0] - x0 * sums[1]);
+                float x1 = (x[RowLength + i] - mean[1]) * rstd[1], d1 = dy[RowLength + i];
+                dx[RowLength + i] = rstd[1] * (d1 * w[i] - sums[2] - x1 * sums[3]);
+                float x2 = (x[2 * RowLength + i] - mean[2]) * rstd[2], d2 = dy[2 * RowLength + i];
+                dx[2 * RowLength + i] = rstd[2] * (d2 * w[i] - sums[4] - x2 * sums[5]);
+                float x3 = (x[3 * RowLength + i] - mean[3]) * rstd[3], d3 = dy[3 * RowLength + i];
+                dx[3 * RowLength + i] = rstd[3] * (d3 * w[i] - sums[6] - x3 * sums[7]);
+                if (gradWeight != null) gradWeight[i] += (d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3);
+                if (gradBias != null) gradBias[i] += (d0 + d1) + (d2 + d3);
             }
         }
     }

@@ -10,13 +10,16 @@ namespace NormGen.Tests.Concurrency;
 /// <summary>
 /// Kernels are called from any number of threads without locks, which is only safe while nothing
 /// static changes: no static field of the runtime or of a generated kernel may be writable, nor a
-/// read-only array whose elements could be.
+/// read-only array whose elements could be. The one exception is the worker limit, a setting each call
+/// reads once, which changes how the work is split but not the results (<see cref="WorkerCountTests"/>).
 /// </summary>
 public sealed class StaticStateTests
 {
+    private static readonly string[] Settings = ["NormGen.Kernels.RowScheduler.s_maxWorkers"];
+
     [Fact]
-    public void The_runtime_has_no_mutable_static_state() =>
-        AssertNoMutableStatics(typeof(LayerNormAttribute).Assembly.GetTypes());
+    public void The_runtime_has_no_mutable_static_state_but_its_settings() =>
+        AssertNoMutableStatics(typeof(LayerNormAttribute).Assembly.GetTypes(), Settings);
 
     [Fact]
     public void Generated_kernels_have_no_mutable_static_state()
@@ -34,9 +37,9 @@ public sealed class StaticStateTests
     public void The_check_sees_writable_and_array_statics() =>
         Assert.Equal(["s_counter", "s_table"], MutableStatics([typeof(Counterexample)]).Select(f => f.Name).Order());
 
-    private static void AssertNoMutableStatics(IEnumerable<Type> types)
+    private static void AssertNoMutableStatics(IEnumerable<Type> types, string[]? settings = null)
     {
-        List<FieldInfo> mutable = MutableStatics(types).ToList();
+        List<FieldInfo> mutable = MutableStatics(types).Where(f => settings?.Contains($"{f.DeclaringType}.{f.Name}") != true).ToList();
         Assert.True(mutable.Count == 0, "Mutable static fields: " + string.Join(", ", mutable.Select(f => $"{f.DeclaringType}.{f.Name}")));
     }
 

@@ -97,6 +97,22 @@ internal static class FusedCases
             PlainForward = k => K.PlainLong.Forward(k.X, k.W, k.B, k.Y, k.Mean, k.Rstd),
             PlainBackward = k => K.PlainLong.Backward(k.Dy, k.X, k.W, k.Mean, k.Rstd, k.Dx, k.Dw, k.Db),
         },
+        new FusedCase<float, float>
+        {
+            Name = "lnHugeResidual", RowLength = 32768, Epsilon = LnEps, Centered = true, HasWeight = true, HasBias = true, Residual = true,
+            Forward = k => K.LnHugeResidual.Forward(k.X, k.Res, k.W, k.B, k.Y, k.ResOut, k.Mean, k.Rstd),
+            Backward = k => K.LnHugeResidual.Backward(k.Dy, k.ResOut, k.W, k.Mean, k.Rstd, k.Dx, k.Dw, k.Db),
+            PlainForward = k => K.PlainHuge.Forward(k.X, k.W, k.B, k.Y, k.Mean, k.Rstd),
+            PlainBackward = k => K.PlainHuge.Backward(k.Dy, k.X, k.W, k.Mean, k.Rstd, k.Dx, k.Dw, k.Db),
+        },
+        new FusedCase<float, float>
+        {
+            Name = "rmsHugeResidualBias", RowLength = 32775, Epsilon = RmsEps, Centered = false, HasWeight = true, HasBias = false, Residual = true, InputBias = true,
+            Forward = k => K.RmsHugeResidualBias.Forward(k.X, k.Ib, k.Res, k.W, k.Y, k.ResOut, k.Rstd),
+            Backward = k => K.RmsHugeResidualBias.Backward(k.Dy, k.ResOut, k.W, k.Rstd, k.Dx, k.Dib, k.Dw),
+            PlainForward = k => K.PlainHugeRms.Forward(k.X, k.W, k.Y, k.Rstd),
+            PlainBackward = k => K.PlainHugeRms.Backward(k.Dy, k.X, k.W, k.Rstd, k.Dx, k.Dw),
+        },
     ];
 
     public static IEnumerable<FusedCase> Double =>

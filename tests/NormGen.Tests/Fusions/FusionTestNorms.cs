@@ -6,7 +6,8 @@ namespace NormGen.Tests.Fusions;
 /// <summary>
 /// Fused row norms under test, each beside the plain norm with the same shape and parameters that
 /// the unfused composition (separate add, norm, activation) runs through. Row lengths: 37 leaves
-/// vector tails; 768 is the transformer width; 4099 makes the scratch rows too long for the stack.
+/// vector tails; 768 is the transformer width; 4099 makes the scratch rows too long for the stack;
+/// 32775 takes the long-row statistics and backward.
 /// </summary>
 [TensorLayout("B,T,D")]
 // float
@@ -29,6 +30,10 @@ namespace NormGen.Tests.Fusions;
 [RmsNorm("plainRms", Axes = "D", Shape = [37], Eps = 1e-6)]
 [RmsNorm("plainRmsNoAffine", Axes = "D", Shape = [37], Eps = 1e-6, ElementwiseAffine = false)]
 [LayerNorm("plainLong", Axes = "D", Shape = [4099])]
+[LayerNorm("lnHugeResidual", Axes = "D", Shape = [32768], Residual = true)]
+[RmsNorm("rmsHugeResidualBias", Axes = "D", Shape = [32775], Eps = 1e-6, Residual = true, InputBias = true)]
+[LayerNorm("plainHuge", Axes = "D", Shape = [32768])]
+[RmsNorm("plainHugeRms", Axes = "D", Shape = [32775], Eps = 1e-6)]
 // double: every activation and both prologues, for finite differences
 [LayerNorm("lnReluInputBiasD", Axes = "D", Shape = [37], ElementType = typeof(double), InputBias = true, Activation = Activation.Relu)]
 [LayerNorm("lnGeluResidualD", Axes = "D", Shape = [37], ElementType = typeof(double), Residual = true, Activation = Activation.Gelu)]
