@@ -196,7 +196,6 @@ internal sealed partial class RowNormEmitter
         var columnParameters = GradientSpanRowsParameters().Where(p => p != "int count" && p != "bool stream").ToList();
         columnParameters.Add("int i");
         string columnArguments = string.Join(", ", columnParameters.Select(p => p.Split(' ').Last()));
-        string Row(int k) => k == 0 ? "" : k == 1 ? "RowLength + " : $"{k} * RowLength + ";
         foreach (VectorWidth width in VectorWidth.All)
         {
             string v = width.Helper;
@@ -256,13 +255,13 @@ internal sealed partial class RowNormEmitter
         writer.Line("{");
         foreach (int k in rows)
         {
-            string xValue = $"x[{Row(k)}i]";
+            string xValue = $"x[{RowOffset(k)}i]";
             writer.Line(_centered
-                ? $"    {T} x{k} = ({xValue} - mean[{k}]) * rstd[{k}], d{k} = dy[{Row(k)}i];"
-                : $"    {T} x{k} = {xValue} * rstd[{k}], d{k} = dy[{Row(k)}i];");
+                ? $"    {T} x{k} = ({xValue} - mean[{k}]) * rstd[{k}], d{k} = dy[{RowOffset(k)}i];"
+                : $"    {T} x{k} = {xValue} * rstd[{k}], d{k} = dy[{RowOffset(k)}i];");
             writer.Line(_centered
-                ? $"    dx[{Row(k)}i] = rstd[{k}] * (d{k} * w[i] - sums[{2 * k}] - x{k} * sums[{2 * k + 1}]);"
-                : $"    dx[{Row(k)}i] = rstd[{k}] * (d{k} * w[i] - x{k} * sums[{2 * k + 1}]);");
+                ? $"    dx[{RowOffset(k)}i] = rstd[{k}] * (d{k} * w[i] - sums[{2 * k}] - x{k} * sums[{2 * k + 1}]);"
+                : $"    dx[{RowOffset(k)}i] = rstd[{k}] * (d{k} * w[i] - x{k} * sums[{2 * k + 1}]);");
         }
 
         writer.Line("    if (gradWeight != null) gradWeight[i] += (d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3);");
@@ -274,22 +273,24 @@ internal sealed partial class RowNormEmitter
         writer.Line("}");
     }
 
+    /// <summary>The offset of the group's row <paramref name="k"/> from its first, as a prefix of an index.</summary>
+    private static string RowOffset(int k) => k == 0 ? "" : k == 1 ? "RowLength + " : $"{k} * RowLength + ";
+
     private void WriteColumnRowsBody(CodeWriter writer, VectorWidth width, string store, string indent)
     {
         string v = width.Helper;
         string vt = $"{v}<{T}>";
-        string Row(int k) => k == 0 ? "" : k == 1 ? "RowLength + " : $"{k} * RowLength + ";
         writer.Line($"{indent}{{");
         writer.Line($"{indent}    {vt} wi = {v}.Load(w + i);");
         for (int k = 0; k < RowGroup; k++)
         {
-            string load = $"{v}.Load(x + {Row(k)}i)";
+            string load = $"{v}.Load(x + {RowOffset(k)}i)";
             writer.Line(_centered
-                ? $"{indent}    {vt} x{k} = ({load} - m{k}) * r{k}, d{k} = {v}.Load(dy + {Row(k)}i);"
-                : $"{indent}    {vt} x{k} = {load} * r{k}, d{k} = {v}.Load(dy + {Row(k)}i);");
+                ? $"{indent}    {vt} x{k} = ({load} - m{k}) * r{k}, d{k} = {v}.Load(dy + {RowOffset(k)}i);"
+                : $"{indent}    {vt} x{k} = {load} * r{k}, d{k} = {v}.Load(dy + {RowOffset(k)}i);");
             writer.Line(_centered
-                ? $"{indent}    {store}(r{k} * (d{k} * wi - gm{k} - x{k} * gxm{k}), dx + {Row(k)}i);"
-                : $"{indent}    {store}(r{k} * (d{k} * wi - x{k} * gxm{k}), dx + {Row(k)}i);");
+                ? $"{indent}    {store}(r{k} * (d{k} * wi - gm{k} - x{k} * gxm{k}), dx + {RowOffset(k)}i);"
+                : $"{indent}    {store}(r{k} * (d{k} * wi - x{k} * gxm{k}), dx + {RowOffset(k)}i);");
         }
 
         writer.Line($"{indent}    if (gradWeight != null) {v}.Store({v}.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);");

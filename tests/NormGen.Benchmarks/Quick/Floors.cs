@@ -14,9 +14,12 @@ internal static class Floors
         new("LayerNorm [1,768]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 10),
         new("LayerNorm [8192,4096]", Pass.Forward, "share of copy roofline", r => r.CopyShare, 0.9),
         new("LayerNorm [4096,768]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2.5),
+        new("LayerNorm C,H,W of [32,64,32,32]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 1.5),
+        new("LayerNorm C,H,W of [32,64,32,32]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
         new("LayerNorm C of [32,96,56,56]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 3),
         new("LayerNorm C of [32,96,56,56]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
         new("LayerNorm+residual [4096,768]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
+        new("LayerNorm+residual [4096,768]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
         new("GroupNorm(8) [32,64,32,32]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 1.5),
         new("GroupNorm(8) [32,64,32,32]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
         new("GroupNorm(8) NHWC [32,32,32,64]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
@@ -24,6 +27,7 @@ internal static class Floors
         new("BatchNorm2d [32,64,32,32]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 3),
         new("BatchNorm2d eval [32,64,32,32]", Pass.Forward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 1.5),
         new("BatchNorm2d [32,64,32,32]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
+        new("BatchNorm2d eval [32,64,32,32]", Pass.ForwardBackward, "speedup vs TorchSharp", r => r.SpeedupVsTorchSharp, 2),
     ];
 
     /// <summary>Each floor whose case was measured, with the measured value and whether it holds.</summary>
