@@ -167,22 +167,8 @@ internal sealed partial class RowNormEmitter
 
     private const int RowGroup = 4;
 
-    private List<string> GradientSpanRowsParameters()
-    {
-        var parameters = new List<string> { $"{T}* dy", $"{T}* x" };
-        if (_norm.HasWeight)
-        {
-            parameters.Add($"{T}* w");
-        }
-
-        parameters.AddRange(StatisticNames.Select(s => $"{T}* {s}"));
-        parameters.Add($"{T}* sums");
-        parameters.Add($"{T}* dx");
-        parameters.AddRange(ParameterGradients.Select(g => $"{T}* {g}"));
-        parameters.Add("int count");
-        parameters.Add("bool stream");
-        return parameters;
-    }
+    private List<string> GradientSpanRowsParameters() =>
+        GradientOutputParameters(StatisticNames.Select(s => $"{T}* {s}").Append($"{T}* sums"));
 
     /// <summary>
     /// <c>GradientSpanRows</c>: <c>GradientSpan</c> for four consecutive rows (at <c>RowLength</c> strides, statistics
@@ -302,7 +288,8 @@ internal sealed partial class RowNormEmitter
         writer.Line($"{indent}}}");
     }
 
-    private List<string> GradientSumsParameters()
+    /// <summary>The pointers every long-row routine reads: dy, x and γ.</summary>
+    private List<string> RowInputParameters()
     {
         var parameters = new List<string> { $"{T}* dy", $"{T}* x" };
         if (_norm.HasWeight)
@@ -310,32 +297,18 @@ internal sealed partial class RowNormEmitter
             parameters.Add($"{T}* w");
         }
 
-        parameters.AddRange(StatisticNames.Select(s => $"{T} {s}"));
-        parameters.Add($"{T}* sums");
         return parameters;
     }
 
-    private List<string> GradientSpanParameters()
-    {
-        var parameters = new List<string> { $"{T}* dy", $"{T}* x" };
-        if (_norm.HasWeight)
-        {
-            parameters.Add($"{T}* w");
-        }
+    private List<string> GradientSumsParameters() =>
+        [.. RowInputParameters(), .. StatisticNames.Select(s => $"{T} {s}"), $"{T}* sums"];
 
-        parameters.AddRange(StatisticNames.Select(s => $"{T} {s}"));
-        if (_centered)
-        {
-            parameters.Add($"{T} gMean");
-        }
+    /// <summary>The parameters of a routine that writes dx and adds into the parameter gradients, given its statistics.</summary>
+    private List<string> GradientOutputParameters(IEnumerable<string> statistics) =>
+        [.. RowInputParameters(), .. statistics, $"{T}* dx", .. ParameterGradients.Select(g => $"{T}* {g}"), "int count", "bool stream"];
 
-        parameters.Add($"{T} gxMean");
-        parameters.Add($"{T}* dx");
-        parameters.AddRange(ParameterGradients.Select(g => $"{T}* {g}"));
-        parameters.Add("int count");
-        parameters.Add("bool stream");
-        return parameters;
-    }
+    private List<string> GradientSpanParameters() => GradientOutputParameters(
+        [.. StatisticNames.Select(s => $"{T} {s}"), .. (_centered ? new[] { $"{T} gMean" } : []), $"{T} gxMean"]);
 
     /// <summary>The routines of the long-row passes, per vector width and scalar.</summary>
     private void WriteLongRowRoutines(CodeWriter writer)

@@ -70,16 +70,7 @@ public class StreamingStoreTests
         Assert.Equal(-1, dxBuffer.AsSpan(misalignment + n).IndexOfAnyExcept(0f));
 
         // The parameter gradients sum in other blocks than the two half calls': compare them to a double sum.
-        double[] dbExpected = new double[D];
-        for (int i = 0; i < n; i++)
-        {
-            dbExpected[i % D] += dy[i];
-        }
-
-        for (int j = 0; j < D; j++)
-        {
-            Assert.True(Math.Abs(db[j] - dbExpected[j]) <= 1e-3 * (1 + Math.Abs(dbExpected[j])), $"dβ[{j}] = {db[j]}, expected {dbExpected[j]}");
-        }
+        AssertColumnSums(dy, db);
     }
 
     [Theory]
@@ -110,15 +101,21 @@ public class StreamingStoreTests
         Assert.Equal(-1, dxBuffer.AsSpan(0, misalignment).IndexOfAnyExcept(0f));
         Assert.Equal(-1, dxBuffer.AsSpan(misalignment + n).IndexOfAnyExcept(0f));
 
-        double[] dbExpected = new double[L];
-        for (int i = 0; i < n; i++)
+        AssertColumnSums(dy, db);
+    }
+
+    /// <summary>dβ is dy summed over the rows: checks it against a double sum.</summary>
+    private static void AssertColumnSums(float[] dy, float[] db)
+    {
+        double[] expected = new double[db.Length];
+        for (int i = 0; i < dy.Length; i++)
         {
-            dbExpected[i % L] += dy[i];
+            expected[i % db.Length] += dy[i];
         }
 
-        for (int j = 0; j < L; j++)
+        for (int j = 0; j < db.Length; j++)
         {
-            Assert.True(Math.Abs(db[j] - dbExpected[j]) <= 1e-3 * (1 + Math.Abs(dbExpected[j])), $"dβ[{j}] = {db[j]}, expected {dbExpected[j]}");
+            Assert.True(Math.Abs(db[j] - expected[j]) <= 1e-3 * (1 + Math.Abs(expected[j])), $"dβ[{j}] = {db[j]}, expected {expected[j]}");
         }
     }
 
