@@ -5,10 +5,12 @@ using NormGen.Generators.Helpers;
 namespace NormGen.Generators.Emitting;
 
 /// <summary>
-/// Backward for long rows (<see cref="LongRowBackward"/>): two passes, each spread over the cores. The first sums
-/// every row's g and g·x̂; the second walks the columns in chunks and, for each chunk, goes through every row,
-/// computing dx and adding the row into the chunk's weight and bias gradients while they sit in L1. Each column's
-/// gradient adds the rows in row order, so the results are the same at any thread count, with no partial rows.
+/// Rows too long for one row's data to stay in cache between passes. Backward (<see cref="LongRowBackward"/>) makes
+/// two passes, each spread over the cores: the first sums every row's g and g·x̂; the second walks the columns in
+/// chunks and, for each chunk, goes through every row, computing dx and adding the row into the chunk's weight and
+/// bias gradients while they sit in L1. Each column's gradient adds the rows in a fixed order, so the results are the
+/// same at any thread count, with no partial rows. Forward's statistics (<see cref="ChunkedStatistics"/>) go chunk by
+/// chunk, so that one provisional mean never has to serve a whole long row.
 /// </summary>
 internal sealed partial class RowNormEmitter
 {
@@ -53,7 +55,7 @@ internal sealed partial class RowNormEmitter
 
     private void WriteLongRowBackwardKernels(CodeWriter writer)
     {
-        writer.Line($"/// <summary>Columns of a backward chunk: its weight and bias gradients fit in L1 together.</summary>");
+        writer.Line("/// <summary>Columns of a backward chunk: its weight and bias gradients fit in L1 together.</summary>");
         writer.Line($"private const int ColumnChunk = {ColumnChunk};");
         writer.Line();
         writer.Line("private const int ColumnChunks = (RowLength + ColumnChunk - 1) / ColumnChunk;");
@@ -63,6 +65,7 @@ internal sealed partial class RowNormEmitter
             writer.Line("/// <summary>Rows a backward chunk goes through together, adding them into its parameter gradients at once.</summary>");
             writer.Line($"private const int RowGroup = {RowGroup};");
         }
+
         writer.Line();
         writer.Line("/// <summary>Backward's first pass over long rows: each row's sums, which every element of its gradient needs.</summary>");
         using (writer.Block($"private readonly struct GradientRowSums : {Runtime}.IRowKernel"))
