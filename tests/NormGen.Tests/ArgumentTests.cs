@@ -145,6 +145,19 @@ public class ArgumentTests
     }
 
     [Fact]
+    public void An_empty_input_is_zero_rows_for_long_rows_too()
+    {
+        const int L = TestNorms.LnLong.RowLength;
+        float[] w = Filled(L), b = new float[L], dw = Filled(L, 5), db = Filled(L, 5);
+
+        TestNorms.LnLong.Forward([], w, b, []);
+        TestNorms.LnLong.Backward([], [], w, [], [], [], dw, db);
+
+        Assert.All(dw, v => Assert.Equal(0f, v));
+        Assert.All(db, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void Rms_norm_checks_its_spans_too()
     {
         int d = TestNorms.Rms7.RowLength;
