@@ -162,26 +162,31 @@ internal sealed partial class RowNormEmitter
     }
 
     /// <summary>
-    /// Whether the column pass takes rows four at a time, adding them into the parameter gradients together (one read
-    /// and write of the chunk's gradients per four rows instead of per row). Needs rows whose starts share their
-    /// alignment, so that one aligned head serves the four streamed dx rows.
+    /// Whether the column pass takes rows <see cref="RowGroup"/> at a time, adding them into the parameter gradients
+    /// together (one read and write of the chunk's gradients per group instead of per row). Needs rows whose starts
+    /// share their alignment, so that one aligned head serves the group's streamed dx rows.
     /// </summary>
     private bool InterleavesRows => _norm.HasWeight && _norm.RowLength % (64 / _t.Size) == 0;
 
-    private const int RowGroup = 4;
+    /// <summary>
+    /// Rows per group. Two, not four: rows whose length is a power of two lie a multiple of the cache's way size
+    /// apart, so a group's x, dy and dx lines all fall in the same cache sets; with four rows they outnumbered the
+    /// ways and the backward ran up to half again slower, depending on where the buffers happened to start.
+    /// </summary>
+    private const int RowGroup = 2;
 
     private List<string> GradientSpanRowsParameters() =>
         GradientOutputParameters(StatisticNames.Select(s => $"{T}* {s}").Append($"{T}* sums"));
 
     /// <summary>
-    /// <c>GradientSpanRows</c>: <c>GradientSpan</c> for four consecutive rows (at <c>RowLength</c> strides, statistics
-    /// and sums from their first row's), their parameter gradients added as ((r0 + r1) + (r2 + r3)).
+    /// <c>GradientSpanRows</c>: <c>GradientSpan</c> for a group of consecutive rows (at <c>RowLength</c> strides, statistics
+    /// and sums from their first row's), their parameter gradients added pairwise in row order.
     /// </summary>
     private void WriteGradientSpanRows(CodeWriter writer)
     {
         WriteDispatch(writer, "GradientSpanRows", GradientSpanRowsParameters(),
-            "Computes <c>count</c> elements of four consecutive rows' input gradients and adds the four rows into the parameter gradients.");
-        int[] rows = [0, 1, 2, 3];
+            "Computes <c>count</c> elements of a group of consecutive rows' input gradients and adds the group into the parameter gradients.");
+        int[] rows = Enumerable.Range(0, RowGroup).ToArray();
         var columnParameters = GradientSpanRowsParameters().Where(p => p != "int count" && p != "bool stream").ToList();
         columnParameters.Add("int i");
         string columnArguments = string.Join(", ", columnParameters.Select(p => p.Split(' ').Last()));
@@ -231,7 +236,7 @@ internal sealed partial class RowNormEmitter
             writer.Line("}");
         }
 
-        // The scalar routine, and the vector routines' head and tail: one column of the four rows.
+        // The scalar routine, and the vector routines' head and tail: one column of the group's rows.
         writer.Line();
         writer.Line(Optimized);
         writer.Line($"private static void GradientSpanRowsScalar({string.Join(", ", GradientSpanRowsParameters())})");
@@ -253,13 +258,27 @@ internal sealed partial class RowNormEmitter
                 : $"    dx[{RowOffset(k)}i] = rstd[{k}] * (d{k} * w[i] - x{k} * sums[{2 * k + 1}]);");
         }
 
-        writer.Line("    if (gradWeight != null) gradWeight[i] += (d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3);");
+        writer.Line($"    if (gradWeight != null) gradWeight[i] += {GroupSum(k => $"d{k} * x{k}")};");
         if (_norm.HasBias)
         {
-            writer.Line("    if (gradBias != null) gradBias[i] += (d0 + d1) + (d2 + d3);");
+            writer.Line($"    if (gradBias != null) gradBias[i] += {GroupSum(k => $"d{k}")};");
         }
 
         writer.Line("}");
+    }
+
+    /// <summary>The group's rows' terms added pairwise, in a fixed order: (r0 + r1) + (r2 + r3) for four.</summary>
+    private static string GroupSum(System.Func<int, string> term)
+    {
+        List<string> terms = Enumerable.Range(0, RowGroup).Select(term).ToList();
+        while (terms.Count > 1)
+        {
+            terms = Enumerable.Range(0, (terms.Count + 1) / 2)
+                .Select(p => 2 * p + 1 < terms.Count ? $"({terms[2 * p]} + {terms[2 * p + 1]})" : terms[2 * p])
+                .ToList();
+        }
+
+        return terms[0].StartsWith("(") && terms[0].EndsWith(")") ? terms[0].Substring(1, terms[0].Length - 2) : terms[0];
     }
 
     /// <summary>The offset of the group's row <paramref name="k"/> from its first, as a prefix of an index.</summary>
@@ -282,10 +301,10 @@ internal sealed partial class RowNormEmitter
                 : $"{indent}    {store}(r{k} * (d{k} * wi - x{k} * gxm{k}), dx + {RowOffset(k)}i);");
         }
 
-        writer.Line($"{indent}    if (gradWeight != null) {v}.Store({v}.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);");
+        writer.Line($"{indent}    if (gradWeight != null) {v}.Store({v}.Load(gradWeight + i) + ({GroupSum(k => $"d{k} * x{k}")}), gradWeight + i);");
         if (_norm.HasBias)
         {
-            writer.Line($"{indent}    if (gradBias != null) {v}.Store({v}.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);");
+            writer.Line($"{indent}    if (gradBias != null) {v}.Store({v}.Load(gradBias + i) + ({GroupSum(k => $"d{k}")}), gradBias + i);");
         }
 
         writer.Line($"{indent}}}");
