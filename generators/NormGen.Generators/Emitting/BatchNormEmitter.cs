@@ -187,7 +187,7 @@ internal sealed partial class BatchNormEmitter
     }
 
     /// <summary>The streaming flag a kernel of an elementwise pass takes: whether its output is large enough.</summary>
-    /// <summary>Forward streams its output when input and output together outgrow the last-level cache.</summary>
+    /// <summary>Forward streams its output when input and output together outgrow the last-level cache well (<c>OutputStreaming.Pays</c>).</summary>
     private string StreamingArgument(string output) => CanStream ? $", {Runtime}.OutputStreaming.Pays(2L * {output}.Length * sizeof({T}))" : "";
 
     private string AffineText(string normalized) => Affine ? normalized + " * weight + bias" : normalized;

@@ -261,7 +261,7 @@ internal sealed class GroupNormEmitter
 
     private string ActivationMethod => _norm.Activation.ToString();
 
-    /// <summary>Forward streams its output when input and output together outgrow the last-level cache.</summary>
+    /// <summary>Forward streams its output when input and output together outgrow the last-level cache well (<c>OutputStreaming.Pays</c>).</summary>
     private string StreamForward => StreamsForward ? $"{Runtime}.OutputStreaming.Pays(2L * batch * SampleLength * sizeof({T}))" : "false";
 
     private string StreamBackward => StreamsBackward ? $"(long)batch * SampleLength * sizeof({T}) >= StreamingBytes" : "false";

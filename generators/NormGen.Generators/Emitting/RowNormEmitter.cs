@@ -386,7 +386,7 @@ internal sealed partial class RowNormEmitter
             }
             else if (!_half)
             {
-                writer.Line("// Calls that move more bytes than the last-level cache holds write their output with non-temporal stores.");
+                writer.Line("// Calls that move well over what the last-level cache holds write their output with non-temporal stores.");
                 writer.Line($"bool stream = {Runtime}.OutputStreaming.Pays({(_residual ? 4 : 2)}L * output.Length * sizeof({T}));");
                 launchArguments.Add("stream");
             }
@@ -550,7 +550,7 @@ internal sealed partial class RowNormEmitter
             writer.Line();
             if (!_half)
             {
-                writer.Line("// Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.");
+                writer.Line("// Calls that move well over what the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.");
                 writer.Line($"bool stream = {Runtime}.OutputStreaming.Pays(3L * gradInput.Length * sizeof({T}));");
             }
 

@@ -5,12 +5,18 @@ using System.IO;
 namespace NormGen.Kernels;
 
 /// <summary>
-/// When generated forward kernels write their outputs with non-temporal (streaming) stores. When a call reads
-/// and writes more bytes than the last-level cache holds, its output cannot stay there for the next layer
-/// anyway; streaming it saves reading every destination line from memory before overwriting it, which is a
-/// third of a memory-bound kernel's traffic. Below that, the output is better left in cache for whatever
-/// reads it next: non-temporal stores would send it to memory and make the next reader fetch it back.
+/// When generated kernels write their outputs with non-temporal (streaming) stores. When a call reads and
+/// writes well over what the last-level cache holds, its output cannot stay there for the next layer anyway;
+/// streaming it saves reading every destination line from memory before overwriting it, which is a third of a
+/// memory-bound kernel's traffic. Below that, the output is better left in cache for whatever reads it next:
+/// non-temporal stores would send it to memory and make the next reader fetch it back.
 /// </summary>
+/// <remarks>
+/// The line is twice the cache, not the cache itself. A training loop calls a layer again and again on buffers
+/// it reuses, and up to about twice the cache's size much of a call's data is still there from the call before;
+/// plain stores then win. LayerNorm [4096, 768] backward (dy, x and dx: 1.2 times a 32 MiB cache) measured
+/// 10 to 40 % slower streaming its dx, while the [8192, 4096] forward (8 times) measured faster streaming.
+/// </remarks>
 public static class OutputStreaming
 {
     /// <summary>The last-level cache size assumed where the machine does not report one.</summary>
@@ -22,8 +28,11 @@ public static class OutputStreaming
     /// </summary>
     public static long CacheBytes { get; } = ReadLastLevelCacheBytes() ?? DefaultCacheBytes;
 
+    /// <summary>Bytes a call must read and write in all for its output to stream: twice <see cref="CacheBytes"/>.</summary>
+    public static long ThresholdBytes { get; } = 2 * CacheBytes;
+
     /// <summary>Whether a call that reads and writes <paramref name="bytesTouched"/> bytes in all should stream its output.</summary>
-    public static bool Pays(long bytesTouched) => bytesTouched >= CacheBytes;
+    public static bool Pays(long bytesTouched) => bytesTouched >= ThresholdBytes;
 
     private static long? ReadLastLevelCacheBytes()
     {

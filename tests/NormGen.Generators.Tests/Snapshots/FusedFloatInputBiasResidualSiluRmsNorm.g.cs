@@ -101,7 +101,7 @@ partial class Decoder
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(gradOutput, gradInput, nameof(gradInput));
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(residualOutput, gradInput, nameof(gradInput));
 
-            // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
+            // Calls that move well over what the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
             bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(float));
             global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
             using global::NormGen.Kernels.PartialRows<float> gradInputBiasPartials = global::NormGen.Kernels.PartialRows<float>.Rent(gradInputBias.IsEmpty ? 0 : plan.BlockCount * RowLength);

@@ -53,7 +53,7 @@ namespace Models.Vision
                     global::NormGen.Kernels.KernelArguments.RequireLengthOrEmpty(rstd.Length, rows, nameof(rstd));
                     global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));
 
-                    // Calls that move more bytes than the last-level cache holds write their output with non-temporal stores.
+                    // Calls that move well over what the last-level cache holds write their output with non-temporal stores.
                     bool stream = global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(float));
                     fixed (float* x = input, w = weight, b = bias, y = output, meanOut = mean, rstdOut = rstd)
                     {
@@ -83,7 +83,7 @@ namespace Models.Vision
                     global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(gradOutput, gradInput, nameof(gradInput));
                     global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, gradInput, nameof(gradInput));
 
-                    // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
+                    // Calls that move well over what the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
                     bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(float));
                     global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
                     using global::NormGen.Kernels.PartialRows<float> gradWeightPartials = global::NormGen.Kernels.PartialRows<float>.Rent(gradWeight.IsEmpty ? 0 : plan.BlockCount * RowLength);
@@ -770,7 +770,7 @@ namespace Models.Vision
                     global::NormGen.Kernels.KernelArguments.RequireLengthOrEmpty(rstd.Length, rows, nameof(rstd));
                     global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));
 
-                    // Calls that move more bytes than the last-level cache holds write their output with non-temporal stores.
+                    // Calls that move well over what the last-level cache holds write their output with non-temporal stores.
                     bool stream = global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(float));
                     fixed (float* x = input, w = weight, y = output, rstdOut = rstd)
                     {
@@ -798,7 +798,7 @@ namespace Models.Vision
                     global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(gradOutput, gradInput, nameof(gradInput));
                     global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, gradInput, nameof(gradInput));
 
-                    // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
+                    // Calls that move well over what the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
                     bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(float));
                     global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
                     using global::NormGen.Kernels.PartialRows<float> gradWeightPartials = global::NormGen.Kernels.PartialRows<float>.Rent(gradWeight.IsEmpty ? 0 : plan.BlockCount * RowLength);

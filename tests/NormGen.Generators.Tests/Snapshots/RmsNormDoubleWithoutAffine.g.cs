@@ -46,7 +46,7 @@ partial class Decoder
             global::NormGen.Kernels.KernelArguments.RequireLengthOrEmpty(rstd.Length, rows, nameof(rstd));
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, output, nameof(output));
 
-            // Calls that move more bytes than the last-level cache holds write their output with non-temporal stores.
+            // Calls that move well over what the last-level cache holds write their output with non-temporal stores.
             bool stream = global::NormGen.Kernels.OutputStreaming.Pays(2L * output.Length * sizeof(double));
             fixed (double* x = input, y = output, rstdOut = rstd)
             {
@@ -68,7 +68,7 @@ partial class Decoder
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(gradOutput, gradInput, nameof(gradInput));
             global::NormGen.Kernels.KernelArguments.RequireNoPartialOverlap(input, gradInput, nameof(gradInput));
 
-            // Calls that move more bytes than the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
+            // Calls that move well over what the last-level cache holds (dy, the input, dx) write dx with non-temporal stores.
             bool stream = global::NormGen.Kernels.OutputStreaming.Pays(3L * gradInput.Length * sizeof(double));
             global::NormGen.Kernels.ReductionPlan plan = global::NormGen.Kernels.ReductionPlan.For(rows, RowLength);
             fixed (double* dy = gradOutput, x = input, rstdIn = rstd, dx = gradInput)

@@ -6,7 +6,7 @@ using K = NormGen.Tests.BatchNorm.BatchNormTestNorms;
 namespace NormGen.Tests.BatchNorm;
 
 /// <summary>
-/// Forward writes its output with non-temporal stores when input and output together outgrow the last-level cache,
+/// Forward writes its output with non-temporal stores when input and output together pass OutputStreaming.ThresholdBytes,
 /// backward its input gradient from 4 MiB on; both from the first vector-aligned element on. These batches cross
 /// both sizes, with outputs placed at every alignment, and must give what the cached path and the reference give.
 /// </summary>
@@ -15,7 +15,7 @@ public class BatchNormStreamingTests
     /// <summary>Samples that make a float output large enough for forward and backward to stream.</summary>
     private static int LargeBatch(int sampleLength)
     {
-        long outputBytes = Math.Max(Kernels.OutputStreaming.CacheBytes / 2, 4L << 20);
+        long outputBytes = Math.Max(Kernels.OutputStreaming.ThresholdBytes / 2, 4L << 20);
         return (int)((outputBytes + 4L * sampleLength - 1) / 4 / sampleLength);
     }
 

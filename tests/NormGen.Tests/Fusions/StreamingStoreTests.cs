@@ -5,7 +5,7 @@ using Xunit;
 namespace NormGen.Tests.Fusions;
 
 /// <summary>
-/// Calls that read and write more than <see cref="OutputStreaming.CacheBytes"/> write their output with non-temporal
+/// Calls that read and write more than <see cref="OutputStreaming.ThresholdBytes"/> write their output with non-temporal
 /// stores, peeled to an aligned address first: the results are the same bits as the cached path's, at any alignment of the outputs.
 /// (Kernels with a fused activation never stream: the activation reads each row back at once.)
 /// </summary>
@@ -17,7 +17,7 @@ public class StreamingStoreTests
     /// Enough rows that one residual call (x, the residual, their sum and y: four times its output) crosses the
     /// streaming threshold, and half of them don't.
     /// </summary>
-    private static readonly int Rows = 2 * (int)(OutputStreaming.CacheBytes / 4 / (D * sizeof(float)) / 2 + 1);
+    private static readonly int Rows = 2 * (int)(OutputStreaming.ThresholdBytes / 4 / (D * sizeof(float)) / 2 + 1);
 
     [Theory]
     [InlineData(0)]
@@ -48,7 +48,7 @@ public class StreamingStoreTests
     public void Streamed_input_gradients_equal_the_cached_path_at_any_alignment(int misalignment)
     {
         // Backward reads dy and the input and writes dx: it streams from three times dx's size.
-        int rows = 2 * (int)(OutputStreaming.CacheBytes / 3 / (D * sizeof(float)) / 2 + 1);
+        int rows = 2 * (int)(OutputStreaming.ThresholdBytes / 3 / (D * sizeof(float)) / 2 + 1);
         int n = rows * D;
         Assert.True(OutputStreaming.Pays(3L * n * sizeof(float)) && !OutputStreaming.Pays(3L * (n / 2) * sizeof(float)));
         float[] x = Random(n, 5), dy = Random(n, 6), w = Random(D, 7), b = Random(D, 8);
@@ -80,7 +80,7 @@ public class StreamingStoreTests
     {
         // Long rows take backward column chunk by column chunk; its dx streams alike.
         const int L = TestNorms.LnLong.RowLength;
-        int rows = 2 * (int)(OutputStreaming.CacheBytes / 3 / (L * sizeof(float)) / 2 + 1);
+        int rows = 2 * (int)(OutputStreaming.ThresholdBytes / 3 / (L * sizeof(float)) / 2 + 1);
         int n = rows * L;
         Assert.True(OutputStreaming.Pays(3L * n * sizeof(float)) && !OutputStreaming.Pays(3L * (n / 2) * sizeof(float)));
         float[] x = Random(n, 9), dy = Random(n, 10), w = Random(L, 11), b = Random(L, 12);
