@@ -145,7 +145,7 @@ namespace Vision
             private const int ColumnChunks = (RowLength + ColumnChunk - 1) / ColumnChunk;
 
             /// <summary>Rows a backward chunk goes through together, adding them into its parameter gradients at once.</summary>
-            private const int RowGroup = 2;
+            private const int RowGroup = 4;
 
             /// <summary>Backward's first pass over long rows: each row's sums, which every element of its gradient needs.</summary>
             private readonly struct GradientRowSums : global::NormGen.Kernels.IRowKernel
@@ -928,6 +928,8 @@ namespace Vision
                 const int Lanes = 16;
                 global::System.Runtime.Intrinsics.Vector512<float> m0 = global::System.Runtime.Intrinsics.Vector512.Create(mean[0]), r0 = global::System.Runtime.Intrinsics.Vector512.Create(rstd[0]), gm0 = global::System.Runtime.Intrinsics.Vector512.Create(sums[0]), gxm0 = global::System.Runtime.Intrinsics.Vector512.Create(sums[1]);
                 global::System.Runtime.Intrinsics.Vector512<float> m1 = global::System.Runtime.Intrinsics.Vector512.Create(mean[1]), r1 = global::System.Runtime.Intrinsics.Vector512.Create(rstd[1]), gm1 = global::System.Runtime.Intrinsics.Vector512.Create(sums[2]), gxm1 = global::System.Runtime.Intrinsics.Vector512.Create(sums[3]);
+                global::System.Runtime.Intrinsics.Vector512<float> m2 = global::System.Runtime.Intrinsics.Vector512.Create(mean[2]), r2 = global::System.Runtime.Intrinsics.Vector512.Create(rstd[2]), gm2 = global::System.Runtime.Intrinsics.Vector512.Create(sums[4]), gxm2 = global::System.Runtime.Intrinsics.Vector512.Create(sums[5]);
+                global::System.Runtime.Intrinsics.Vector512<float> m3 = global::System.Runtime.Intrinsics.Vector512.Create(mean[3]), r3 = global::System.Runtime.Intrinsics.Vector512.Create(rstd[3]), gm3 = global::System.Runtime.Intrinsics.Vector512.Create(sums[6]), gxm3 = global::System.Runtime.Intrinsics.Vector512.Create(sums[7]);
                 int i = 0;
                 if (stream)
                 {
@@ -944,8 +946,12 @@ namespace Vision
                         global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
                         global::System.Runtime.Intrinsics.Vector512<float> x1 = (global::System.Runtime.Intrinsics.Vector512.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + RowLength + i);
                         global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
-                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + (d0 * x0 + d1 * x1), gradWeight + i);
-                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + (d0 + d1), gradBias + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x2 = (global::System.Runtime.Intrinsics.Vector512.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector512<float> x3 = (global::System.Runtime.Intrinsics.Vector512.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 3 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector512.StoreAlignedNonTemporal(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
                     }
                     for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
                     return;
@@ -958,8 +964,12 @@ namespace Vision
                     global::System.Runtime.Intrinsics.Vector512.Store(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
                     global::System.Runtime.Intrinsics.Vector512<float> x1 = (global::System.Runtime.Intrinsics.Vector512.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector512.Load(dy + RowLength + i);
                     global::System.Runtime.Intrinsics.Vector512.Store(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
-                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + (d0 * x0 + d1 * x1), gradWeight + i);
-                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + (d0 + d1), gradBias + i);
+                    global::System.Runtime.Intrinsics.Vector512<float> x2 = (global::System.Runtime.Intrinsics.Vector512.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector512.Store(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector512<float> x3 = (global::System.Runtime.Intrinsics.Vector512.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector512.Load(dy + 3 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector512.Store(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector512.Store(global::System.Runtime.Intrinsics.Vector512.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
                 }
 
                 for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
@@ -971,6 +981,8 @@ namespace Vision
                 const int Lanes = 8;
                 global::System.Runtime.Intrinsics.Vector256<float> m0 = global::System.Runtime.Intrinsics.Vector256.Create(mean[0]), r0 = global::System.Runtime.Intrinsics.Vector256.Create(rstd[0]), gm0 = global::System.Runtime.Intrinsics.Vector256.Create(sums[0]), gxm0 = global::System.Runtime.Intrinsics.Vector256.Create(sums[1]);
                 global::System.Runtime.Intrinsics.Vector256<float> m1 = global::System.Runtime.Intrinsics.Vector256.Create(mean[1]), r1 = global::System.Runtime.Intrinsics.Vector256.Create(rstd[1]), gm1 = global::System.Runtime.Intrinsics.Vector256.Create(sums[2]), gxm1 = global::System.Runtime.Intrinsics.Vector256.Create(sums[3]);
+                global::System.Runtime.Intrinsics.Vector256<float> m2 = global::System.Runtime.Intrinsics.Vector256.Create(mean[2]), r2 = global::System.Runtime.Intrinsics.Vector256.Create(rstd[2]), gm2 = global::System.Runtime.Intrinsics.Vector256.Create(sums[4]), gxm2 = global::System.Runtime.Intrinsics.Vector256.Create(sums[5]);
+                global::System.Runtime.Intrinsics.Vector256<float> m3 = global::System.Runtime.Intrinsics.Vector256.Create(mean[3]), r3 = global::System.Runtime.Intrinsics.Vector256.Create(rstd[3]), gm3 = global::System.Runtime.Intrinsics.Vector256.Create(sums[6]), gxm3 = global::System.Runtime.Intrinsics.Vector256.Create(sums[7]);
                 int i = 0;
                 if (stream)
                 {
@@ -987,8 +999,12 @@ namespace Vision
                         global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
                         global::System.Runtime.Intrinsics.Vector256<float> x1 = (global::System.Runtime.Intrinsics.Vector256.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + RowLength + i);
                         global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
-                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + (d0 * x0 + d1 * x1), gradWeight + i);
-                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + (d0 + d1), gradBias + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x2 = (global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector256<float> x3 = (global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 3 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector256.StoreAlignedNonTemporal(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
                     }
                     for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
                     return;
@@ -1001,8 +1017,12 @@ namespace Vision
                     global::System.Runtime.Intrinsics.Vector256.Store(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
                     global::System.Runtime.Intrinsics.Vector256<float> x1 = (global::System.Runtime.Intrinsics.Vector256.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector256.Load(dy + RowLength + i);
                     global::System.Runtime.Intrinsics.Vector256.Store(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
-                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + (d0 * x0 + d1 * x1), gradWeight + i);
-                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + (d0 + d1), gradBias + i);
+                    global::System.Runtime.Intrinsics.Vector256<float> x2 = (global::System.Runtime.Intrinsics.Vector256.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector256.Store(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector256<float> x3 = (global::System.Runtime.Intrinsics.Vector256.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector256.Load(dy + 3 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector256.Store(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector256.Store(global::System.Runtime.Intrinsics.Vector256.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
                 }
 
                 for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
@@ -1014,6 +1034,8 @@ namespace Vision
                 const int Lanes = 4;
                 global::System.Runtime.Intrinsics.Vector128<float> m0 = global::System.Runtime.Intrinsics.Vector128.Create(mean[0]), r0 = global::System.Runtime.Intrinsics.Vector128.Create(rstd[0]), gm0 = global::System.Runtime.Intrinsics.Vector128.Create(sums[0]), gxm0 = global::System.Runtime.Intrinsics.Vector128.Create(sums[1]);
                 global::System.Runtime.Intrinsics.Vector128<float> m1 = global::System.Runtime.Intrinsics.Vector128.Create(mean[1]), r1 = global::System.Runtime.Intrinsics.Vector128.Create(rstd[1]), gm1 = global::System.Runtime.Intrinsics.Vector128.Create(sums[2]), gxm1 = global::System.Runtime.Intrinsics.Vector128.Create(sums[3]);
+                global::System.Runtime.Intrinsics.Vector128<float> m2 = global::System.Runtime.Intrinsics.Vector128.Create(mean[2]), r2 = global::System.Runtime.Intrinsics.Vector128.Create(rstd[2]), gm2 = global::System.Runtime.Intrinsics.Vector128.Create(sums[4]), gxm2 = global::System.Runtime.Intrinsics.Vector128.Create(sums[5]);
+                global::System.Runtime.Intrinsics.Vector128<float> m3 = global::System.Runtime.Intrinsics.Vector128.Create(mean[3]), r3 = global::System.Runtime.Intrinsics.Vector128.Create(rstd[3]), gm3 = global::System.Runtime.Intrinsics.Vector128.Create(sums[6]), gxm3 = global::System.Runtime.Intrinsics.Vector128.Create(sums[7]);
                 int i = 0;
                 if (stream)
                 {
@@ -1030,8 +1052,12 @@ namespace Vision
                         global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
                         global::System.Runtime.Intrinsics.Vector128<float> x1 = (global::System.Runtime.Intrinsics.Vector128.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + RowLength + i);
                         global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
-                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + (d0 * x0 + d1 * x1), gradWeight + i);
-                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + (d0 + d1), gradBias + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x2 = (global::System.Runtime.Intrinsics.Vector128.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector128.Load(dy + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector128<float> x3 = (global::System.Runtime.Intrinsics.Vector128.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector128.Load(dy + 3 * RowLength + i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreAlignedNonTemporal(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                        if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                        if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
                     }
                     for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
                     return;
@@ -1044,8 +1070,12 @@ namespace Vision
                     global::System.Runtime.Intrinsics.Vector128.Store(r0 * (d0 * wi - gm0 - x0 * gxm0), dx + i);
                     global::System.Runtime.Intrinsics.Vector128<float> x1 = (global::System.Runtime.Intrinsics.Vector128.Load(x + RowLength + i) - m1) * r1, d1 = global::System.Runtime.Intrinsics.Vector128.Load(dy + RowLength + i);
                     global::System.Runtime.Intrinsics.Vector128.Store(r1 * (d1 * wi - gm1 - x1 * gxm1), dx + RowLength + i);
-                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + (d0 * x0 + d1 * x1), gradWeight + i);
-                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + (d0 + d1), gradBias + i);
+                    global::System.Runtime.Intrinsics.Vector128<float> x2 = (global::System.Runtime.Intrinsics.Vector128.Load(x + 2 * RowLength + i) - m2) * r2, d2 = global::System.Runtime.Intrinsics.Vector128.Load(dy + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector128.Store(r2 * (d2 * wi - gm2 - x2 * gxm2), dx + 2 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector128<float> x3 = (global::System.Runtime.Intrinsics.Vector128.Load(x + 3 * RowLength + i) - m3) * r3, d3 = global::System.Runtime.Intrinsics.Vector128.Load(dy + 3 * RowLength + i);
+                    global::System.Runtime.Intrinsics.Vector128.Store(r3 * (d3 * wi - gm3 - x3 * gxm3), dx + 3 * RowLength + i);
+                    if (gradWeight != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradWeight + i) + ((d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)), gradWeight + i);
+                    if (gradBias != null) global::System.Runtime.Intrinsics.Vector128.Store(global::System.Runtime.Intrinsics.Vector128.Load(gradBias + i) + ((d0 + d1) + (d2 + d3)), gradBias + i);
                 }
 
                 for (; i < count; i++) ColumnRows(dy, x, w, mean, rstd, sums, dx, gradWeight, gradBias, i);
@@ -1064,8 +1094,12 @@ namespace Vision
                 dx[i] = rstd[0] * (d0 * w[i] - sums[0] - x0 * sums[1]);
                 float x1 = (x[RowLength + i] - mean[1]) * rstd[1], d1 = dy[RowLength + i];
                 dx[RowLength + i] = rstd[1] * (d1 * w[i] - sums[2] - x1 * sums[3]);
-                if (gradWeight != null) gradWeight[i] += d0 * x0 + d1 * x1;
-                if (gradBias != null) gradBias[i] += d0 + d1;
+                float x2 = (x[2 * RowLength + i] - mean[2]) * rstd[2], d2 = dy[2 * RowLength + i];
+                dx[2 * RowLength + i] = rstd[2] * (d2 * w[i] - sums[4] - x2 * sums[5]);
+                float x3 = (x[3 * RowLength + i] - mean[3]) * rstd[3], d3 = dy[3 * RowLength + i];
+                dx[3 * RowLength + i] = rstd[3] * (d3 * w[i] - sums[6] - x3 * sums[7]);
+                if (gradWeight != null) gradWeight[i] += (d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3);
+                if (gradBias != null) gradBias[i] += (d0 + d1) + (d2 + d3);
             }
         }
     }
