@@ -45,62 +45,52 @@ public class StreamingStoreTests
     [Theory]
     [InlineData(0)]
     [InlineData(5)]
-    public void Streamed_input_gradients_equal_the_cached_path_at_any_alignment(int misalignment)
+    public void Streamed_input_gradients_equal_the_cached_path_at_any_alignment(int misalignment) =>
+        AssertStreamedBackwardMatchesHalves(D, misalignment, seed: 5,
+            (x, w, b, mean, rstd) => FusionTestNorms.LnWideResidual.Forward(x, new float[x.Length], w, b, new float[x.Length], new float[x.Length], mean, rstd),
+            (dy, x, w, mean, rstd, dx, dw, db) => FusionTestNorms.LnWideResidual.Backward(dy, x, w, mean, rstd, dx, dw, db));
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public void Streamed_long_row_input_gradients_equal_the_cached_path_at_any_alignment(int misalignment) =>
+        // Long rows take backward column chunk by column chunk; its dx streams alike.
+        AssertStreamedBackwardMatchesHalves(TestNorms.LnLong.RowLength, misalignment, seed: 9,
+            (x, w, b, mean, rstd) => TestNorms.LnLong.Forward(x, w, b, new float[x.Length], mean, rstd),
+            (dy, x, w, mean, rstd, dx, dw, db) => TestNorms.LnLong.Backward(dy, x, w, mean, rstd, dx, dw, db));
+
+    private delegate void ForwardStatistics(float[] x, float[] w, float[] b, float[] mean, float[] rstd);
+
+    private delegate void BackwardCall(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, Span<float> dx, Span<float> dw, Span<float> db);
+
+    /// <summary>
+    /// Backward reads dy and the input and writes dx: it streams from three times dx's size. One call over enough
+    /// rows streams; two over half the rows each do not. dx must be the same bits and stay inside its span.
+    /// </summary>
+    private static void AssertStreamedBackwardMatchesHalves(int rowLength, int misalignment, int seed, ForwardStatistics forward, BackwardCall backward)
     {
-        // Backward reads dy and the input and writes dx: it streams from three times dx's size.
-        int rows = 2 * (int)(OutputStreaming.ThresholdBytes / 3 / (D * sizeof(float)) / 2 + 1);
-        int n = rows * D;
+        int rows = 2 * (int)(OutputStreaming.ThresholdBytes / 3 / (rowLength * sizeof(float)) / 2 + 1);
+        int n = rows * rowLength;
         Assert.True(OutputStreaming.Pays(3L * n * sizeof(float)) && !OutputStreaming.Pays(3L * (n / 2) * sizeof(float)));
-        float[] x = Random(n, 5), dy = Random(n, 6), w = Random(D, 7), b = Random(D, 8);
-        float[] y = new float[n], mean = new float[rows], rstd = new float[rows];
-        FusionTestNorms.LnWideResidual.Forward(x, new float[n], w, b, y, new float[n], mean, rstd);
+        float[] x = Random(n, seed), dy = Random(n, seed + 1), w = Random(rowLength, seed + 2), b = Random(rowLength, seed + 3);
+        float[] mean = new float[rows], rstd = new float[rows];
+        forward(x, w, b, mean, rstd);
 
         float[] dxBuffer = new float[n + 16];
         Span<float> dx = dxBuffer.AsSpan(misalignment, n);
-        float[] dw = new float[D], db = new float[D];
-        FusionTestNorms.LnWideResidual.Backward(dy, x, w, mean, rstd, dx, dw, db);
+        float[] dw = new float[rowLength], db = new float[rowLength];
+        backward(dy, x, w, mean, rstd, dx, dw, db);
 
-        float[] dxCached = new float[n], dwHalf = new float[D], dbHalf = new float[D];
+        float[] dxCached = new float[n];
         int half = n / 2;
-        FusionTestNorms.LnWideResidual.Backward(dy.AsSpan(0, half), x.AsSpan(0, half), w, mean.AsSpan(0, rows / 2), rstd.AsSpan(0, rows / 2), dxCached.AsSpan(0, half), dwHalf, dbHalf);
-        FusionTestNorms.LnWideResidual.Backward(dy.AsSpan(half), x.AsSpan(half), w, mean.AsSpan(rows / 2), rstd.AsSpan(rows / 2), dxCached.AsSpan(half), default, default);
+        backward(dy.AsSpan(0, half), x.AsSpan(0, half), w, mean.AsSpan(0, rows / 2), rstd.AsSpan(0, rows / 2), dxCached.AsSpan(0, half), default, default);
+        backward(dy.AsSpan(half), x.AsSpan(half), w, mean.AsSpan(rows / 2), rstd.AsSpan(rows / 2), dxCached.AsSpan(half), default, default);
 
         Assert.True(dx.SequenceEqual(dxCached));
         Assert.Equal(-1, dxBuffer.AsSpan(0, misalignment).IndexOfAnyExcept(0f));
         Assert.Equal(-1, dxBuffer.AsSpan(misalignment + n).IndexOfAnyExcept(0f));
 
         // The parameter gradients sum in other blocks than the two half calls': compare them to a double sum.
-        AssertColumnSums(dy, db);
-    }
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(5)]
-    public void Streamed_long_row_input_gradients_equal_the_cached_path_at_any_alignment(int misalignment)
-    {
-        // Long rows take backward column chunk by column chunk; its dx streams alike.
-        const int L = TestNorms.LnLong.RowLength;
-        int rows = 2 * (int)(OutputStreaming.ThresholdBytes / 3 / (L * sizeof(float)) / 2 + 1);
-        int n = rows * L;
-        Assert.True(OutputStreaming.Pays(3L * n * sizeof(float)) && !OutputStreaming.Pays(3L * (n / 2) * sizeof(float)));
-        float[] x = Random(n, 9), dy = Random(n, 10), w = Random(L, 11), b = Random(L, 12);
-        float[] mean = new float[rows], rstd = new float[rows];
-        TestNorms.LnLong.Forward(x, w, b, new float[n], mean, rstd);
-
-        float[] dxBuffer = new float[n + 16];
-        Span<float> dx = dxBuffer.AsSpan(misalignment, n);
-        float[] dw = new float[L], db = new float[L];
-        TestNorms.LnLong.Backward(dy, x, w, mean, rstd, dx, dw, db);
-
-        float[] dxCached = new float[n];
-        int half = n / 2;
-        TestNorms.LnLong.Backward(dy.AsSpan(0, half), x.AsSpan(0, half), w, mean.AsSpan(0, rows / 2), rstd.AsSpan(0, rows / 2), dxCached.AsSpan(0, half), default, default);
-        TestNorms.LnLong.Backward(dy.AsSpan(half), x.AsSpan(half), w, mean.AsSpan(rows / 2), rstd.AsSpan(rows / 2), dxCached.AsSpan(half), default, default);
-
-        Assert.True(dx.SequenceEqual(dxCached));
-        Assert.Equal(-1, dxBuffer.AsSpan(0, misalignment).IndexOfAnyExcept(0f));
-        Assert.Equal(-1, dxBuffer.AsSpan(misalignment + n).IndexOfAnyExcept(0f));
-
         AssertColumnSums(dy, db);
     }
 
